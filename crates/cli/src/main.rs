@@ -1,0 +1,12 @@
+//! `encore`: the native command line over the engine. It does the IO (files, gzip, stdin and
+//! stdout) and leaves every decision to `encore-engine`.
+
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(name = "encore", version, about = "Encore's catalog builder, batch recommender and evaluator")]
+enum Command {}
+
+fn main() -> anyhow::Result<()> {
+    match Command::parse() {}
+}

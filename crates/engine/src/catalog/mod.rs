@@ -1,0 +1,196 @@
+//! The catalog: every track Encore can recommend, with what the Spotify API no longer serves
+//! (audio features, genres, year, popularity), plus the models fitted offline (scaler, k-means,
+//! PCA projection, genre IDF) so the browser only assigns and ranks.
+//!
+//! Storage is columnar (structure of arrays): one `Vec` per per-track attribute, indexed by
+//! [`TrackIdx`]. That keeps a million tracks to a handful of allocations, makes decoding a copy,
+//! and lets the ranking kernels stream the scaled feature matrix.
+//!
+//! - `format`: the binary file, its byte-level specification and validation.
+//! - `build`: merging source rows into a catalog and fitting the models.
+
+use crate::{ArtistId, Feature, TrackId, TrackIdx};
+
+/// Width of one row of [`Catalog::scaled`]: the standardized audio features padded with zeros to
+/// 16 lanes, so a row is one 64-byte cache line and four 128-bit SIMD vectors.
+pub const SCALED_STRIDE: usize = 16;
+
+/// Marker for "no value" in the `u32` index columns.
+pub const NONE_U32: u32 = u32::MAX;
+
+/// Many strings in one buffer: string `i` is `text[offsets[i]..offsets[i + 1]]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringTable {
+    pub text: String,
+    /// `len() + 1` ascending byte offsets into `text`, each on a char boundary, starting at 0.
+    pub offsets: Vec<u32>,
+}
+
+impl StringTable {
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// String `i`; empty when `i` is out of range (callers index with validated ids).
+    pub fn get(&self, i: usize) -> &str {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&start), Some(&end)) => self.text.get(start as usize..end as usize).unwrap_or(""),
+            _ => "",
+        }
+    }
+
+    pub fn push(&mut self, s: &str) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        self.text.push_str(s);
+        self.offsets.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// A list of small lists: row `i` is `values[offsets[i]..offsets[i + 1]]` (compressed sparse rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lists<T> {
+    /// `n_rows + 1` ascending offsets into `values`, starting at 0.
+    pub offsets: Vec<u32>,
+    pub values: Vec<T>,
+}
+
+impl<T> Default for Lists<T> {
+    fn default() -> Self {
+        Self { offsets: vec![0], values: Vec::new() }
+    }
+}
+
+impl<T> Lists<T> {
+    pub fn n_rows(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Row `i`; empty when `i` is out of range.
+    pub fn row(&self, i: usize) -> &[T] {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&start), Some(&end)) => self.values.get(start as usize..end as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    pub fn push_row(&mut self, row: impl IntoIterator<Item = T>) {
+        self.values.extend(row);
+        self.offsets.push(u32::try_from(self.values.len()).unwrap_or(u32::MAX));
+    }
+}
+
+/// Standardization fitted on the catalog: `scaled = (raw - offsets) / scales`.
+/// A constant feature has scale 1 (as linfa does), so it scales to 0 instead of NaN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scaler {
+    pub offsets: [f32; Feature::COUNT],
+    pub scales: [f32; Feature::COUNT],
+}
+
+/// k-means fitted offline on [`Catalog::scaled`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct KMeansModel {
+    /// `k` rows of [`SCALED_STRIDE`] values (padding lanes zero).
+    pub centroids: Vec<f32>,
+    /// The elbow curve behind the choice of `k`: `(k, inertia)` for every `k` tried.
+    pub inertia_curve: Vec<(u16, f64)>,
+}
+
+impl KMeansModel {
+    pub fn k(&self) -> usize {
+        self.centroids.len() / SCALED_STRIDE
+    }
+}
+
+/// The artists of the catalog, indexed by the values of [`Catalog::track_artists`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArtistTable {
+    pub names: StringTable,
+    /// The Spotify id where a source gave one.
+    pub ids: Vec<Option<ArtistId>>,
+}
+
+/// The genre vocabulary with inverse document frequencies (over tracks).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GenreVocab {
+    pub names: StringTable,
+    /// `ln(n_tracks / (1 + tracks_with_genre))`-style weight per genre; see `build`.
+    pub idf: Vec<f32>,
+}
+
+/// A loaded (or freshly built) catalog. Every per-track column has `n_tracks()` rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    pub ids: Vec<TrackId>,
+    pub titles: StringTable,
+    /// Per track, its artists' indices into [`Catalog::artists`], primary artist first.
+    pub track_artists: Lists<u32>,
+    pub artists: ArtistTable,
+    /// Per track, an index into [`Catalog::albums`], or [`NONE_U32`].
+    pub track_album: Vec<u32>,
+    pub albums: StringTable,
+    /// Release year; 0 when unknown.
+    pub years: Vec<u16>,
+    /// Spotify popularity 0..=100; `None` when no source knew it (unknown is not zero).
+    pub popularity: Vec<Option<u8>>,
+    /// Raw audio features, row-major, [`Feature::COUNT`] per track in [`Feature::ALL`] order.
+    pub features: Vec<f32>,
+    pub scaler: Scaler,
+    /// Standardized features, row-major, [`SCALED_STRIDE`] per track.
+    pub scaled: Vec<f32>,
+    pub kmeans: KMeansModel,
+    /// Per track, its k-means cluster (a row of [`KMeansModel::centroids`]).
+    pub clusters: Vec<u16>,
+    /// Per track, its position on the 2-D PCA map.
+    pub projection: Vec<[f32; 2]>,
+    /// Per track, its genres' indices into [`Catalog::genres`].
+    pub track_genres: Lists<u16>,
+    pub genres: GenreVocab,
+}
+
+impl Catalog {
+    pub fn n_tracks(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn title(&self, track: TrackIdx) -> &str {
+        self.titles.get(track.get())
+    }
+
+    /// The track's artists' names, primary first.
+    pub fn artist_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
+        self.track_artists.row(track.get()).iter().map(|&a| self.artists.names.get(a as usize))
+    }
+
+    pub fn primary_artist(&self, track: TrackIdx) -> Option<u32> {
+        self.track_artists.row(track.get()).first().copied()
+    }
+
+    pub fn year(&self, track: TrackIdx) -> Option<u16> {
+        self.years.get(track.get()).copied().filter(|&y| y != 0)
+    }
+
+    pub fn raw_features(&self, track: TrackIdx) -> &[f32] {
+        let start = track.get() * Feature::COUNT;
+        self.features.get(start..start + Feature::COUNT).unwrap_or(&[])
+    }
+
+    pub fn scaled_row(&self, track: TrackIdx) -> &[f32] {
+        let start = track.get() * SCALED_STRIDE;
+        self.scaled.get(start..start + SCALED_STRIDE).unwrap_or(&[])
+    }
+
+    pub fn genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
+        self.track_genres.row(track.get()).iter().map(|&g| self.genres.names.get(g as usize))
+    }
+}

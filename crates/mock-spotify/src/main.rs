@@ -1,0 +1,3 @@
+//! A fake Spotify for tests (see the crate's `lib.rs`).
+
+fn main() {}

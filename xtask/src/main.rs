@@ -1,0 +1,3 @@
+//! Encore's task runner (see ARCHITECTURE.md).
+
+fn main() {}
