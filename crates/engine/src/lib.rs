@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod feature;
 pub mod ids;
+pub mod nearest;
 
 pub use catalog::Catalog;
 pub use feature::Feature;
