@@ -1,14 +1,18 @@
 //! Encore's browser app: a Leptos single-page app over `encore-engine` compiled to WebAssembly.
+//!
+//! - `app`: the shell, app-wide contexts and screens.
+//! - `pages`, `components`: what the listener sees.
+//! - `session`: Spotify login (Authorization Code + PKCE), tokens, log out / forget me.
+//! - `spotify`: the one Spotify client (the single `send` choke point) and the library importers.
+//! - `config`, `error`, `storage`: runtime configuration, the user-facing error, browser storage.
 
-use leptos::prelude::*;
+pub mod app;
+pub mod components;
+pub mod config;
+pub mod error;
+pub mod pages;
+pub mod session;
+pub mod spotify;
+pub mod storage;
 
-/// The whole app.
-#[component]
-pub fn App() -> impl IntoView {
-    view! {
-        <main>
-            <h1>"Encore"</h1>
-            <p>"Music recommendations computed in your browser. Nothing leaves it except to talk to Spotify."</p>
-        </main>
-    }
-}
+pub use app::App;
