@@ -13,6 +13,8 @@ pub mod catalog;
 pub mod feature;
 pub mod ids;
 pub mod nearest;
+pub mod pkce;
+pub mod spotify;
 
 pub use catalog::Catalog;
 pub use feature::Feature;
