@@ -12,8 +12,11 @@
 pub mod catalog;
 pub mod feature;
 pub mod ids;
+pub mod matching;
 pub mod nearest;
 pub mod pkce;
+pub mod search;
+pub mod simd;
 pub mod spotify;
 
 pub use catalog::Catalog;
