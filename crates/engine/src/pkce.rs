@@ -86,6 +86,41 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The decoded value of `name` in a query string (with or without the leading `?`), reading `+`
+/// as a space and `%XX` escapes as UTF-8 bytes; malformed escapes are kept literally.
+pub fn query_param(query: &str, name: &str) -> Option<String> {
+    query.trim_start_matches('?').split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(key) == name).then(|| percent_decode(value))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Everything the authorize redirect carries.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthorizeRequest<'a> {
@@ -186,6 +221,25 @@ mod tests {
         ] {
             assert_eq!(percent_encode(input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn query_params_are_found_and_decoded() {
+        let q = "?code=AQ%2Fx-y_z&state=abc&error=access_denied&msg=a+b%C3%A9&bad=%zz&flag";
+        for (name, want) in [
+            ("code", Some("AQ/x-y_z")),
+            ("state", Some("abc")),
+            ("error", Some("access_denied")),
+            ("msg", Some("a b\u{e9}")),
+            ("bad", Some("%zz")),
+            ("flag", Some("")),
+            ("missing", None),
+        ] {
+            assert_eq!(query_param(q, name).as_deref(), want, "{name}");
+        }
+        assert_eq!(query_param("", "code"), None);
+        let uri = "http://127.0.0.1:8080/ \u{e9}";
+        assert_eq!(percent_decode(&percent_encode(uri)), uri);
     }
 
     #[test]
