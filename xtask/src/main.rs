@@ -1,3 +1,58 @@
-//! Encore's task runner (see ARCHITECTURE.md).
+//! `cargo xtask`: Encore's task runner, the one entry point for people and CI.
+//!
+//! - `serve`: install missing tools, build the catalog and the app, serve it on 127.0.0.1.
+//! - `catalog`: build `public/catalog.bin` from the source CSVs (skipped when unchanged).
+//! - `dist`: a static site for GitHub Pages in `dist/`.
+//! - `test`: every check, stage by stage, with a summary (what `.ci/run` calls).
+//!
+//! Each subcommand lives in its own module; `step` prints and times what they do, `process` runs
+//! external programs, `tools` installs them. Errors end the run with one line, never a backtrace.
 
-fn main() {}
+mod app;
+mod catalog;
+mod dist;
+mod process;
+mod repo;
+mod serve;
+mod stamp;
+mod step;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Encore's tasks: serve, catalog, dist, test"
+)]
+enum Command {
+    /// Install missing tools, build the catalog and the app, and serve it on http://127.0.0.1:8080/.
+    Serve(serve::Args),
+    /// Build `public/catalog.bin` from the source CSVs (skipped when inputs are unchanged).
+    Catalog(catalog::Args),
+    /// Build the static site for GitHub Pages into `dist/` (catalog included, 404.html = index.html).
+    Dist(dist::Args),
+    /// Run every check (fmt, clippy, native, engine purity, browser, end-to-end) and summarize.
+    Test(test::Args),
+}
+
+fn main() -> ExitCode {
+    let result = repo::Repo::locate().and_then(|repo| match Command::parse() {
+        Command::Serve(args) => serve::run(&repo, &args),
+        Command::Catalog(args) => catalog::run(&repo, &args),
+        Command::Dist(args) => dist::run(&repo, &args),
+        Command::Test(args) => test::run(&repo, &args),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line with the whole context chain; `{:?}` would print a backtrace when
+            // RUST_BACKTRACE is set, which says nothing to someone fixing their setup.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `cargo xtask serve`: everything a newcomer needs to see the app running on
+//! http://127.0.0.1:8080/ (never `localhost`: Spotify refuses it as a redirect URI).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::repo::Repo;
+use crate::{app, catalog, process, tools};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder with the source CSVs (see SOURCES.md) [default: ../shared/data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Port on 127.0.0.1
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
+pub fn run(repo: &Repo, args: &Args) -> Result<()> {
+    let data = catalog::data_dir(repo, args.data.as_deref())?;
+    tools::install(repo, tools::Needs::Build)?;
+    catalog::build(repo, &data)?;
+    app::build(repo, &repo.root.join("dist"), "/")?;
+    println!(
+        "==> serving http://127.0.0.1:{}/ (Trunk rebuilds on change; Ctrl-C stops)",
+        args.port
+    );
+    // Trunk checks the build is current before serving (quick after the step above), then
+    // watches the sources and reloads the page when they change.
+    process::run(
+        tools::command(repo, "trunk")
+            .args(["serve", "--release", "--offline"])
+            .args(["--address", "127.0.0.1", "--port", &args.port.to_string()]),
+    )
+}
