@@ -1,4 +1,5 @@
-//! Spotify Web API JSON, as it is shaped in late 2026, and its conversion to [`ListenerTrack`].
+//! Spotify Web API JSON, as it is shaped in late 2026, and its conversion to the matcher's
+//! [`ListenerTrack`].
 //!
 //! Every type is lenient on purpose: fields Spotify removed (popularity, markets) are not read,
 //! fields that may be absent or `null` default, and entries that are not importable tracks (null
@@ -11,18 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::TrackId;
-
-/// A track the listener has, from any source (Spotify library, playlist, Exportify CSV), as the
-/// matcher consumes it: joined to the catalog by id, then ISRC, then title and primary artist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListenerTrack {
-    pub id: Option<TrackId>,
-    pub title: String,
-    /// Artist names, primary artist first.
-    pub artists: Vec<String>,
-    pub album: Option<String>,
-    pub isrc: Option<String>,
-}
+use crate::matching::ListenerTrack;
 
 /// One page of a Spotify list endpoint (`/me/tracks`, `/me/playlists`, `/playlists/{id}/items`).
 #[derive(Debug, Clone, Deserialize)]
