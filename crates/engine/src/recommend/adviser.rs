@@ -1,0 +1,108 @@
+//! `adviser` and `adviser-genre` (design 5): k-means on the catalog's 2-D PCA map, with k chosen
+//! by the elbow of the inertia curve; the seeds' cluster (the one most seeds fall in) is ranked
+//! by euclidean distance to the seeds' mean in the standardized space, then the rest of the
+//! catalog the same way so a small cluster still yields a full list. `adviser-genre` keeps only
+//! tracks that share at least one genre with the seeds.
+
+use super::Query;
+use crate::catalog::SCALED_STRIDE;
+use crate::kmeans::{self, KMeansParams};
+use crate::nearest::exact_top_k;
+use crate::seeded::SeededRng;
+use crate::{Catalog, TrackIdx};
+
+/// The elbow is looked for among k = 2..=MAX_K.
+const MAX_K: usize = 16;
+/// The elbow curve and the centroids are fitted on a sample this large, then every track is
+/// assigned: the map has two dimensions, so a sample pins the clusters down well.
+const SAMPLE: usize = 20_000;
+const SEED: u64 = 5;
+
+/// The map clusters, fitted on first use of either adviser method.
+#[derive(Debug)]
+pub(crate) struct Model {
+    /// Per track, its cluster on the map.
+    clusters: Vec<u16>,
+}
+
+impl Model {
+    pub fn fit(catalog: &Catalog) -> Self {
+        let n = catalog.n_tracks();
+        let sample: Vec<f32> = SeededRng::new(SEED)
+            .sample_indices(n, SAMPLE)
+            .into_iter()
+            .flat_map(|t| catalog.projection.get(t).copied().unwrap_or_default())
+            .collect();
+        let params = KMeansParams::new(2, SEED);
+        let max_k = MAX_K.min(sample.len() / 2);
+        let centroids = kmeans::inertia_curve(&sample, 2, 2..=max_k, &params).and_then(|curve| {
+            kmeans::fit(
+                &sample,
+                2,
+                &KMeansParams {
+                    k: usize::from(kmeans::elbow(&curve)),
+                    ..params
+                },
+            )
+        });
+        let clusters = match centroids {
+            Ok(fit) => {
+                let points: Vec<f32> = catalog.projection.iter().flatten().copied().collect();
+                kmeans::assign(&points, 2, &fit.centroids)
+            }
+            // Too few tracks to cluster: the whole map is one cluster.
+            Err(_) => vec![0; n],
+        };
+        Self { clusters }
+    }
+
+    fn cluster(&self, track: TrackIdx) -> u16 {
+        self.clusters.get(track.get()).copied().unwrap_or(0)
+    }
+
+    pub fn score(&self, query: &Query, genre_only: bool, scores: &mut [f32]) {
+        let catalog = query.catalog;
+        let mut votes = std::collections::BTreeMap::<u16, usize>::new();
+        let mut centre = [0.0f32; SCALED_STRIDE];
+        let n_seeds = query.seeds.len() as f32;
+        for &s in query.seeds {
+            *votes.entry(self.cluster(s)).or_default() += 1;
+            centre
+                .iter_mut()
+                .zip(catalog.scaled_row(s))
+                .for_each(|(c, x)| *c += x / n_seeds);
+        }
+        // Most seeds; among equals the lowest cluster id (the map iterates in order).
+        let home = votes
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or(0, |(&c, _)| c);
+        let mut seed_genres = vec![false; catalog.genres.names.len()];
+        for &s in query.seeds {
+            for &g in catalog.track_genres.row(s.get()) {
+                if let Some(flag) = seed_genres.get_mut(g as usize) {
+                    *flag = true;
+                }
+            }
+        }
+        let eligible = |t: TrackIdx| {
+            query.allowed(t)
+                && (!genre_only
+                    || catalog
+                        .track_genres
+                        .row(t.get())
+                        .iter()
+                        .any(|&g| seed_genres.get(g as usize) == Some(&true)))
+        };
+        let inside = exact_top_k(&catalog.scaled, SCALED_STRIDE, &centre, query.pool, |t| {
+            self.cluster(t) != home || !eligible(t)
+        });
+        let fill = query.pool.saturating_sub(inside.len());
+        let outside = exact_top_k(&catalog.scaled, SCALED_STRIDE, &centre, fill, |t| {
+            self.cluster(t) == home || !eligible(t)
+        });
+        for (rank, n) in inside.iter().chain(&outside).enumerate() {
+            scores[n.track.get()] = -(rank as f32);
+        }
+    }
+}

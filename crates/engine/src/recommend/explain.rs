@@ -1,0 +1,176 @@
+//! Why a track was recommended, as data the app renders as a sentence.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::Query;
+use crate::nearest::dist2;
+use crate::{Catalog, Feature, TrackIdx};
+
+/// Features a listener recognises in a comparison; key, mode, length and metre say little about
+/// why two tracks feel alike.
+const DESCRIPTIVE: [Feature; 9] = [
+    Feature::Danceability,
+    Feature::Energy,
+    Feature::LoudnessDb,
+    Feature::Speechiness,
+    Feature::Acousticness,
+    Feature::Instrumentalness,
+    Feature::Liveness,
+    Feature::Valence,
+    Feature::TempoBpm,
+];
+
+/// How many features and genres an explanation names.
+const MAX_REASONS: usize = 2;
+
+/// Why one track is in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The seed track it is closest to: one by the same artist if any, else the nearest in sound.
+    pub seed: TrackIdx,
+    /// Up to two features on which it is most like that seed, most alike first.
+    pub features: Vec<Feature>,
+    /// Up to two of its genres that the seeds share (indices into the catalog's genres), the ones
+    /// the seeds carry most (weighted by rarity) first.
+    pub genres: Vec<u16>,
+    /// An artist it shares with the seeds (an index into the catalog's artists).
+    pub artist: Option<u32>,
+}
+
+impl Explanation {
+    /// The explanation as one line, e.g. `close to "Song" by Artist: similar energy and mood,
+    /// shares indie folk`.
+    pub fn sentence(&self, catalog: &Catalog) -> String {
+        let seed_artist = catalog
+            .artist_names(self.seed)
+            .next()
+            .unwrap_or("unknown artist");
+        let mut reasons = Vec::new();
+        if let Some(artist) = self.artist {
+            reasons.push(format!(
+                "also by {}",
+                catalog.artists.names.get(artist as usize)
+            ));
+        }
+        if !self.features.is_empty() {
+            let labels: Vec<&str> = self.features.iter().map(|f| f.label()).collect();
+            reasons.push(format!("similar {}", labels.join(" and ")));
+        }
+        if !self.genres.is_empty() {
+            let names: Vec<&str> = self
+                .genres
+                .iter()
+                .map(|&g| catalog.genres.names.get(g as usize))
+                .collect();
+            reasons.push(format!("shares {}", names.join(" and ")));
+        }
+        let mut out = format!(
+            "close to \"{}\" by {}",
+            catalog.title(self.seed),
+            seed_artist
+        );
+        if !reasons.is_empty() {
+            out.push_str(": ");
+            out.push_str(&reasons.join(", "));
+        }
+        out
+    }
+}
+
+/// What the explanations of one request share: the seeds' artists and genre weights.
+#[derive(Debug)]
+pub(crate) struct Explainer<'a> {
+    catalog: &'a Catalog,
+    seeds: &'a [TrackIdx],
+    seed_artists: Vec<u32>,
+    genre_weights: HashMap<u16, f32>,
+}
+
+impl<'a> Explainer<'a> {
+    pub fn new(query: &Query<'a>) -> Self {
+        let catalog = query.catalog;
+        let mut seed_artists: Vec<u32> = query
+            .seeds
+            .iter()
+            .flat_map(|&s| catalog.track_artists.row(s.get()).iter().copied())
+            .collect();
+        seed_artists.sort_unstable();
+        seed_artists.dedup();
+        let mut genre_weights = HashMap::new();
+        for &s in query.seeds {
+            for &g in catalog.track_genres.row(s.get()) {
+                let idf = catalog.genres.idf.get(g as usize).copied().unwrap_or(1.0);
+                *genre_weights.entry(g).or_insert(0.0) += idf;
+            }
+        }
+        Self {
+            catalog,
+            seeds: query.seeds,
+            seed_artists,
+            genre_weights,
+        }
+    }
+
+    pub fn explain(&self, track: TrackIdx) -> Explanation {
+        let catalog = self.catalog;
+        let artists = catalog.track_artists.row(track.get());
+        let artist = artists
+            .iter()
+            .copied()
+            .find(|a| self.seed_artists.binary_search(a).is_ok());
+        let row = catalog.scaled_row(track);
+        let seed = self
+            .seeds
+            .iter()
+            .copied()
+            .min_by(|&a, &b| {
+                let shares = |s: TrackIdx| {
+                    catalog
+                        .track_artists
+                        .row(s.get())
+                        .iter()
+                        .any(|x| artists.contains(x))
+                };
+                shares(b)
+                    .cmp(&shares(a))
+                    .then(
+                        dist2(row, catalog.scaled_row(a))
+                            .total_cmp(&dist2(row, catalog.scaled_row(b))),
+                    )
+                    .then(a.cmp(&b))
+            })
+            .unwrap_or(track);
+        let seed_row = catalog.scaled_row(seed);
+        let mut features: Vec<(f32, Feature)> = DESCRIPTIVE
+            .iter()
+            .filter_map(|&f| {
+                let (a, b) = (row.get(f.column())?, seed_row.get(f.column())?);
+                Some(((a - b).abs(), f))
+            })
+            .collect();
+        features.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut genres: Vec<(f32, u16)> = catalog
+            .track_genres
+            .row(track.get())
+            .iter()
+            .filter_map(|g| self.genre_weights.get(g).map(|&w| (w, *g)))
+            .collect();
+        genres.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Explanation {
+            seed,
+            features: features
+                .into_iter()
+                .take(MAX_REASONS)
+                .map(|(_, f)| f)
+                .collect(),
+            genres: genres
+                .into_iter()
+                .take(MAX_REASONS)
+                .map(|(_, g)| g)
+                .collect(),
+            artist,
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Inverted indexes from artists and albums to their tracks, built once per catalog.
+
+use crate::catalog::{Lists, NONE_U32};
+use crate::{Catalog, TrackIdx};
+
+/// Per artist and per album, the catalog tracks that carry it, in ascending track order.
+#[derive(Debug)]
+pub(crate) struct Index {
+    /// Row `a`: the tracks credited to artist `a` (any position, not only primary).
+    pub artist_tracks: Lists<u32>,
+    /// Row `b`: the tracks of album `b`.
+    pub album_tracks: Lists<u32>,
+}
+
+impl Index {
+    pub fn new(catalog: &Catalog) -> Self {
+        let n = catalog.n_tracks();
+        let artist_tracks = invert(
+            catalog.artists.names.len(),
+            (0..n).flat_map(|t| {
+                catalog
+                    .track_artists
+                    .row(t)
+                    .iter()
+                    .map(move |&a| (a, t as u32))
+            }),
+        );
+        let album_tracks = invert(
+            catalog.albums.len(),
+            catalog
+                .track_album
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| **a != NONE_U32)
+                .map(|(t, &a)| (a, t as u32)),
+        );
+        Self {
+            artist_tracks,
+            album_tracks,
+        }
+    }
+
+    pub fn artist(&self, artist: u32) -> impl Iterator<Item = TrackIdx> + '_ {
+        self.artist_tracks
+            .row(artist as usize)
+            .iter()
+            .map(|&t| TrackIdx(t))
+    }
+
+    pub fn album(&self, album: u32) -> impl Iterator<Item = TrackIdx> + '_ {
+        self.album_tracks
+            .row(album as usize)
+            .iter()
+            .map(|&t| TrackIdx(t))
+    }
+}
+
+/// Counting sort of `(key, track)` pairs into one row per key; keys out of range are dropped
+/// (a validated catalog has none).
+fn invert(n_keys: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone) -> Lists<u32> {
+    let mut counts = vec![0u32; n_keys + 1];
+    for (key, _) in pairs.clone() {
+        if let Some(c) = counts
+            .get_mut(key as usize + 1)
+            .filter(|_| (key as usize) < n_keys)
+        {
+            *c += 1;
+        }
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    let offsets = counts.clone();
+    let mut values = vec![0u32; counts.last().copied().unwrap_or(0) as usize];
+    for (key, track) in pairs {
+        if let Some(slot) = counts
+            .get_mut(key as usize)
+            .filter(|_| (key as usize) < n_keys)
+        {
+            values[*slot as usize] = track;
+            *slot += 1;
+        }
+    }
+    Lists { offsets, values }
+}

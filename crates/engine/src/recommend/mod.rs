@@ -1,0 +1,389 @@
+//! The recommenders: from a listener's seed tracks to ranked catalog tracks, each explained.
+//!
+//! Every [`Method`] follows the same contract: it takes validated seed track indices and
+//! [`Options`], scores catalog tracks, and the shared selection in this module turns the scores
+//! into the final list. That keeps the option semantics identical across methods: seeds and
+//! excluded tracks never come back, the year range and the per-artist cap are hard filters, and
+//! the popularity preference and feature nudges re-rank each method's own best candidates.
+//!
+//! Results are deterministic: equal scores are broken by track index, and the one method that
+//! samples (`classifier`) seeds its generator from the seed tracks themselves.
+//!
+//! What this module does not do: no IO, no clock, no threads. Timing and parallelism belong to
+//! the callers (the CLI's `eval`, the app's worker).
+//!
+//! ```
+//! # use encore_engine::recommend::{Method, Options};
+//! let method: Method = "knn".parse().unwrap();
+//! assert_eq!(method.name(), "knn");
+//! assert_eq!(Method::default(), Method::Blend);
+//! assert_eq!(Options::default().k, 50);
+//! ```
+
+mod adviser;
+mod blend;
+mod centroid;
+mod classifier;
+mod clusters;
+mod explain;
+mod index;
+mod knn;
+mod popular;
+mod select;
+
+use std::cell::OnceCell;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::{Catalog, Feature, TrackIdx};
+
+pub use blend::BlendWeights;
+pub use explain::Explanation;
+
+/// A recommendation method, by the name the CLI and the app use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Encore's own method and the default.
+    #[default]
+    Blend,
+    Classifier,
+    CentroidGenre,
+    Centroid,
+    Clusters,
+    Knn,
+    Adviser,
+    AdviserGenre,
+    Popular,
+}
+
+impl Method {
+    /// Every method, the default first.
+    pub const ALL: [Method; 9] = [
+        Method::Blend,
+        Method::Classifier,
+        Method::CentroidGenre,
+        Method::Centroid,
+        Method::Clusters,
+        Method::Knn,
+        Method::Adviser,
+        Method::AdviserGenre,
+        Method::Popular,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Blend => "blend",
+            Method::Classifier => "classifier",
+            Method::CentroidGenre => "centroid-genre",
+            Method::Centroid => "centroid",
+            Method::Clusters => "clusters",
+            Method::Knn => "knn",
+            Method::Adviser => "adviser",
+            Method::AdviserGenre => "adviser-genre",
+            Method::Popular => "popular",
+        }
+    }
+
+    /// One sentence the app shows next to the method's name.
+    pub fn description(self) -> &'static str {
+        match self {
+            Method::Blend => {
+                "Weighs your artists, albums, genres, eras and sound together, one taste at a time."
+            }
+            Method::Classifier => {
+                "Learns what sets your tracks apart from random ones and ranks the catalog by it."
+            }
+            Method::CentroidGenre => {
+                "Finds tracks most like the average of yours, with genres counting the most."
+            }
+            Method::Centroid => {
+                "Finds tracks most like the average of yours: sound, genres, era and popularity alike."
+            }
+            Method::Clusters => {
+                "Splits the catalog into sound families and picks from each as often as you do."
+            }
+            Method::Knn => {
+                "Takes turns between your tracks, each suggesting its closest neighbours."
+            }
+            Method::Adviser => {
+                "Finds your corner of the music map and the tracks nearest to you in it."
+            }
+            Method::AdviserGenre => {
+                "Like adviser, but only tracks that share at least one genre with yours."
+            }
+            Method::Popular => "The most popular tracks you do not have yet: a baseline.",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = RecommendError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| RecommendError::UnknownMethod(s.to_owned()))
+    }
+}
+
+/// "More of this feature": shifts the target by `amount` catalog standard deviations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Nudge {
+    pub feature: Feature,
+    /// Positive for more, negative for less; about -2..=2 is a useful slider range.
+    pub amount: f32,
+}
+
+/// What the listener asks for beyond the seeds. The same for every method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    /// Number of results wanted (at least 1). When fewer tracks are eligible, all of them come
+    /// back: asking for more than the catalog holds is not an error.
+    pub k: usize,
+    /// Tracks never to recommend (besides the seeds, which are always excluded).
+    pub exclude: Vec<TrackIdx>,
+    /// At most this many results per primary artist (at least 1); `None` for no cap.
+    pub max_per_artist: Option<usize>,
+    /// Only tracks released in this inclusive year range; tracks of unknown year are left out
+    /// when a range is set.
+    pub years: Option<(u16, u16)>,
+    /// Feature shifts, applied to each method's best candidates.
+    pub nudges: Vec<Nudge>,
+    /// From -1 (hidden gems) through 0 (no preference) to 1 (hits).
+    pub popularity: f32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            k: 50,
+            exclude: Vec::new(),
+            max_per_artist: None,
+            years: None,
+            nudges: Vec::new(),
+            popularity: 0.0,
+        }
+    }
+}
+
+/// One recommended track.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub track: TrackIdx,
+    /// The method's score (after any re-ranking by the options); higher is better. Only the
+    /// order is meaningful across methods.
+    pub score: f32,
+    pub explanation: Explanation,
+}
+
+/// Why a request cannot be answered.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum RecommendError {
+    #[error("no seed tracks given")]
+    NoSeeds,
+    #[error("track index {index} is not in the catalog of {n_tracks} tracks")]
+    UnknownTrack { index: u32, n_tracks: usize },
+    #[error("number of results must be at least 1")]
+    ZeroResults,
+    #[error("at most 0 tracks per artist would leave nothing to recommend")]
+    ZeroPerArtist,
+    #[error("year range {0}..={1} is empty")]
+    EmptyYears(u16, u16),
+    #[error("popularity preference {0} is outside -1..=1")]
+    Popularity(f32),
+    #[error("nudge on {0:?} is not a finite number")]
+    Nudge(Feature),
+    #[error(
+        "unknown method {0:?}, expected one of: blend, classifier, centroid-genre, centroid, clusters, knn, adviser, adviser-genre, popular"
+    )]
+    UnknownMethod(String),
+}
+
+/// The validated inputs of one request, as every method sees them.
+#[derive(Debug)]
+pub(crate) struct Query<'a> {
+    pub catalog: &'a Catalog,
+    pub index: &'a index::Index,
+    /// Distinct seeds, in the order given.
+    pub seeds: &'a [TrackIdx],
+    pub options: &'a Options,
+    /// Per track: a seed or excluded.
+    pub blocked: &'a [bool],
+    /// How many candidates a method that ranks lists (rather than scoring every track) should
+    /// produce: enough for the options' re-ranking and artist cap to choose from.
+    pub pool: usize,
+}
+
+impl Query<'_> {
+    /// Whether `track` may be recommended at all (not a seed, not excluded, in the year range).
+    pub fn allowed(&self, track: TrackIdx) -> bool {
+        if self.blocked.get(track.get()).copied().unwrap_or(true) {
+            return false;
+        }
+        match self.options.years {
+            None => true,
+            Some((from, to)) => self
+                .catalog
+                .year(track)
+                .is_some_and(|y| (from..=to).contains(&y)),
+        }
+    }
+}
+
+/// Recommends from one catalog. Holds the indexes built from it and scratch buffers reused across
+/// requests, and fits the models only some methods need (the adviser's map clusters, the centroid
+/// vectors) on first use.
+#[derive(Debug)]
+pub struct Recommender {
+    catalog: Arc<Catalog>,
+    index: index::Index,
+    scores: Vec<f32>,
+    blocked: Vec<bool>,
+    blend: BlendWeights,
+    adviser: OnceCell<adviser::Model>,
+    centroid: OnceCell<centroid::Space>,
+}
+
+impl Recommender {
+    pub fn new(catalog: impl Into<Arc<Catalog>>) -> Self {
+        let catalog = catalog.into();
+        let n = catalog.n_tracks();
+        Self {
+            index: index::Index::new(&catalog),
+            scores: vec![f32::NEG_INFINITY; n],
+            blocked: vec![false; n],
+            blend: BlendWeights::default(),
+            adviser: OnceCell::new(),
+            centroid: OnceCell::new(),
+            catalog,
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Replaces `blend`'s signal weights (the defaults are the tuned ones; this is for
+    /// re-tuning with `encore eval`).
+    pub fn set_blend_weights(&mut self, weights: BlendWeights) {
+        self.blend = weights;
+    }
+
+    /// The `options.k` best tracks for `seeds` by `method`, best first, never a seed or an
+    /// excluded track. Duplicate seeds count once.
+    pub fn recommend(
+        &mut self,
+        method: Method,
+        seeds: &[TrackIdx],
+        options: &Options,
+    ) -> Result<Vec<Recommendation>, RecommendError> {
+        let catalog = Arc::clone(&self.catalog);
+        let seeds = validate(&catalog, seeds, options)?;
+        for &t in seeds.iter().chain(&options.exclude) {
+            self.blocked[t.get()] = true;
+        }
+        let query = Query {
+            catalog: &catalog,
+            index: &self.index,
+            seeds: &seeds,
+            options,
+            blocked: &self.blocked,
+            pool: select::pool_size(options, catalog.n_tracks()),
+        };
+        self.scores.fill(f32::NEG_INFINITY);
+        match method {
+            Method::Blend => blend::score(&query, &self.blend, &mut self.scores),
+            Method::Classifier => classifier::score(&query, &mut self.scores),
+            Method::CentroidGenre | Method::Centroid => {
+                let space = self.centroid.get_or_init(|| centroid::Space::new(&catalog));
+                space.score(&query, method == Method::CentroidGenre, &mut self.scores);
+            }
+            Method::Clusters => clusters::score(&query, &mut self.scores),
+            Method::Knn => knn::score(&query, &mut self.scores),
+            Method::Adviser | Method::AdviserGenre => {
+                let model = self.adviser.get_or_init(|| adviser::Model::fit(&catalog));
+                model.score(&query, method == Method::AdviserGenre, &mut self.scores);
+            }
+            Method::Popular => popular::score(&query, &mut self.scores),
+        }
+        let picked = select::select(&query, &self.scores);
+        let explainer = explain::Explainer::new(&query);
+        let results = picked
+            .into_iter()
+            .map(|(track, score)| Recommendation {
+                track,
+                score,
+                explanation: explainer.explain(track),
+            })
+            .collect();
+        for &t in seeds.iter().chain(&options.exclude) {
+            self.blocked[t.get()] = false;
+        }
+        Ok(results)
+    }
+}
+
+/// Checks the request and returns the distinct seeds in their given order.
+fn validate(
+    catalog: &Catalog,
+    seeds: &[TrackIdx],
+    options: &Options,
+) -> Result<Vec<TrackIdx>, RecommendError> {
+    let n_tracks = catalog.n_tracks();
+    if let Some(bad) = seeds
+        .iter()
+        .chain(&options.exclude)
+        .find(|t| t.get() >= n_tracks)
+    {
+        return Err(RecommendError::UnknownTrack {
+            index: bad.0,
+            n_tracks,
+        });
+    }
+    if seeds.is_empty() {
+        return Err(RecommendError::NoSeeds);
+    }
+    if options.k == 0 {
+        return Err(RecommendError::ZeroResults);
+    }
+    if options.max_per_artist == Some(0) {
+        return Err(RecommendError::ZeroPerArtist);
+    }
+    if let Some((from, to)) = options.years
+        && from > to
+    {
+        return Err(RecommendError::EmptyYears(from, to));
+    }
+    if !(-1.0..=1.0).contains(&options.popularity) {
+        return Err(RecommendError::Popularity(options.popularity));
+    }
+    if let Some(nudge) = options.nudges.iter().find(|n| !n.amount.is_finite()) {
+        return Err(RecommendError::Nudge(nudge.feature));
+    }
+    let mut distinct = Vec::with_capacity(seeds.len());
+    for &seed in seeds {
+        if !distinct.contains(&seed) {
+            distinct.push(seed);
+        }
+    }
+    Ok(distinct)
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;
