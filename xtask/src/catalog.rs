@@ -38,7 +38,10 @@ pub fn data_dir(repo: &Repo, given: Option<&Path>) -> Result<PathBuf> {
              ../shared/data next to the checkout"
         );
     }
-    Ok(default)
+    // Canonical, so logs and errors show `/work/shared/data` rather than `main/../shared/data`.
+    default
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", default.display()))
 }
 
 /// Builds the catalog unless it is up to date; returns its path.

@@ -26,6 +26,7 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Encore's tasks: serve, catalog, dist, test"
 )]
 enum Command {
