@@ -1,1 +1,13 @@
-//! (being written)
+//! Reusable pieces of the screens.
+//!
+//! - `status`: progress bars and error messages.
+//! - `search_box`: catalog search as you type.
+//! - `result_card`: one recommendation with its explanation and player.
+//! - `map`: the canvas map of the whole catalog.
+//! - `charts`: cluster spread and audio profile, listener against recommendations.
+
+pub mod charts;
+pub mod map;
+pub mod result_card;
+pub mod search_box;
+pub mod status;

@@ -196,6 +196,15 @@ impl Matcher {
             .map(|track| (track, MatchKind::LooseTitleArtist))
     }
 
+    /// Every catalog track that is a version of `track` (same primary artist and the same title
+    /// without decorations), `track` included: what "leave out what I already have" leaves out.
+    pub fn versions(&self, catalog: &Catalog, track: TrackIdx) -> &[TrackIdx] {
+        let artist = catalog.artist_names(track).next().unwrap_or("");
+        key(loose_title(catalog.title(track)), artist)
+            .and_then(|k| self.by_loose_title.get(&k))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Matches every listener track; see [`MatchReport`].
     pub fn match_all(&self, catalog: &Catalog, wanted: &[ListenerTrack]) -> MatchReport {
         let mut report = MatchReport::default();
@@ -378,6 +387,14 @@ mod tests {
         );
         assert_eq!(report.n_matched_inputs(), 3);
         assert_eq!(report.unmatched, vec![wanted[2].clone()]);
+    }
+
+    #[test]
+    fn versions_are_the_same_song_by_the_same_artist() {
+        let catalog = fixture();
+        let matcher = Matcher::build(&catalog);
+        assert_eq!(matcher.versions(&catalog, TrackIdx(0)), &[TrackIdx(1), TrackIdx(0)]);
+        assert_eq!(matcher.versions(&catalog, TrackIdx(2)), &[TrackIdx(2)]);
     }
 
     #[test]

@@ -1,0 +1,233 @@
+//! Loading the catalog: `catalog.bin` from the app's own origin, with progress, verified, cached.
+//!
+//! The file is fetched once with a progress callback (its body is read as a stream so the bar
+//! moves), checked by [`Catalog::from_bytes`] (which validates every offset and the checksum), and
+//! kept in the browser's Cache API under a key naming the file's version, so the next visit reads
+//! it from disk. The version comes from a `HEAD` request's `ETag`, else `Last-Modified` and
+//! `Content-Length`: the server knows it before a single catalog byte is transferred, and a new
+//! deployment's catalog gets a new key (older entries are deleted). A cached copy that no longer
+//! verifies is dropped and downloaded again.
+//!
+//! Every failure becomes a [`LoadError`], whose `Display` is the sentence the listener reads.
+//! Where the Cache API is unavailable (some private windows), the catalog is simply downloaded.
+
+use encore_engine::Catalog;
+use js_sys::{Array, Reflect, Uint8Array};
+use thiserror::Error;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Cache, ReadableStreamDefaultReader, Request, RequestInit, Response};
+
+/// Where the catalog lives, relative to the page (so the site works under any path).
+pub const CATALOG_URL: &str = "catalog.bin";
+const CACHE_NAME: &str = "encore-catalog";
+
+/// Why the catalog could not be loaded, worded for the listener.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LoadError {
+    #[error(
+        "Encore's music catalog is missing from this site (error {0}). Reload the page; if it keeps happening, the site was published without its catalog."
+    )]
+    Missing(u16),
+    #[error(
+        "Encore could not download its music catalog. Check your connection, then reload the page."
+    )]
+    Network,
+    #[error(
+        "Encore's music catalog is damaged ({0}). Reload the page to download it again; if it keeps happening, the site needs a freshly built catalog."
+    )]
+    Corrupt(String),
+}
+
+/// Where loading stands, for the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Checking,
+    Downloading { received: u64, total: Option<u64> },
+    Verifying,
+}
+
+impl Progress {
+    /// A short line for the progress bar's label.
+    pub fn label(self) -> String {
+        match self {
+            Progress::Checking => "Looking for the music catalog…".to_owned(),
+            Progress::Downloading {
+                received,
+                total: Some(total),
+            } => {
+                format!(
+                    "Downloading the music catalog: {} of {}",
+                    megabytes(received),
+                    megabytes(total)
+                )
+            }
+            Progress::Downloading {
+                received,
+                total: None,
+            } => {
+                format!("Downloading the music catalog: {}", megabytes(received))
+            }
+            Progress::Verifying => "Checking the music catalog…".to_owned(),
+        }
+    }
+
+    /// Completed fraction, when known.
+    pub fn fraction(self) -> Option<f64> {
+        match self {
+            Progress::Downloading {
+                received,
+                total: Some(total),
+            } if total > 0 => Some((received as f64 / total as f64).min(1.0)),
+            Progress::Verifying => Some(1.0),
+            _ => None,
+        }
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+fn window() -> Result<web_sys::Window, LoadError> {
+    web_sys::window().ok_or(LoadError::Network)
+}
+
+async fn fetch(method: &str) -> Result<Response, LoadError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let request =
+        Request::new_with_str_and_init(CATALOG_URL, &init).map_err(|_| LoadError::Network)?;
+    let response = JsFuture::from(window()?.fetch_with_request(&request))
+        .await
+        .map_err(|_| LoadError::Network)?;
+    let response: Response = response.dyn_into().map_err(|_| LoadError::Network)?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(LoadError::Missing(response.status()))
+    }
+}
+
+/// The cache key for the server's current catalog, or `None` when the server names no version.
+async fn version_key() -> Result<Option<String>, LoadError> {
+    let head = fetch("HEAD").await?;
+    let header = |name: &str| head.headers().get(name).ok().flatten();
+    let version = header("etag").or_else(|| {
+        let (modified, length) = (header("last-modified")?, header("content-length")?);
+        Some(format!("{modified}/{length}"))
+    });
+    Ok(version.map(|v| format!("{CATALOG_URL}?version={}", js_sys::encode_uri_component(&v))))
+}
+
+async fn open_cache() -> Option<Cache> {
+    let storage = window().ok()?.caches().ok()?;
+    JsFuture::from(storage.open(CACHE_NAME))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+async fn cached_bytes(cache: &Cache, key: &str) -> Option<Vec<u8>> {
+    let hit = JsFuture::from(cache.match_with_str(key)).await.ok()?;
+    let response: Response = hit.dyn_into().ok()?;
+    let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Stores `bytes` under `key` and deletes every other catalog version. Failing to cache only
+/// costs a download next time, so errors are ignored.
+async fn store(cache: &Cache, key: &str, bytes: &mut [u8]) {
+    let Ok(response) = Response::new_with_opt_u8_array(Some(bytes)) else {
+        return;
+    };
+    if JsFuture::from(cache.put_with_str(key, &response))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let Ok(keys) = JsFuture::from(cache.keys()).await else {
+        return;
+    };
+    for request in Array::from(&keys).iter() {
+        let Ok(request) = request.dyn_into::<Request>() else {
+            continue;
+        };
+        if !request.url().ends_with(key) {
+            let _ = JsFuture::from(cache.delete_with_request(&request)).await;
+        }
+    }
+}
+
+/// Downloads the catalog, reporting bytes as they arrive.
+async fn download(on_progress: &impl Fn(Progress)) -> Result<Vec<u8>, LoadError> {
+    let response = fetch("GET").await?;
+    let total = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = response.body().ok_or(LoadError::Network)?;
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(1 << 30) as usize);
+    on_progress(Progress::Downloading { received: 0, total });
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| LoadError::Network)?;
+        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let value =
+            Reflect::get(&chunk, &JsValue::from_str("value")).map_err(|_| LoadError::Network)?;
+        let array = Uint8Array::new(&value);
+        let start = bytes.len();
+        bytes.resize(start + array.length() as usize, 0);
+        array.copy_to(&mut bytes[start..]);
+        on_progress(Progress::Downloading {
+            received: bytes.len() as u64,
+            total,
+        });
+    }
+    Ok(bytes)
+}
+
+fn verify(bytes: &[u8]) -> Result<Catalog, LoadError> {
+    Catalog::from_bytes(bytes).map_err(|e| LoadError::Corrupt(e.to_string()))
+}
+
+/// Loads the catalog from the cache when its version is there and still verifies, else from the
+/// network (then caches it). `on_progress` is called as the work advances.
+pub async fn load(on_progress: impl Fn(Progress)) -> Result<Catalog, LoadError> {
+    on_progress(Progress::Checking);
+    let key = version_key().await?;
+    let cache = match &key {
+        Some(_) => open_cache().await,
+        None => None,
+    };
+    if let (Some(cache), Some(key)) = (&cache, &key)
+        && let Some(bytes) = cached_bytes(cache, key).await
+    {
+        on_progress(Progress::Verifying);
+        crate::app::yield_now().await;
+        if let Ok(catalog) = verify(&bytes) {
+            return Ok(catalog);
+        }
+        let _ = JsFuture::from(cache.delete_with_str(key)).await;
+    }
+    let mut bytes = download(&on_progress).await?;
+    on_progress(Progress::Verifying);
+    crate::app::yield_now().await;
+    let catalog = verify(&bytes)?;
+    if let (Some(cache), Some(key)) = (&cache, &key) {
+        store(cache, key, &mut bytes).await;
+    }
+    Ok(catalog)
+}

@@ -1,0 +1,347 @@
+//! The map of the whole catalog: every track a point at its stored 2-D projection, drawn as a
+//! density image so dense regions show, with the listener's tracks and the recommendations on top
+//! and a card for the point under the pointer.
+//!
+//! [`MapGrid`] does the arithmetic on plain data: it bins the projection into one cell per canvas
+//! pixel (a counting sort, so building is linear in the tracks), renders the density as RGBA, and
+//! finds the track nearest to a pixel by looking only at the cells around it.
+
+use encore_engine::{Catalog, TrackIdx};
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, ImageData, MouseEvent};
+
+use crate::app::Workbench;
+
+/// Canvas size in pixels (square); CSS scales it to the available width.
+const SIZE: u32 = 480;
+/// The listener's tracks and the recommendations.
+const MINE: &str = "#ff9f1c";
+const RECOMMENDED: &str = "#2ec4b6";
+
+/// The catalog's projection binned into a `size` x `size` pixel grid.
+#[derive(Debug, Clone)]
+pub struct MapGrid {
+    size: u32,
+    origin: [f32; 2],
+    /// Pixels per projection unit, the same on both axes so the map is not distorted.
+    scale: f32,
+    /// Per cell (row-major), the range of `order` holding its tracks.
+    offsets: Vec<u32>,
+    order: Vec<u32>,
+}
+
+/// The value below which `fraction` of `values` lie (values are copied; NaNs are ignored).
+fn quantile(values: impl Iterator<Item = f32>, fraction: f32) -> f32 {
+    let mut v: Vec<f32> = values.filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return 0.0;
+    }
+    let i = ((v.len() - 1) as f32 * fraction) as usize;
+    *v.select_nth_unstable_by(i, f32::total_cmp).1
+}
+
+impl MapGrid {
+    /// Bins `projection`; the central 99% of tracks on each axis set the frame, so a few outliers
+    /// cannot squash everything else into a corner (they are drawn on the edge).
+    pub fn new(projection: &[[f32; 2]], size: u32) -> Self {
+        let lo = [0, 1].map(|a| quantile(projection.iter().map(|p| p[a]), 0.005));
+        let hi = [0, 1].map(|a| quantile(projection.iter().map(|p| p[a]), 0.995));
+        let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(f32::EPSILON);
+        let scale = (size - 1) as f32 / span;
+        let mut grid = Self {
+            size,
+            origin: lo,
+            scale,
+            offsets: Vec::new(),
+            order: Vec::new(),
+        };
+        let cells: Vec<usize> = projection.iter().map(|&p| grid.cell(p)).collect();
+        let mut counts = vec![0u32; (size * size) as usize + 1];
+        for &c in &cells {
+            counts[c + 1] += 1;
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let mut next = counts.clone();
+        let mut order = vec![0u32; projection.len()];
+        for (track, &c) in cells.iter().enumerate() {
+            order[next[c] as usize] = track as u32;
+            next[c] += 1;
+        }
+        grid.offsets = counts;
+        grid.order = order;
+        grid
+    }
+
+    /// The pixel of a projection point (clamped to the canvas).
+    pub fn pixel(&self, p: [f32; 2]) -> (u32, u32) {
+        let max = (self.size - 1) as f32;
+        let x = ((p[0] - self.origin[0]) * self.scale).clamp(0.0, max);
+        // Screen y grows downwards; flip so the map reads like a chart.
+        let y = max - ((p[1] - self.origin[1]) * self.scale).clamp(0.0, max);
+        (x as u32, y as u32)
+    }
+
+    fn cell(&self, p: [f32; 2]) -> usize {
+        let (x, y) = self.pixel(p);
+        (y * self.size + x) as usize
+    }
+
+    fn tracks_at(&self, x: u32, y: u32) -> &[u32] {
+        let c = (y * self.size + x) as usize;
+        let (start, end) = (self.offsets[c] as usize, self.offsets[c + 1] as usize);
+        &self.order[start..end]
+    }
+
+    /// The density image: the more tracks in a pixel, the lighter (log scale, so sparse regions
+    /// stay visible next to dense ones).
+    pub fn density_rgba(&self) -> Vec<u8> {
+        let n_cells = (self.size * self.size) as usize;
+        let counts: Vec<u32> = (0..n_cells)
+            .map(|c| self.offsets[c + 1] - self.offsets[c])
+            .collect();
+        let max = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
+        let mut rgba = vec![0u8; n_cells * 4];
+        for (px, &count) in rgba.chunks_exact_mut(4).zip(&counts) {
+            let t = if count == 0 {
+                0.0
+            } else {
+                0.25 + 0.75 * (count as f32).ln_1p() / max.ln_1p()
+            };
+            let v = (t * 255.0) as u8;
+            px.copy_from_slice(&[v / 2 + 20, v / 2 + 25, v + 40, 255]);
+        }
+        rgba
+    }
+
+    /// The track nearest to pixel `(x, y)` within `radius` pixels; with `only`, among the tracks
+    /// it accepts.
+    pub fn nearest(
+        &self,
+        projection: &[[f32; 2]],
+        x: f32,
+        y: f32,
+        radius: i32,
+        only: Option<&dyn Fn(u32) -> bool>,
+    ) -> Option<TrackIdx> {
+        let (cx, cy) = (x as i32, y as i32);
+        let mut best: Option<(f32, u32)> = None;
+        for dy in -radius..=radius {
+            for dx in -radius..=radius {
+                let (px, py) = (cx + dx, cy + dy);
+                if px < 0 || py < 0 || px >= self.size as i32 || py >= self.size as i32 {
+                    continue;
+                }
+                for &t in self.tracks_at(px as u32, py as u32) {
+                    if only.is_some_and(|f| !f(t)) {
+                        continue;
+                    }
+                    let (tx, ty) = self.pixel(projection[t as usize]);
+                    let d = (tx as f32 - x).powi(2) + (ty as f32 - y).powi(2);
+                    if best.is_none_or(|(bd, bt)| (d, t) < (bd, bt)) {
+                        best = Some((d, t));
+                    }
+                }
+            }
+        }
+        best.map(|(_, t)| TrackIdx(t))
+    }
+}
+
+fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok()??.dyn_into().ok()
+}
+
+fn dots(
+    ctx: &CanvasRenderingContext2d,
+    grid: &MapGrid,
+    catalog: &Catalog,
+    tracks: &[TrackIdx],
+    colour: &str,
+    radius: f64,
+) {
+    ctx.set_fill_style_str(colour);
+    ctx.set_stroke_style_str("#0b0d17");
+    ctx.set_line_width(1.0);
+    for &t in tracks {
+        let Some(&p) = catalog.projection.get(t.get()) else {
+            continue;
+        };
+        let (x, y) = grid.pixel(p);
+        ctx.begin_path();
+        let _ = ctx.arc(
+            f64::from(x) + 0.5,
+            f64::from(y) + 0.5,
+            radius,
+            0.0,
+            std::f64::consts::TAU,
+        );
+        ctx.fill();
+        ctx.stroke();
+    }
+}
+
+/// What the hover card shows.
+#[derive(Debug, Clone, PartialEq)]
+struct Hover {
+    left_pct: f64,
+    top_pct: f64,
+    title: String,
+    detail: String,
+    tag: &'static str,
+}
+
+/// The map, drawn on a canvas.
+#[component]
+pub fn CatalogMap(
+    mine: Signal<Vec<TrackIdx>>,
+    recommended: Signal<Vec<TrackIdx>>,
+) -> impl IntoView {
+    let bench = expect_context::<Workbench>();
+    let canvas = NodeRef::<Canvas>::new();
+    let grid = StoredValue::new_local(None::<MapGrid>);
+    let (hover, set_hover) = signal(None::<Hover>);
+
+    Effect::new(move |_| {
+        let (mine, recommended) = (mine.get(), recommended.get());
+        if !bench.ready.get() {
+            return;
+        }
+        let Some(canvas) = canvas.get() else { return };
+        let Some(ctx) = context(&canvas) else { return };
+        bench.with_engine(|e| {
+            if grid.with_value(Option::is_none) {
+                grid.set_value(Some(MapGrid::new(&e.catalog.projection, SIZE)));
+            }
+            grid.with_value(|g| {
+                let Some(g) = g else { return };
+                let rgba = g.density_rgba();
+                if let Ok(image) =
+                    ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE)
+                {
+                    let _ = ctx.put_image_data(&image, 0.0, 0.0);
+                }
+                dots(&ctx, g, &e.catalog, &mine, MINE, 2.5);
+                dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 3.5);
+            });
+        });
+    });
+
+    let on_move = move |ev: MouseEvent| {
+        let Some(el) = canvas.get() else { return };
+        let rect = el.get_bounding_client_rect();
+        if rect.width() <= 0.0 {
+            return;
+        }
+        let fx = (f64::from(ev.client_x()) - rect.left()) / rect.width();
+        let fy = (f64::from(ev.client_y()) - rect.top()) / rect.height();
+        let (x, y) = ((fx * f64::from(SIZE)) as f32, (fy * f64::from(SIZE)) as f32);
+        let (mine, recommended) = (mine.get_untracked(), recommended.get_untracked());
+        let found = bench.with_engine(|e| {
+            grid.with_value(|g| {
+                let g = g.as_ref()?;
+                let highlighted =
+                    |t: u32| mine.contains(&TrackIdx(t)) || recommended.contains(&TrackIdx(t));
+                let track = g
+                    .nearest(&e.catalog.projection, x, y, 8, Some(&highlighted))
+                    .or_else(|| g.nearest(&e.catalog.projection, x, y, 3, None))?;
+                let c = &e.catalog;
+                let tag = if mine.contains(&track) {
+                    "yours"
+                } else if recommended.contains(&track) {
+                    "recommended"
+                } else {
+                    "in the catalog"
+                };
+                let artists: Vec<&str> = c.artist_names(track).collect();
+                let genres: Vec<&str> = c.genre_names(track).take(3).collect();
+                let mut detail = artists.join(", ");
+                if let Some(y) = c.year(track) {
+                    detail.push_str(&format!(" · {y}"));
+                }
+                if !genres.is_empty() {
+                    detail.push_str(&format!(" · {}", genres.join(", ")));
+                }
+                Some(Hover {
+                    left_pct: (fx * 100.0).clamp(0.0, 70.0),
+                    top_pct: (fy * 100.0).clamp(0.0, 85.0),
+                    title: c.title(track).to_owned(),
+                    detail,
+                    tag,
+                })
+            })
+        });
+        set_hover.set(found.flatten());
+    };
+
+    view! {
+        <figure class="map">
+            <div class="map-frame">
+                <canvas
+                    node_ref=canvas
+                    width=SIZE
+                    height=SIZE
+                    data-testid="catalog-map"
+                    role="img"
+                    aria-label="A map of every track in the catalog: similar-sounding tracks sit close together. Your tracks are orange, recommendations teal."
+                    on:mousemove=on_move
+                    on:mouseleave=move |_| set_hover.set(None)
+                ></canvas>
+                {move || {
+                    hover
+                        .get()
+                        .map(|h| {
+                            view! {
+                                <div
+                                    class="hover-card"
+                                    style=format!("left: {:.1}%; top: {:.1}%", h.left_pct, h.top_pct)
+                                >
+                                    <strong>{h.title}</strong>
+                                    <span>{h.detail}</span>
+                                    <em>{h.tag}</em>
+                                </div>
+                            }
+                        })
+                }}
+            </div>
+            <figcaption>
+                <span class="swatch" style=format!("background: {MINE}")></span>
+                {move || format!("Your tracks ({})", mine.with(Vec::len))}
+                <span class="swatch" style=format!("background: {RECOMMENDED}")></span>
+                {move || format!("Recommendations ({})", recommended.with(Vec::len))}
+                <span class="hint">" Lighter areas hold more tracks."</span>
+            </figcaption>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_bins_every_track_and_finds_the_nearest() {
+        let projection: Vec<[f32; 2]> = (0..100)
+            .map(|i| [(i % 10) as f32, (i / 10) as f32])
+            .collect();
+        let grid = MapGrid::new(&projection, 10);
+        assert_eq!(grid.order.len(), 100);
+        assert_eq!(grid.pixel([0.0, 0.0]), (0, 9));
+        assert_eq!(grid.pixel([9.0, 9.0]), (9, 0));
+        assert_eq!(
+            grid.nearest(&projection, 3.2, 9.0, 1, None),
+            Some(TrackIdx(3))
+        );
+        let only_even = |t: u32| t.is_multiple_of(2);
+        assert_eq!(
+            grid.nearest(&projection, 3.2, 9.0, 1, Some(&only_even)),
+            Some(TrackIdx(2))
+        );
+        let rgba = grid.density_rgba();
+        assert_eq!(rgba.len(), 400);
+        assert!(rgba.chunks(4).all(|px| px[3] == 255 && px[2] > 40));
+    }
+}

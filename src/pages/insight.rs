@@ -1,0 +1,92 @@
+//! Seeing the taste: the catalog map with the listener's tracks and the recommendations, the
+//! spread over sound families, and the average audio profile, each "you" against "recommended".
+
+use encore_engine::TrackIdx;
+use leptos::prelude::*;
+
+use crate::app::Workbench;
+use crate::components::charts::{PROFILE, PairedBars, audio_profile, cluster_shares};
+use crate::components::map::CatalogMap;
+
+/// How many sound families the spread chart lists: the listener's and the list's largest.
+const N_FAMILIES: usize = 10;
+
+#[component]
+pub fn Insight() -> impl IntoView {
+    let bench = expect_context::<Workbench>();
+    let mine = Signal::derive(move || {
+        bench
+            .report
+            .with(|r| r.as_ref().map(|r| r.matched.clone()).unwrap_or_default())
+    });
+    let recommended = Signal::derive(move || {
+        bench
+            .recs
+            .with(|r| r.iter().map(|s| s.track).collect::<Vec<TrackIdx>>())
+    });
+    let spreads = Memo::new(move |_| {
+        bench.ready.get();
+        let (mine, recs) = (mine.get(), recommended.get());
+        bench
+            .with_engine(|e| {
+                let a = cluster_shares(&e.catalog, &mine);
+                let b = cluster_shares(&e.catalog, &recs);
+                let mut order: Vec<usize> = (0..a.len()).collect();
+                order.sort_by(|&i, &j| (b[j] + a[j]).total_cmp(&(b[i] + a[i])).then(i.cmp(&j)));
+                order.truncate(N_FAMILIES);
+                order.retain(|&i| a[i] + b[i] > 0.0);
+                (
+                    order
+                        .iter()
+                        .map(|i| format!("Family {}", i + 1))
+                        .collect::<Vec<_>>(),
+                    order.iter().map(|&i| a[i]).collect::<Vec<_>>(),
+                    order.iter().map(|&i| b[i]).collect::<Vec<_>>(),
+                )
+            })
+            .unwrap_or_default()
+    });
+    let profiles = Memo::new(move |_| {
+        bench.ready.get();
+        let (mine, recs) = (mine.get(), recommended.get());
+        bench
+            .with_engine(|e| {
+                (
+                    audio_profile(&e.catalog, &mine),
+                    audio_profile(&e.catalog, &recs),
+                )
+            })
+            .unwrap_or_default()
+    });
+    view! {
+        <section class="panel" aria-labelledby="insight-heading">
+            <h2 id="insight-heading">"3. Your taste on the map"</h2>
+            <Show
+                when=move || bench.ready.get()
+                fallback=|| view! { <p class="hint">"The map appears once the catalog is loaded."</p> }
+            >
+                <CatalogMap mine=mine recommended=recommended />
+                <Show when=move || !mine.with(Vec::is_empty)>
+                    <div class="charts">
+                        <PairedBars
+                            title="Sound families: your tracks against the recommendations"
+                            labels=Signal::derive(move || spreads.get().0)
+                            mine=Signal::derive(move || spreads.get().1)
+                            recommended=Signal::derive(move || spreads.get().2)
+                        />
+                        <PairedBars
+                            title="Average audio profile: yours against the recommendations"
+                            labels=Signal::derive(|| PROFILE.iter().map(|f| f.label().to_owned()).collect())
+                            mine=Signal::derive(move || profiles.get().0)
+                            recommended=Signal::derive(move || profiles.get().1)
+                        />
+                    </div>
+                    <p class="legend">
+                        <span class="swatch mine"></span>"You "
+                        <span class="swatch recommended"></span>"Recommended"
+                    </p>
+                </Show>
+            </Show>
+        </section>
+    }
+}
