@@ -1,0 +1,394 @@
+//! Importing the listener's tracks from Spotify: liked songs, top tracks, playlists, recently
+//! played. Each returns the matcher's [`ListenerTrack`]s, with null tracks, local files and
+//! episodes left out and duplicates removed.
+//!
+//! Liked songs can number tens of thousands, so that import is paged 50 at a time with progress,
+//! can be cancelled, and is cached in IndexedDB per user: an interrupted import (cancel, rate
+//! limit, network) resumes where it stopped, and a finished one is later synced incrementally.
+//! Spotify lists liked songs newest first, so a sync reads pages until it meets the newest cached
+//! entry and puts what came before it on top. If the counts then disagree (songs were un-liked),
+//! the library is read again from scratch, since a removal cannot be located otherwise.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use encore_engine::matching::ListenerTrack;
+use encore_engine::pkce::percent_encode;
+use encore_engine::spotify::{
+    CursorPaging, PAGE_LIMIT, Paging, PlayHistory, PlaylistItem, SavedTrack, SimplifiedPlaylist,
+    Track,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::client::get_json;
+use crate::config::{self, Config};
+use crate::error::{AppError, Resource};
+use crate::session;
+use crate::storage;
+
+/// Pages fetched between two saves of an unfinished liked-songs import.
+const CHECKPOINT_EVERY_PAGES: usize = 10;
+
+/// How far an import has got, e.g. "1,250 of 8,431".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// A cancel button's handle: clone it into the import and call [`Cancel::cancel`] from the UI.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Spotify's top-tracks periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeRange {
+    /// About four weeks.
+    ShortTerm,
+    /// About six months.
+    MediumTerm,
+    /// About a year and more.
+    LongTerm,
+}
+
+impl TimeRange {
+    pub const ALL: [TimeRange; 3] = [
+        TimeRange::ShortTerm,
+        TimeRange::MediumTerm,
+        TimeRange::LongTerm,
+    ];
+
+    fn param(self) -> &'static str {
+        match self {
+            TimeRange::ShortTerm => "short_term",
+            TimeRange::MediumTerm => "medium_term",
+            TimeRange::LongTerm => "long_term",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeRange::ShortTerm => "last four weeks",
+            TimeRange::MediumTerm => "last six months",
+            TimeRange::LongTerm => "last year and more",
+        }
+    }
+}
+
+/// A playlist the listener can pick as a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaylistSummary {
+    pub id: String,
+    pub name: String,
+    pub n_items: u32,
+    pub owner_name: String,
+    /// Their own or collaborative: Spotify lets Encore read its items.
+    pub readable: bool,
+}
+
+/// Reads a Spotify list page by page, by offset (the `next` URL is only used as the end marker,
+/// so a resumed import can start at any offset).
+struct Pager<F> {
+    url_at: F,
+    offset: u32,
+    finished: bool,
+    resource: Resource,
+}
+
+impl<F: Fn(u32) -> String> Pager<F> {
+    fn new(url_at: F, offset: u32, resource: Resource) -> Self {
+        Self {
+            url_at,
+            offset,
+            finished: false,
+            resource,
+        }
+    }
+
+    async fn next<T: DeserializeOwned>(&mut self) -> Result<Option<Paging<T>>, AppError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let page: Paging<T> = get_json(&(self.url_at)(self.offset), self.resource).await?;
+        self.offset += u32::try_from(page.items.len()).unwrap_or(u32::MAX);
+        self.finished = page.next.is_none() || page.items.is_empty();
+        Ok(Some(page))
+    }
+}
+
+/// Tracks in first-seen order, each Spotify id once (tracks without an id are all kept).
+fn dedup(tracks: impl IntoIterator<Item = ListenerTrack>) -> Vec<ListenerTrack> {
+    let mut seen = HashSet::new();
+    tracks
+        .into_iter()
+        .filter(|t| t.id.is_none_or(|id| seen.insert(id)))
+        .collect()
+}
+
+fn user_id() -> Result<String, AppError> {
+    session::stored_user()
+        .map(|u| u.id)
+        .ok_or(AppError::NotLoggedIn)
+}
+
+/// One liked-songs entry as cached: every entry is kept (also unavailable ones) so positions in
+/// the cache match Spotify's offsets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct LikedEntry {
+    added_at: Option<String>,
+    /// The track's uri, identifying the entry when syncing.
+    uri: Option<String>,
+    track: Option<ListenerTrack>,
+}
+
+impl From<SavedTrack> for LikedEntry {
+    fn from(saved: SavedTrack) -> Self {
+        let track = saved.track.as_ref().and_then(Track::to_listener_track);
+        Self {
+            added_at: saved.added_at,
+            uri: saved.track.and_then(|t| t.uri),
+            track,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct LikedCache {
+    entries: Vec<LikedEntry>,
+    /// False while an import is unfinished; it then resumes at `entries.len()`.
+    complete: bool,
+}
+
+fn liked_url(config: &Config) -> impl Fn(u32) -> String {
+    let base = config.api("me/tracks");
+    move |offset| format!("{base}?limit={PAGE_LIMIT}&offset={offset}")
+}
+
+/// The listener's liked songs, from the cache and Spotify. `on_progress` is called after every
+/// page; `cancel` stops the import at the next page (what was fetched is kept for next time).
+pub async fn liked_songs(
+    on_progress: impl Fn(ImportProgress),
+    cancel: &Cancel,
+) -> Result<Vec<ListenerTrack>, AppError> {
+    let config = config::get().await?;
+    let cache_key = format!("liked:{}", user_id()?);
+    // An unreadable cache is only a slower import.
+    let cached: LikedCache = storage::cache_get(&cache_key)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let entries = if cached.complete && !cached.entries.is_empty() {
+        match sync_newest(&config, cached.entries, &on_progress, cancel).await? {
+            Some(entries) => entries,
+            None => read_all(&config, &cache_key, Vec::new(), &on_progress, cancel).await?,
+        }
+    } else {
+        read_all(&config, &cache_key, cached.entries, &on_progress, cancel).await?
+    };
+    let tracks = dedup(entries.iter().filter_map(|e| e.track.clone()));
+    // The import succeeded even if the browser refuses to cache it.
+    let _ = storage::cache_put(
+        &cache_key,
+        &LikedCache {
+            entries,
+            complete: true,
+        },
+    )
+    .await;
+    Ok(tracks)
+}
+
+/// Reads the pages before the newest cached entry. `None` when the result does not add up to
+/// Spotify's total (something was removed), so the caller reads everything again.
+async fn sync_newest(
+    config: &Config,
+    cached: Vec<LikedEntry>,
+    on_progress: &impl Fn(ImportProgress),
+    cancel: &Cancel,
+) -> Result<Option<Vec<LikedEntry>>, AppError> {
+    let newest = cached.first().cloned();
+    let mut fresh: Vec<LikedEntry> = Vec::new();
+    let mut pager = Pager::new(liked_url(config), 0, Resource::Library);
+    let mut total = 0;
+    'pages: while let Some(page) = pager.next::<SavedTrack>().await? {
+        total = page.total.unwrap_or(0);
+        for entry in page.items.into_iter().map(LikedEntry::from) {
+            if Some(&entry) == newest.as_ref() {
+                break 'pages;
+            }
+            fresh.push(entry);
+        }
+        on_progress(ImportProgress {
+            done: count(fresh.len() + cached.len()),
+            total,
+        });
+        if cancel.is_cancelled() {
+            return Err(AppError::Cancelled);
+        }
+    }
+    fresh.extend(cached);
+    let done = count(fresh.len());
+    on_progress(ImportProgress {
+        done,
+        total: done.max(total),
+    });
+    Ok((done == total).then_some(fresh))
+}
+
+/// Reads liked songs from `entries.len()` on, saving a checkpoint every few pages and whenever
+/// the import stops early, so the next call resumes instead of starting over.
+async fn read_all(
+    config: &Config,
+    cache_key: &str,
+    mut entries: Vec<LikedEntry>,
+    on_progress: &impl Fn(ImportProgress),
+    cancel: &Cancel,
+) -> Result<Vec<LikedEntry>, AppError> {
+    let mut pager = Pager::new(liked_url(config), count(entries.len()), Resource::Library);
+    let mut pages = 0;
+    loop {
+        let stop = match pager.next::<SavedTrack>().await {
+            Ok(Some(page)) => {
+                let total = page.total.unwrap_or(0);
+                entries.extend(page.items.into_iter().map(LikedEntry::from));
+                on_progress(ImportProgress {
+                    done: count(entries.len()),
+                    total: total.max(count(entries.len())),
+                });
+                pages += 1;
+                if cancel.is_cancelled() {
+                    Some(AppError::Cancelled)
+                } else {
+                    if pages % CHECKPOINT_EVERY_PAGES == 0 {
+                        checkpoint(cache_key, &entries).await;
+                    }
+                    continue;
+                }
+            }
+            Ok(None) => None,
+            Err(error) => Some(error),
+        };
+        if let Some(error) = stop {
+            checkpoint(cache_key, &entries).await;
+            return Err(error);
+        }
+        return Ok(entries);
+    }
+}
+
+async fn checkpoint(cache_key: &str, entries: &[LikedEntry]) {
+    let partial = LikedCache {
+        entries: entries.to_vec(),
+        complete: false,
+    };
+    // A refused write only costs a restart from the last good checkpoint.
+    let _ = storage::cache_put(cache_key, &partial).await;
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The listener's most played tracks over `range` (Spotify gives at most 50).
+pub async fn top_tracks(range: TimeRange) -> Result<Vec<ListenerTrack>, AppError> {
+    let config = config::get().await?;
+    let url = format!(
+        "{}?time_range={}&limit={PAGE_LIMIT}",
+        config.api("me/top/tracks"),
+        range.param()
+    );
+    let page: Paging<Track> = get_json(&url, Resource::Library).await?;
+    Ok(dedup(
+        page.items.iter().filter_map(Track::to_listener_track),
+    ))
+}
+
+/// The last 50 tracks the listener played.
+pub async fn recently_played() -> Result<Vec<ListenerTrack>, AppError> {
+    let config = config::get().await?;
+    let url = format!(
+        "{}?limit={PAGE_LIMIT}",
+        config.api("me/player/recently-played")
+    );
+    let page: CursorPaging<PlayHistory> = get_json(&url, Resource::Library).await?;
+    Ok(dedup(
+        page.items
+            .iter()
+            .filter_map(|h| h.track.as_ref()?.to_listener_track()),
+    ))
+}
+
+/// The playlists in the listener's library, marked readable when they own or collaborate on them.
+pub async fn playlists() -> Result<Vec<PlaylistSummary>, AppError> {
+    let config = config::get().await?;
+    let me = user_id()?;
+    let base = config.api("me/playlists");
+    let mut pager = Pager::new(
+        move |offset| format!("{base}?limit={PAGE_LIMIT}&offset={offset}"),
+        0,
+        Resource::Library,
+    );
+    let mut out = Vec::new();
+    while let Some(page) = pager.next::<SimplifiedPlaylist>().await? {
+        out.extend(page.items.into_iter().map(|p| {
+            PlaylistSummary {
+                n_items: p.n_items(),
+                readable: p.is_readable_by(&me),
+                owner_name: p
+                    .owner
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| p.owner.id.clone()),
+                id: p.id,
+                name: p.name,
+            }
+        }));
+    }
+    Ok(out)
+}
+
+/// The tracks of one playlist. Someone else's playlist gives [`AppError::PlaylistNotYours`].
+pub async fn playlist_tracks(
+    playlist_id: &str,
+    on_progress: impl Fn(ImportProgress),
+    cancel: &Cancel,
+) -> Result<Vec<ListenerTrack>, AppError> {
+    let config = config::get().await?;
+    let base = config.api(&format!("playlists/{}/items", percent_encode(playlist_id)));
+    let mut pager = Pager::new(
+        move |offset| format!("{base}?limit={PAGE_LIMIT}&offset={offset}&additional_types=track"),
+        0,
+        Resource::Playlist,
+    );
+    let mut tracks = Vec::new();
+    let mut done = 0;
+    while let Some(page) = pager.next::<PlaylistItem>().await? {
+        done += count(page.items.len());
+        tracks.extend(
+            page.items
+                .iter()
+                .filter_map(PlaylistItem::to_listener_track),
+        );
+        on_progress(ImportProgress {
+            done,
+            total: page.total.unwrap_or(done).max(done),
+        });
+        if cancel.is_cancelled() {
+            return Err(AppError::Cancelled);
+        }
+    }
+    Ok(dedup(tracks))
+}
