@@ -61,6 +61,10 @@ pub enum AppError {
     )]
     PlaylistNotYours,
     #[error(
+        "Spotify does not let apps like Encore read this playlist (Spotify's own editorial and algorithmic playlists are closed to them). Pick one of your own playlists."
+    )]
+    PlaylistUnavailable,
+    #[error(
         "Spotify did not allow saving the playlist. Log in again and accept the permission to create private playlists."
     )]
     SaveNotAllowed,
@@ -109,6 +113,7 @@ impl AppError {
             (403, _, Resource::Playlist) => AppError::PlaylistNotYours,
             (403, _, Resource::PlaylistWrite) => AppError::SaveNotAllowed,
             (403, ..) => AppError::Forbidden,
+            (404, _, Resource::Playlist) => AppError::PlaylistUnavailable,
             (429, ..) => AppError::RateLimited { minutes: 1 },
             (500..=599, ..) => AppError::SpotifyDown(status),
             _ => AppError::Unexpected(status),

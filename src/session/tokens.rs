@@ -141,10 +141,10 @@ pub(crate) async fn refreshed_after(stale_access_token: &str) -> Result<Tokens, 
         }
         let config = config::get().await?;
         let client_id = config::client_id(&config).ok_or(AppError::NoClientId)?;
-        let refresh_token = tokens
-            .refresh_token
-            .clone()
-            .ok_or(AppError::SessionExpired)?;
+        let Some(refresh_token) = tokens.refresh_token.clone() else {
+            super::end_session(Some(AppError::SessionExpired));
+            return Err(AppError::SessionExpired);
+        };
         match token_request(&config, pkce::refresh_body(&refresh_token, &client_id)).await {
             Ok(response) => {
                 let fresh = Tokens::from_response(response, Some(refresh_token));

@@ -132,7 +132,14 @@ async fn send(
                 sleep_ms(backoff_ms(server_attempts)).await;
                 server_attempts += 1;
             }
-            _ => return Err(AppError::from_status(status, &error_body, resource)),
+            _ => {
+                let error = AppError::from_status(status, &error_body, resource);
+                if error == AppError::SessionExpired {
+                    // Refused even after a refresh: the listener has to log in again.
+                    session::end_session(Some(error.clone()));
+                }
+                return Err(error);
+            }
         }
     }
 }

@@ -10,14 +10,21 @@
 //! `cargo xtask test` fails the build if one creeps in.
 
 pub mod catalog;
+pub mod csv_import;
 pub mod feature;
+pub mod genre;
 pub mod ids;
+pub mod kmeans;
 pub mod matching;
 pub mod nearest;
+pub mod pca;
 pub mod pkce;
+pub mod scale;
 pub mod search;
+pub mod seeded;
 pub mod simd;
 pub mod spotify;
+pub mod synth;
 
 pub use catalog::Catalog;
 pub use feature::Feature;
