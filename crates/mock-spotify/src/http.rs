@@ -124,7 +124,7 @@ pub struct PageRules {
 /// Most endpoints: `limit` 1..=50 (default 20), any offset.
 pub const STANDARD_PAGING: PageRules = PageRules {
     default_limit: 20,
-    max_limit: 50,
+    max_limit: encore_engine::spotify::PAGE_LIMIT as usize,
     max_offset: usize::MAX,
 };
 

@@ -125,7 +125,6 @@ pub use library::{
     USER_ID, catalog_tracks, generated_tracks,
 };
 pub use state::Settings;
-pub use web_api::MAX_URIS_PER_REQUEST;
 
 /// Where the control API lives; never faulted nor logged.
 const CONTROL_PREFIX: &str = "/__mock";

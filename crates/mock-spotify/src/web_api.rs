@@ -10,6 +10,7 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use encore_engine::TrackId;
 use encore_engine::pkce::form_encode;
+use encore_engine::spotify::MAX_URIS_PER_ADD;
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -19,9 +20,6 @@ use crate::library::{
 };
 use crate::render::{Renderer, snapshot_id, timestamp};
 use crate::state::{AccessGrant, CreatedPlaylist, ItemsAddition, SharedState};
-
-/// Spotify allows at most this many uris in one add-items request.
-pub const MAX_URIS_PER_REQUEST: usize = 100;
 
 /// Search paging since 2026: `limit` 1..=10 (default 5), `offset` <= 1000.
 const SEARCH_PAGING: PageRules = PageRules {
@@ -569,7 +567,7 @@ fn add_uris(
     if uris.is_empty() {
         return Err(ApiError::bad_request("No uris provided"));
     }
-    if uris.len() > MAX_URIS_PER_REQUEST {
+    if uris.len() > MAX_URIS_PER_ADD {
         return Err(ApiError::bad_request(
             "You can add a maximum of 100 tracks per request.",
         ));

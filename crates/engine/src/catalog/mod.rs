@@ -9,6 +9,11 @@
 //! - `format`: the binary file, its byte-level specification and validation.
 //! - `build`: merging source rows into a catalog and fitting the models.
 
+pub mod build;
+pub mod format;
+
+pub use format::CatalogError;
+
 use crate::{ArtistId, Feature, TrackId, TrackIdx};
 
 /// Width of one row of [`Catalog::scaled`]: the standardized audio features padded with zeros to

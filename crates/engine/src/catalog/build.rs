@@ -1,0 +1,404 @@
+//! Merging imported rows into a [`Catalog`] and fitting the offline models.
+//!
+//! **Merge precedence.** Rows are grouped by track id. For each field (title, artists, album,
+//! year, popularity, features) the value comes from the first row that has one, taking sources
+//! in this order: the 2024 genre-search crawl (newest, with release dates and artist ids), then the
+//! 114k tracks set, then the hit predictor, then Exportify exports; within one kind, in the order
+//! the files were given (the CLI sorts them by name), then by row. Artist ids are taken only with
+//! the artist names they belong to. Genres are the union over all rows, plus the genres the
+//! artist-genres file gives for each of the track's artists (joined by
+//! [`normalize_artist`]). Tracks without audio features are dropped and counted.
+//!
+//! **Order.** Tracks are sorted by primary artist, album, title, id, so the artist and album
+//! columns of the file are runs that compress well; artists and albums are numbered in order of
+//! first appearance.
+//!
+//! **Fits.** Features are first rounded to what the file stores (see `format`), so a catalog read
+//! back equals the one built. Then: the [`Scaler`], k-means on the scaled rows with `k` chosen by
+//! the elbow of the inertia curve for `k` in `k_range` (fitted on a seeded subsample, see
+//! [`BuildConfig`]), the final k-means on every track with that `k`, the 2-D PCA, and the genre
+//! vocabulary with IDF.
+
+use std::collections::{BTreeMap, HashMap};
+
+use thiserror::Error;
+
+use super::format::round_features;
+use super::{ArtistTable, Catalog, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable};
+use crate::csv_import::{ImportReport, Schema, TrackRow, normalize_artist};
+use crate::kmeans::{self, KMeansError, KMeansParams};
+use crate::seeded::SeededRng;
+use crate::{ArtistId, Feature, TrackId, genre, pca};
+
+/// Why a catalog cannot be built.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    #[error("no track with audio features in the input ({rows} track rows read)")]
+    NoTracks { rows: usize },
+    #[error("clustering failed: {0}")]
+    KMeans(#[from] KMeansError),
+}
+
+/// Knobs of a build; [`BuildConfig::default`] is what `encore catalog build` uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildConfig {
+    pub seed: u64,
+    /// The `k` values of the elbow curve.
+    pub k_range: std::ops::RangeInclusive<usize>,
+    /// `Some(k)` skips the elbow and uses `k` (small test catalogs).
+    pub fixed_k: Option<usize>,
+    /// Tracks in the seeded subsample the elbow curve is fitted on; the shape of the curve is
+    /// stable well below the full catalog, and 63 fits on 180k tracks would take minutes.
+    pub curve_sample: usize,
+    /// Iteration cap of each curve fit (the final fit uses 100).
+    pub curve_max_iter: usize,
+    /// A genre is kept when at least this many tracks carry it.
+    pub min_genre_tracks: usize,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0x0e9c_0e5e,
+            k_range: 2..=64,
+            fixed_k: None,
+            curve_sample: 12_000,
+            curve_max_iter: 25,
+            min_genre_tracks: 2,
+        }
+    }
+}
+
+/// What a build did, for the builder's report.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BuildReport {
+    /// Distinct track ids seen in the input.
+    pub distinct_ids: usize,
+    /// Track rows that repeated an id already seen.
+    pub duplicate_rows: usize,
+    /// Distinct ids dropped because no row had audio features.
+    pub dropped_without_features: usize,
+    pub tracks_kept: usize,
+    pub artists: usize,
+    pub albums: usize,
+    /// Distinct genre names seen, and how many were kept.
+    pub genres_seen: usize,
+    pub genres_kept: usize,
+    /// Artist names in the artist-genres file, and how many matched a catalog artist.
+    pub artist_genre_rows: usize,
+    pub artist_genre_matches: usize,
+    pub k: usize,
+}
+
+/// One track while merging: fields filled by the first source that has them.
+#[derive(Debug)]
+struct Merged {
+    id: TrackId,
+    title: String,
+    artists: Vec<String>,
+    artist_ids: Vec<ArtistId>,
+    album: Option<String>,
+    year: Option<u16>,
+    popularity: Option<u8>,
+    features: Option<[f32; Feature::COUNT]>,
+    genres: Vec<String>,
+}
+
+impl Merged {
+    fn new(row: &TrackRow) -> Self {
+        Self {
+            id: row.id,
+            title: row.title.clone(),
+            artists: row.artists.clone(),
+            artist_ids: row.artist_ids.clone(),
+            album: row.album.clone(),
+            year: row.year,
+            popularity: row.popularity,
+            features: row.features,
+            genres: row.genres.clone(),
+        }
+    }
+
+    fn fill_from(&mut self, row: &TrackRow) {
+        if self.title.is_empty() {
+            self.title.clone_from(&row.title);
+        }
+        if self.artists.is_empty() {
+            self.artists.clone_from(&row.artists);
+        }
+        if self.artist_ids.is_empty()
+            && !row.artist_ids.is_empty()
+            && same_artists(&self.artists, &row.artists)
+        {
+            self.artist_ids.clone_from(&row.artist_ids);
+        }
+        if self.album.is_none() {
+            self.album.clone_from(&row.album);
+        }
+        self.year = self.year.or(row.year);
+        self.popularity = self.popularity.or(row.popularity);
+        self.features = self.features.or(row.features);
+        for g in &row.genres {
+            if !self.genres.contains(g) {
+                self.genres.push(g.clone());
+            }
+        }
+    }
+}
+
+fn same_artists(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| normalize_artist(x) == normalize_artist(y))
+}
+
+fn precedence(schema: Schema) -> u8 {
+    match schema {
+        Schema::GenreSearch => 0,
+        Schema::Tracks114k => 1,
+        Schema::HitPredictor => 2,
+        Schema::Exportify => 3,
+        Schema::ArtistGenres | Schema::GenreProfiles => 4,
+    }
+}
+
+/// Builds a catalog from imported files (in the order given; see the module doc for precedence).
+pub fn build(
+    imports: &[ImportReport],
+    config: &BuildConfig,
+) -> Result<(Catalog, BuildReport), BuildError> {
+    let mut report = BuildReport::default();
+    let mut by_precedence: Vec<&ImportReport> = imports.iter().collect();
+    by_precedence.sort_by_key(|i| precedence(i.schema));
+
+    let mut merged: Vec<Merged> = Vec::new();
+    let mut index: HashMap<TrackId, usize> = HashMap::new();
+    let mut n_rows = 0;
+    for row in by_precedence.iter().flat_map(|i| &i.tracks) {
+        n_rows += 1;
+        match index.get(&row.id) {
+            Some(&i) => {
+                report.duplicate_rows += 1;
+                merged[i].fill_from(row);
+            }
+            None => {
+                index.insert(row.id, merged.len());
+                merged.push(Merged::new(row));
+            }
+        }
+    }
+    report.distinct_ids = merged.len();
+
+    let mut artist_genres: HashMap<String, Vec<String>> = HashMap::new();
+    for entry in imports.iter().flat_map(|i| &i.artist_genres) {
+        report.artist_genre_rows += 1;
+        let genres = artist_genres
+            .entry(normalize_artist(&entry.artist))
+            .or_default();
+        for g in &entry.genres {
+            if !genres.contains(g) {
+                genres.push(g.clone());
+            }
+        }
+    }
+
+    let before = merged.len();
+    merged.retain(|m| m.features.is_some());
+    report.dropped_without_features = before - merged.len();
+    if merged.is_empty() {
+        return Err(BuildError::NoTracks { rows: n_rows });
+    }
+
+    // Sort keys computed once: normalizing inside the comparator would allocate per comparison.
+    let mut keyed: Vec<((String, String, String, TrackId), Merged)> = merged
+        .into_iter()
+        .map(|m| {
+            let artist = m
+                .artists
+                .first()
+                .map(|a| normalize_artist(a))
+                .unwrap_or_default();
+            let key = (
+                artist,
+                m.album.clone().unwrap_or_default(),
+                m.title.clone(),
+                m.id,
+            );
+            (key, m)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let tracks: Vec<Merged> = keyed.into_iter().map(|(_, m)| m).collect();
+
+    let mut catalog = assemble(&tracks, &artist_genres, config, &mut report)?;
+    fit_models(&mut catalog, config, &mut report)?;
+    report.tracks_kept = catalog.n_tracks();
+    Ok((catalog, report))
+}
+
+/// The string and index columns, genres and rounded features, before any fit.
+fn assemble(
+    tracks: &[Merged],
+    artist_genres: &HashMap<String, Vec<String>>,
+    config: &BuildConfig,
+    report: &mut BuildReport,
+) -> Result<Catalog, BuildError> {
+    let mut titles = new_table();
+    let mut artists = ArtistTable {
+        names: new_table(),
+        ids: Vec::new(),
+    };
+    let mut artist_index: HashMap<String, u32> = HashMap::new();
+    let mut albums = new_table();
+    let mut album_index: HashMap<&str, u32> = HashMap::new();
+    let mut track_artists = Lists::default();
+    let mut track_album = Vec::with_capacity(tracks.len());
+    let mut features = Vec::with_capacity(tracks.len() * Feature::COUNT);
+    let mut genre_names: Vec<Vec<&str>> = Vec::with_capacity(tracks.len());
+    let mut matched_artists = std::collections::HashSet::new();
+
+    for t in tracks {
+        titles.push(&t.title);
+        let mut row = Vec::with_capacity(t.artists.len());
+        let mut genres: Vec<&str> = t.genres.iter().map(String::as_str).collect();
+        for (i, name) in t.artists.iter().enumerate() {
+            let key = normalize_artist(name);
+            if let Some(extra) = artist_genres.get(&key) {
+                genres.extend(extra.iter().map(String::as_str));
+                matched_artists.insert(key.clone());
+            }
+            let next = artists.ids.len() as u32;
+            let a = *artist_index.entry(key).or_insert_with(|| {
+                artists.names.push(name);
+                artists.ids.push(None);
+                next
+            });
+            if let (Some(id), Some(slot)) = (t.artist_ids.get(i), artists.ids.get_mut(a as usize)) {
+                slot.get_or_insert(*id);
+            }
+            if !row.contains(&a) {
+                row.push(a);
+            }
+        }
+        track_artists.push_row(row);
+        track_album.push(match &t.album {
+            Some(album) => {
+                let next = album_index.len() as u32;
+                *album_index.entry(album.as_str()).or_insert_with(|| {
+                    albums.push(album);
+                    next
+                })
+            }
+            None => super::NONE_U32,
+        });
+        features.extend_from_slice(t.features.as_ref().unwrap_or(&[0.0; Feature::COUNT]));
+        genre_names.push(genres);
+    }
+    round_features(&mut features);
+    report.artists = artists.ids.len();
+    report.albums = album_index.len();
+    report.artist_genre_matches = matched_artists.len();
+    report.genres_seen = {
+        let mut all: Vec<&str> = genre_names.iter().flatten().copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len()
+    };
+    let (genres, track_genres) = genre::build_vocab(&genre_names, config.min_genre_tracks);
+    report.genres_kept = genres.names.len();
+
+    Ok(Catalog {
+        ids: tracks.iter().map(|t| t.id).collect(),
+        titles,
+        track_artists,
+        artists,
+        track_album,
+        albums,
+        years: tracks
+            .iter()
+            .map(|t| super::format::storable_year(t.year))
+            .collect(),
+        popularity: tracks
+            .iter()
+            .map(|t| t.popularity.map(|p| p.min(100)))
+            .collect(),
+        features,
+        scaler: Scaler::identity(),
+        scaled: Vec::new(),
+        kmeans: KMeansModel {
+            centroids: Vec::new(),
+            inertia_curve: Vec::new(),
+        },
+        clusters: Vec::new(),
+        projection: Vec::new(),
+        track_genres,
+        genres,
+    })
+}
+
+fn new_table() -> StringTable {
+    StringTable {
+        text: String::new(),
+        offsets: vec![0],
+    }
+}
+
+/// Scaler, k-means (elbow), PCA: everything derived from the rounded features.
+fn fit_models(
+    catalog: &mut Catalog,
+    config: &BuildConfig,
+    report: &mut BuildReport,
+) -> Result<(), BuildError> {
+    let n_tracks = catalog.n_tracks();
+    catalog.scaler = Scaler::fit(&catalog.features);
+    catalog
+        .scaler
+        .transform_into(&catalog.features, &mut catalog.scaled);
+
+    let k = match config.fixed_k {
+        Some(k) => k.clamp(1, n_tracks),
+        None => {
+            let mut rng = SeededRng::new(config.seed ^ 0x5a5a);
+            let sample: Vec<f32> = rng
+                .sample_indices(n_tracks, config.curve_sample)
+                .into_iter()
+                .flat_map(|i| {
+                    catalog.scaled[i * SCALED_STRIDE..(i + 1) * SCALED_STRIDE]
+                        .iter()
+                        .copied()
+                })
+                .collect();
+            let n_sample = sample.len() / SCALED_STRIDE;
+            let ks = (*config.k_range.start()).max(1)..=(*config.k_range.end()).min(n_sample);
+            let params = KMeansParams {
+                max_iter: config.curve_max_iter,
+                ..KMeansParams::new(1, config.seed)
+            };
+            catalog.kmeans.inertia_curve =
+                kmeans::inertia_curve(&sample, SCALED_STRIDE, ks, &params)?;
+            usize::from(kmeans::elbow(&catalog.kmeans.inertia_curve)).clamp(1, n_tracks)
+        }
+    };
+    let fit = kmeans::fit(
+        &catalog.scaled,
+        SCALED_STRIDE,
+        &KMeansParams::new(k, config.seed),
+    )?;
+    catalog.kmeans.centroids = fit.centroids;
+    catalog.clusters = fit.assignments;
+    report.k = k;
+
+    catalog.projection =
+        pca::fit_2d(&catalog.scaled, SCALED_STRIDE).project_all(&catalog.scaled, SCALED_STRIDE);
+    Ok(())
+}
+
+/// Skipped-row counts of several imports summed by reason (for the builder's report).
+pub fn total_skipped(imports: &[ImportReport]) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (reason, n) in imports.iter().flat_map(|i| &i.skipped) {
+        *out.entry(reason.to_string()).or_default() += n;
+    }
+    out
+}

@@ -1,0 +1,1013 @@
+//! The catalog file: byte-level specification, writer ([`Catalog::to_bytes`]) and validating
+//! reader ([`Catalog::from_bytes`]).
+//!
+//! Everything is little-endian. `varint` is unsigned LEB128 of a `u32` (at most 5 bytes);
+//! `zigzag` maps a signed delta to unsigned (`0, -1, 1, -2, ..` -> `0, 1, 2, 3, ..`) before the
+//! varint. `n` is the number of tracks.
+//!
+//! ## Header (24 bytes) and section table
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `ENCORCAT` |
+//! | 8 | 4 | format version, `u32`, exactly [`FORMAT_VERSION`] |
+//! | 12 | 4 | `n`, `u32` |
+//! | 16 | 4 | number of sections `s`, `u32` |
+//! | 20 | 4 | CRC-32 (IEEE) of every byte from offset 24 to the end of the file |
+//! | 24 | 12 `s` | section table: per section a 4-byte ASCII tag, `u32` offset, `u32` length |
+//!
+//! Sections may come in any order, must lie inside the file, and each tag may appear once. Every
+//! section below is required; unknown tags are ignored. A section must be consumed exactly.
+//!
+//! ## Sections
+//!
+//! | tag | contents |
+//! |---|---|
+//! | `meta` | `u32` artists, `u32` albums, `u32` genres, `u32` genre sets, `u16` k, `u16` curve length `c`; scaler: 13 `f32` offsets, 13 `f32` scales; k-means: `k` x 16 `f32` centroids; curve: `c` x (`u16` k, `f64` inertia); PCA: 16 `f32` mean, 2 x 16 `f32` axes |
+//! | `tids` | `n` x 16 bytes: track ids as `u128` |
+//! | `titl` | strings: `n` varint byte lengths, then the UTF-8 text of all titles |
+//! | `arts` | artist names, same string layout |
+//! | `arid` | artist ids: a bitmap of `ceil(artists / 8)` bytes (bit `i % 8` of byte `i / 8` set when artist `i` has an id), then 16 bytes (`u128`) per set bit, in artist order |
+//! | `tart` | per track: varint artist count `m`; when `m >= 1`, the zigzag delta of the primary artist from the previous primary (starting from 0), then `m - 1` varint artist indices |
+//! | `albs` | album names, string layout |
+//! | `talb` | per track: zigzag delta of `album + 1` (0 = no album) from the previous track's value (starting from 0) |
+//! | `year` | `n` bytes: 0 = unknown, else `year - 1899` (1900..=2154) |
+//! | `popu` | `n` bytes: 0..=100, or 255 = unknown |
+//! | `feat` | one plane per feature in [`Feature::ALL`] order: `n` bytes, or for 16-bit features `n` high bytes then `n` low bytes; value = `min + q * step` with the constants of [`FEATURE_CODECS`] |
+//! | `clus` | `n` bytes of cluster ids when k <= 256, else `n` high bytes then `n` low bytes |
+//! | `gnrs` | genre names (string layout), then one `f32` IDF per genre |
+//! | `gset` | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
+//!
+//! Columns are stored plane by plane and as deltas because tracks are sorted by artist and album
+//! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. Raw and
+//! standardized features are rebuilt from the quantized planes; the scaled matrix and the map
+//! projection are recomputed on load with the stored scaler and PCA axes, by the same code the
+//! builder ran, so a decoded catalog equals the built one. The writer fits the PCA axes on
+//! `scaled` itself ([`pca::fit_2d`]): [`Catalog::projection`] is by definition that map.
+
+use thiserror::Error;
+
+use super::{
+    ArtistTable, Catalog, GenreVocab, KMeansModel, Lists, NONE_U32, SCALED_STRIDE, Scaler,
+    StringTable,
+};
+use crate::pca::{self, Projection2d};
+use crate::{ArtistId, Feature, TrackId};
+
+/// The file's first eight bytes.
+pub const MAGIC: [u8; 8] = *b"ENCORCAT";
+/// The only version this code reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 24;
+const TABLE_ENTRY_LEN: usize = 12;
+
+/// How one feature is quantized: `value = min + q * step`, `q` in `0..2^bits`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureCodec {
+    pub min: f32,
+    pub step: f32,
+    /// 8 or 16.
+    pub bits: u8,
+}
+
+const fn codec(min: f32, step: f32, bits: u8) -> FeatureCodec {
+    FeatureCodec { min, step, bits }
+}
+
+/// Fixed quantizers, in [`Feature::ALL`] order. Fixed (not fitted) so that quantizing a decoded
+/// value gives back the same code. Spotify's 0..1 features keep 1/255 steps (far below their
+/// spread of about 0.2), loudness 0.25 dB, tempo 1 BPM, duration 1 s; key (-1 = none), mode and
+/// time signature are exact.
+pub const FEATURE_CODECS: [FeatureCodec; Feature::COUNT] = [
+    codec(0.0, 1.0 / 255.0, 8), // danceability
+    codec(0.0, 1.0 / 255.0, 8), // energy
+    codec(-1.0, 1.0, 8),        // key
+    codec(-60.0, 0.25, 8),      // loudness (dB), -60 ..= +3.75
+    codec(0.0, 1.0, 8),         // mode
+    codec(0.0, 1.0 / 255.0, 8), // speechiness
+    codec(0.0, 1.0 / 255.0, 8), // acousticness
+    codec(0.0, 1.0 / 255.0, 8), // instrumentalness
+    codec(0.0, 1.0 / 255.0, 8), // liveness
+    codec(0.0, 1.0 / 255.0, 8), // valence
+    codec(0.0, 1.0, 8),         // tempo (BPM), 0 ..= 255
+    codec(0.0, 1000.0, 16),     // duration (ms), whole seconds up to 18 h
+    codec(0.0, 1.0, 8),         // time signature
+];
+
+impl FeatureCodec {
+    fn max_code(self) -> u32 {
+        (1u32 << self.bits) - 1
+    }
+
+    /// The code of `value`, rounded to the nearest step and clamped to the range.
+    pub fn quantize(self, value: f32) -> u16 {
+        let q = ((value - self.min) / self.step).round();
+        if q.is_nan() {
+            0
+        } else {
+            q.clamp(0.0, self.max_code() as f32) as u16
+        }
+    }
+
+    pub fn dequantize(self, code: u16) -> f32 {
+        self.min + f32::from(code) * self.step
+    }
+}
+
+/// Rounds raw features (row-major, [`Feature::COUNT`] per row) to the values the file can hold.
+pub fn round_features(features: &mut [f32]) {
+    for row in features.chunks_exact_mut(Feature::COUNT) {
+        for (x, codec) in row.iter_mut().zip(FEATURE_CODECS) {
+            *x = codec.dequantize(codec.quantize(*x));
+        }
+    }
+}
+
+/// A year the file can hold: 1900..=2154, else 0 (unknown).
+pub fn storable_year(year: Option<u16>) -> u16 {
+    year.filter(|y| (1900..=2154).contains(y)).unwrap_or(0)
+}
+
+/// Why bytes are not a valid catalog (or a catalog cannot be written).
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum CatalogError {
+    #[error("file of {len} bytes is too short for a catalog header ({HEADER_LEN} bytes)")]
+    TooShort { len: usize },
+    #[error("not an encore catalog (the first bytes are {found:?}, expected \"ENCORCAT\")")]
+    BadMagic { found: Vec<u8> },
+    #[error(
+        "catalog format version {found} was made by a newer encore (this one reads version {supported}); update encore"
+    )]
+    NewerVersion { found: u32, supported: u32 },
+    #[error(
+        "catalog format version {found} is older than version {supported}; rebuild the catalog"
+    )]
+    OlderVersion { found: u32, supported: u32 },
+    #[error(
+        "section table of {n_sections} entries ends at byte {end}, past the end of the file ({len} bytes)"
+    )]
+    TableOutOfBounds {
+        n_sections: u32,
+        end: u64,
+        len: usize,
+    },
+    #[error("section `{tag}` ends at byte {end} past the end of the file ({len} bytes)")]
+    SectionOutOfBounds { tag: String, end: u64, len: usize },
+    #[error("section `{0}` appears twice")]
+    DuplicateSection(String),
+    #[error("section `{0}` is missing")]
+    MissingSection(&'static str),
+    #[error(
+        "checksum mismatch: the header says {stored:08x} but the contents hash to {computed:08x} (the file is corrupted)"
+    )]
+    Checksum { stored: u32, computed: u32 },
+    #[error("section `{section}` ends before its {what}")]
+    Truncated {
+        section: &'static str,
+        what: &'static str,
+    },
+    #[error("section `{section}` has {extra} unexpected bytes after its contents")]
+    TrailingBytes { section: &'static str, extra: usize },
+    #[error("section `{section}`: {what}")]
+    Invalid { section: &'static str, what: String },
+    #[error("catalog cannot be written: {0}")]
+    Unwritable(String),
+}
+
+fn invalid(section: &'static str, what: impl Into<String>) -> CatalogError {
+    CatalogError::Invalid {
+        section,
+        what: what.into(),
+    }
+}
+
+const SECTIONS: [&str; 14] = [
+    "meta", "tids", "titl", "arts", "arid", "tart", "albs", "talb", "year", "popu", "feat", "clus",
+    "gnrs", "gset",
+];
+
+impl Catalog {
+    /// Validates and decodes a catalog file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Catalog, CatalogError> {
+        let sections = Sections::parse(bytes)?;
+        decode(&sections)
+    }
+
+    /// Encodes the catalog. Features are quantized with [`FEATURE_CODECS`]; `scaled` and
+    /// `projection` are not stored (they are recomputed on load).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
+        encode(self)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// The validated section table: each required section's bytes.
+struct Sections<'a> {
+    n_tracks: usize,
+    parts: [&'a [u8]; SECTIONS.len()],
+}
+
+impl<'a> Sections<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<Self, CatalogError> {
+        let len = bytes.len();
+        if len < HEADER_LEN {
+            // A prefix of the magic is still not a catalog we can read; say which problem it is.
+            if !MAGIC.starts_with(&bytes[..len.min(8)]) {
+                return Err(CatalogError::BadMagic {
+                    found: bytes[..len.min(8)].to_vec(),
+                });
+            }
+            return Err(CatalogError::TooShort { len });
+        }
+        if bytes[..8] != MAGIC {
+            return Err(CatalogError::BadMagic {
+                found: bytes[..8].to_vec(),
+            });
+        }
+        let word = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let version = word(8);
+        if version > FORMAT_VERSION {
+            return Err(CatalogError::NewerVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if version < FORMAT_VERSION {
+            return Err(CatalogError::OlderVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let n_tracks = word(12) as usize;
+        let n_sections = word(16);
+        let stored = word(20);
+        let table_end = (n_sections as u64) * TABLE_ENTRY_LEN as u64 + HEADER_LEN as u64;
+        if table_end > len as u64 {
+            return Err(CatalogError::TableOutOfBounds {
+                n_sections,
+                end: table_end,
+                len,
+            });
+        }
+        let mut parts: [Option<&[u8]>; SECTIONS.len()] = [None; SECTIONS.len()];
+        for entry in bytes[HEADER_LEN..table_end as usize].chunks_exact(TABLE_ENTRY_LEN) {
+            let tag = String::from_utf8_lossy(&entry[..4]).into_owned();
+            let offset = u32::from_le_bytes([entry[4], entry[5], entry[6], entry[7]]) as u64;
+            let length = u32::from_le_bytes([entry[8], entry[9], entry[10], entry[11]]) as u64;
+            let end = offset + length;
+            if end > len as u64 {
+                return Err(CatalogError::SectionOutOfBounds { tag, end, len });
+            }
+            if let Some(slot) = SECTIONS.iter().position(|s| s.as_bytes() == &entry[..4]) {
+                if parts[slot].is_some() {
+                    return Err(CatalogError::DuplicateSection(tag));
+                }
+                parts[slot] = Some(&bytes[offset as usize..end as usize]);
+            }
+        }
+        let computed = crc32fast::hash(&bytes[HEADER_LEN..]);
+        if computed != stored {
+            return Err(CatalogError::Checksum { stored, computed });
+        }
+        let mut out: [&[u8]; SECTIONS.len()] = [&[]; SECTIONS.len()];
+        for ((slot, part), name) in out.iter_mut().zip(parts).zip(SECTIONS) {
+            *slot = part.ok_or(CatalogError::MissingSection(name))?;
+        }
+        Ok(Self {
+            n_tracks,
+            parts: out,
+        })
+    }
+
+    fn reader(&self, tag: &'static str) -> Reader<'a> {
+        let i = SECTIONS.iter().position(|s| *s == tag).unwrap_or(0);
+        Reader {
+            bytes: self.parts[i],
+            pos: 0,
+            section: tag,
+        }
+    }
+}
+
+/// A bounds-checked cursor over one section.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    section: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], CatalogError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or(CatalogError::Truncated {
+            section: self.section,
+            what,
+        })?;
+        let out = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], CatalogError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N, what)?);
+        Ok(out)
+    }
+
+    fn u16(&mut self, what: &'static str) -> Result<u16, CatalogError> {
+        self.array(what).map(u16::from_le_bytes)
+    }
+
+    fn u32(&mut self, what: &'static str) -> Result<u32, CatalogError> {
+        self.array(what).map(u32::from_le_bytes)
+    }
+
+    fn f32(&mut self, what: &'static str) -> Result<f32, CatalogError> {
+        let v = self.array(what).map(f32::from_le_bytes)?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(invalid(self.section, format!("{what} is not finite")))
+        }
+    }
+
+    fn f32s<const N: usize>(&mut self, what: &'static str) -> Result<[f32; N], CatalogError> {
+        let mut out = [0.0; N];
+        for x in &mut out {
+            *x = self.f32(what)?;
+        }
+        Ok(out)
+    }
+
+    fn varint(&mut self, what: &'static str) -> Result<u32, CatalogError> {
+        let mut value = 0u32;
+        for shift in (0..35).step_by(7) {
+            let byte = self.take(1, what)?[0];
+            let bits = u32::from(byte & 0x7f);
+            if shift == 28 && bits > 0x0f {
+                return Err(invalid(self.section, format!("{what} overflows 32 bits")));
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(invalid(self.section, format!("{what} overflows 32 bits")))
+    }
+
+    /// Applies a zigzag delta to `previous`, keeping the result in `0..limit`.
+    fn delta(
+        &mut self,
+        previous: u32,
+        limit: u32,
+        what: &'static str,
+    ) -> Result<u32, CatalogError> {
+        let z = self.varint(what)?;
+        let delta = i64::from(z >> 1) ^ -i64::from(z & 1);
+        let value = i64::from(previous) + delta;
+        if (0..i64::from(limit)).contains(&value) {
+            Ok(value as u32)
+        } else {
+            Err(invalid(
+                self.section,
+                format!("{what} {value} out of range (0..{limit})"),
+            ))
+        }
+    }
+
+    /// Checks that `count` items of at least `min_bytes` each can fit, before allocating for them.
+    fn ensure(
+        &self,
+        count: usize,
+        min_bytes: usize,
+        what: &'static str,
+    ) -> Result<(), CatalogError> {
+        let need = count.checked_mul(min_bytes);
+        match need {
+            Some(need) if need <= self.bytes.len() - self.pos => Ok(()),
+            _ => Err(CatalogError::Truncated {
+                section: self.section,
+                what,
+            }),
+        }
+    }
+
+    fn finish(self) -> Result<(), CatalogError> {
+        match self.bytes.len() - self.pos {
+            0 => Ok(()),
+            extra => Err(CatalogError::TrailingBytes {
+                section: self.section,
+                extra,
+            }),
+        }
+    }
+
+    fn strings(&mut self, count: usize) -> Result<StringTable, CatalogError> {
+        self.ensure(count, 1, "string lengths")?;
+        let mut offsets = Vec::with_capacity(count + 1);
+        offsets.push(0u32);
+        let mut total = 0u32;
+        for _ in 0..count {
+            let len = self.varint("string length")?;
+            total = total
+                .checked_add(len)
+                .ok_or_else(|| invalid(self.section, "strings exceed 4 GiB"))?;
+            offsets.push(total);
+        }
+        let bytes = self.take(total as usize, "string text")?;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| invalid(self.section, format!("text is not utf-8: {e}")))?;
+        if let Some(bad) = offsets
+            .iter()
+            .find(|&&o| !text.is_char_boundary(o as usize))
+        {
+            return Err(invalid(
+                self.section,
+                format!("string boundary {bad} splits a character"),
+            ));
+        }
+        Ok(StringTable {
+            text: text.to_owned(),
+            offsets,
+        })
+    }
+}
+
+fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
+    let n = s.n_tracks;
+
+    let mut meta = s.reader("meta");
+    let n_artists = meta.u32("artist count")? as usize;
+    let n_albums = meta.u32("album count")? as usize;
+    let n_genres = meta.u32("genre count")? as usize;
+    let n_sets = meta.u32("genre set count")? as usize;
+    let k = usize::from(meta.u16("k")?);
+    let curve_len = usize::from(meta.u16("curve length")?);
+    let scaler = Scaler {
+        offsets: meta.f32s("scaler offsets")?,
+        scales: meta.f32s("scaler scales")?,
+    };
+    if scaler.scales.contains(&0.0) {
+        return Err(invalid("meta", "a scaler scale is zero"));
+    }
+    meta.ensure(k, SCALED_STRIDE * 4, "centroids")?;
+    let mut centroids = Vec::with_capacity(k * SCALED_STRIDE);
+    for _ in 0..k * SCALED_STRIDE {
+        centroids.push(meta.f32("centroid")?);
+    }
+    let mut inertia_curve = Vec::with_capacity(curve_len.min(1024));
+    for _ in 0..curve_len {
+        let kk = meta.u16("curve k")?;
+        let inertia = f64::from_le_bytes(meta.array("curve inertia")?);
+        inertia_curve.push((kk, inertia));
+    }
+    let pca = Projection2d {
+        mean: meta.f32s("pca mean")?,
+        axes: [meta.f32s("pca axis")?, meta.f32s("pca axis")?],
+    };
+    meta.finish()?;
+    if n > 0 && k == 0 {
+        return Err(invalid("meta", "k is 0 for a non-empty catalog"));
+    }
+
+    let mut r = s.reader("tids");
+    r.ensure(n, 16, "track ids")?;
+    let ids = (0..n)
+        .map(|_| r.array("track id").map(|b| TrackId(u128::from_le_bytes(b))))
+        .collect::<Result<Vec<_>, _>>()?;
+    r.finish()?;
+
+    let mut r = s.reader("titl");
+    let titles = r.strings(n)?;
+    r.finish()?;
+
+    let mut r = s.reader("arts");
+    let artist_names = r.strings(n_artists)?;
+    r.finish()?;
+
+    let mut r = s.reader("arid");
+    let bitmap = r.take(n_artists.div_ceil(8), "artist id bitmap")?;
+    let mut artist_ids = Vec::with_capacity(n_artists);
+    for i in 0..n_artists {
+        artist_ids.push(if bitmap[i / 8] >> (i % 8) & 1 == 1 {
+            Some(ArtistId(u128::from_le_bytes(r.array("artist id")?)))
+        } else {
+            None
+        });
+    }
+    r.finish()?;
+
+    let mut r = s.reader("tart");
+    r.ensure(n, 1, "track artists")?;
+    let limit = u32::try_from(n_artists).map_err(|_| invalid("meta", "too many artists"))?;
+    let mut track_artists = Lists {
+        offsets: Vec::with_capacity(n + 1),
+        values: Vec::with_capacity(n),
+    };
+    track_artists.offsets.push(0);
+    let mut primary = 0u32;
+    for _ in 0..n {
+        let m = r.varint("artist count")?;
+        if m > 0 {
+            primary = r.delta(primary, limit, "primary artist")?;
+            track_artists.values.push(primary);
+        }
+        r.ensure((m as usize).saturating_sub(1), 1, "artist indices")?;
+        for _ in 1..m {
+            let a = r.varint("artist index")?;
+            if a >= limit {
+                return Err(invalid(
+                    "tart",
+                    format!("artist index {a} out of range ({limit} artists)"),
+                ));
+            }
+            track_artists.values.push(a);
+        }
+        track_artists
+            .offsets
+            .push(track_artists.values.len() as u32);
+    }
+    r.finish()?;
+
+    let mut r = s.reader("albs");
+    let albums = r.strings(n_albums)?;
+    r.finish()?;
+
+    let mut r = s.reader("talb");
+    r.ensure(n, 1, "track albums")?;
+    let album_limit = u32::try_from(n_albums)
+        .ok()
+        .and_then(|a| a.checked_add(1))
+        .ok_or_else(|| invalid("meta", "too many albums"))?;
+    let mut previous = 0u32;
+    let mut track_album = Vec::with_capacity(n);
+    for _ in 0..n {
+        previous = r.delta(previous, album_limit, "album")?;
+        track_album.push(previous.checked_sub(1).unwrap_or(NONE_U32));
+    }
+    r.finish()?;
+
+    let mut r = s.reader("year");
+    let years = r
+        .take(n, "years")?
+        .iter()
+        .map(|&b| if b == 0 { 0 } else { 1899 + u16::from(b) })
+        .collect();
+    r.finish()?;
+
+    let mut r = s.reader("popu");
+    let popularity = r
+        .take(n, "popularity")?
+        .iter()
+        .map(|&b| match b {
+            255 => Ok(None),
+            0..=100 => Ok(Some(b)),
+            _ => Err(invalid("popu", format!("popularity {b} is above 100"))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    r.finish()?;
+
+    let mut r = s.reader("feat");
+    let mut features = vec![0.0f32; n * Feature::COUNT];
+    for (f, codec) in FEATURE_CODECS.iter().enumerate() {
+        let codes = read_plane(&mut r, n, codec.bits == 16, "feature plane")?;
+        for (row, code) in features.chunks_exact_mut(Feature::COUNT).zip(codes) {
+            row[f] = codec.dequantize(code);
+        }
+    }
+    r.finish()?;
+
+    let mut r = s.reader("clus");
+    let clusters = read_plane(&mut r, n, k > 256, "clusters")?;
+    if let Some(bad) = clusters.iter().find(|&&c| usize::from(c) >= k) {
+        return Err(invalid(
+            "clus",
+            format!("cluster {bad} out of range (k = {k})"),
+        ));
+    }
+    r.finish()?;
+
+    let mut r = s.reader("gnrs");
+    let genre_names = r.strings(n_genres)?;
+    r.ensure(n_genres, 4, "idf weights")?;
+    let idf = (0..n_genres)
+        .map(|_| r.f32("idf"))
+        .collect::<Result<Vec<_>, _>>()?;
+    r.finish()?;
+
+    let mut r = s.reader("gset");
+    r.ensure(n_sets, 1, "genre sets")?;
+    let genre_limit = u32::try_from(n_genres)
+        .map_err(|_| invalid("meta", "too many genres"))?
+        .min(u32::from(u16::MAX) + 1);
+    let mut sets = Lists::<u16> {
+        offsets: Vec::with_capacity(n_sets + 1),
+        values: Vec::new(),
+    };
+    sets.offsets.push(0);
+    for _ in 0..n_sets {
+        let len = r.varint("genre set length")? as usize;
+        r.ensure(len, 1, "genre set")?;
+        let mut id = 0u32;
+        for j in 0..len {
+            let gap = r.varint("genre id")?;
+            id = if j == 0 {
+                gap
+            } else {
+                id.checked_add(gap)
+                    .filter(|_| gap > 0)
+                    .ok_or_else(|| invalid("gset", "genre ids not ascending"))?
+            };
+            if id >= genre_limit {
+                return Err(invalid(
+                    "gset",
+                    format!("genre id {id} out of range ({n_genres} genres)"),
+                ));
+            }
+            sets.values.push(id as u16);
+        }
+        sets.offsets.push(sets.values.len() as u32);
+    }
+    r.ensure(n, 1, "track genre sets")?;
+    let set_limit = u32::try_from(n_sets).map_err(|_| invalid("meta", "too many genre sets"))?;
+    let mut track_genres = Lists::<u16> {
+        offsets: Vec::with_capacity(n + 1),
+        values: Vec::new(),
+    };
+    track_genres.offsets.push(0);
+    let mut set = 0u32;
+    for _ in 0..n {
+        set = r.delta(set, set_limit, "genre set")?;
+        track_genres
+            .values
+            .extend_from_slice(sets.row(set as usize));
+        track_genres.offsets.push(
+            u32::try_from(track_genres.values.len())
+                .map_err(|_| invalid("gset", "too many genre ids"))?,
+        );
+    }
+    r.finish()?;
+
+    let mut scaled = Vec::new();
+    scaler.transform_into(&features, &mut scaled);
+    let projection = pca.project_all(&scaled, SCALED_STRIDE);
+    Ok(Catalog {
+        ids,
+        titles,
+        track_artists,
+        artists: ArtistTable {
+            names: artist_names,
+            ids: artist_ids,
+        },
+        track_album,
+        albums,
+        years,
+        popularity,
+        features,
+        scaler,
+        scaled,
+        kmeans: KMeansModel {
+            centroids,
+            inertia_curve,
+        },
+        clusters,
+        projection,
+        track_genres,
+        genres: GenreVocab {
+            names: genre_names,
+            idf,
+        },
+    })
+}
+
+fn read_plane(
+    r: &mut Reader<'_>,
+    n: usize,
+    wide: bool,
+    what: &'static str,
+) -> Result<Vec<u16>, CatalogError> {
+    if wide {
+        let high = r.take(n, what)?;
+        let low = r.take(n, what)?;
+        Ok(high
+            .iter()
+            .zip(low)
+            .map(|(&h, &l)| u16::from_le_bytes([l, h]))
+            .collect())
+    } else {
+        Ok(r.take(n, what)?.iter().map(|&b| u16::from(b)).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+#[derive(Default)]
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn varint(&mut self, mut v: u32) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+
+    fn delta(&mut self, previous: u32, value: u32) {
+        let d = i64::from(value) - i64::from(previous);
+        // |d| < 2^32, so the zigzag code fits 33 bits only for deltas the reader rejects anyway;
+        // real columns stay far below.
+        let z = ((d << 1) ^ (d >> 63)) as u32;
+        self.varint(z);
+    }
+
+    fn f32s(&mut self, values: &[f32]) {
+        for v in values {
+            self.0.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    fn strings(&mut self, table: &StringTable) {
+        let n = table.len();
+        for i in 0..n {
+            self.varint(table.get(i).len() as u32);
+        }
+        for i in 0..n {
+            self.0.extend_from_slice(table.get(i).as_bytes());
+        }
+    }
+
+    fn plane(&mut self, codes: &[u16], wide: bool) {
+        if wide {
+            self.0.extend(codes.iter().map(|c| (c >> 8) as u8));
+        }
+        self.0.extend(codes.iter().map(|&c| c as u8));
+    }
+}
+
+fn unwritable(what: impl Into<String>) -> CatalogError {
+    CatalogError::Unwritable(what.into())
+}
+
+fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
+    let n = c.n_tracks();
+    let columns = [
+        ("titles", c.titles.len()),
+        ("track_artists", c.track_artists.n_rows()),
+        ("track_album", c.track_album.len()),
+        ("years", c.years.len()),
+        ("popularity", c.popularity.len()),
+        ("features", c.features.len() / Feature::COUNT),
+        ("clusters", c.clusters.len()),
+        ("track_genres", c.track_genres.n_rows()),
+    ];
+    if let Some((name, len)) = columns.iter().find(|(_, len)| *len != n) {
+        return Err(unwritable(format!(
+            "column `{name}` has {len} rows for {n} tracks"
+        )));
+    }
+    let n_artists = c.artists.names.len();
+    if c.artists.ids.len() != n_artists || c.genres.idf.len() != c.genres.names.len() {
+        return Err(unwritable(
+            "artist ids or genre weights do not match their names",
+        ));
+    }
+    let k = c.kmeans.k();
+    let k16 = u16::try_from(k).map_err(|_| unwritable(format!("k = {k} exceeds u16")))?;
+    let curve_len = u16::try_from(c.kmeans.inertia_curve.len())
+        .map_err(|_| unwritable("inertia curve too long"))?;
+    let count =
+        |v: usize, what: &str| u32::try_from(v).map_err(|_| unwritable(format!("too many {what}")));
+
+    // Genre sets, numbered by first appearance.
+    let mut set_ids: std::collections::HashMap<&[u16], u32> = std::collections::HashMap::new();
+    let mut set_list: Vec<&[u16]> = Vec::new();
+    let mut track_sets = Vec::with_capacity(n);
+    for i in 0..n {
+        let row = c.track_genres.row(i);
+        if row.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(unwritable(format!(
+                "track {i}'s genre ids are not strictly ascending"
+            )));
+        }
+        let next = set_list.len() as u32;
+        let id = *set_ids.entry(row).or_insert_with(|| {
+            set_list.push(row);
+            next
+        });
+        track_sets.push(id);
+    }
+
+    let mut sections: Vec<(&str, Vec<u8>)> = Vec::new();
+
+    let mut w = Writer::default();
+    for v in [
+        count(n_artists, "artists")?,
+        count(c.albums.len(), "albums")?,
+        count(c.genres.names.len(), "genres")?,
+        set_list.len() as u32,
+    ] {
+        w.0.extend_from_slice(&v.to_le_bytes());
+    }
+    w.0.extend_from_slice(&k16.to_le_bytes());
+    w.0.extend_from_slice(&curve_len.to_le_bytes());
+    w.f32s(&c.scaler.offsets);
+    w.f32s(&c.scaler.scales);
+    w.f32s(&c.kmeans.centroids);
+    for (kk, inertia) in &c.kmeans.inertia_curve {
+        w.0.extend_from_slice(&kk.to_le_bytes());
+        w.0.extend_from_slice(&inertia.to_le_bytes());
+    }
+    // The map is the 2-D PCA of the scaled rows; its axes are stored, not the 2 x n positions.
+    let map = pca::fit_2d(&c.scaled, SCALED_STRIDE);
+    w.f32s(&map.mean);
+    w.f32s(&map.axes[0]);
+    w.f32s(&map.axes[1]);
+    sections.push(("meta", w.0));
+
+    sections.push((
+        "tids",
+        c.ids.iter().flat_map(|id| id.0.to_le_bytes()).collect(),
+    ));
+
+    let mut w = Writer::default();
+    w.strings(&c.titles);
+    sections.push(("titl", w.0));
+
+    let mut w = Writer::default();
+    w.strings(&c.artists.names);
+    sections.push(("arts", w.0));
+
+    let mut w = Writer::default();
+    let mut bitmap = vec![0u8; n_artists.div_ceil(8)];
+    for (i, id) in c.artists.ids.iter().enumerate() {
+        if id.is_some() {
+            bitmap[i / 8] |= 1 << (i % 8);
+        }
+    }
+    w.0.extend_from_slice(&bitmap);
+    for id in c.artists.ids.iter().flatten() {
+        w.0.extend_from_slice(&id.0.to_le_bytes());
+    }
+    sections.push(("arid", w.0));
+
+    let mut w = Writer::default();
+    let mut primary = 0u32;
+    for i in 0..n {
+        let row = c.track_artists.row(i);
+        if row.iter().any(|&a| a as usize >= n_artists) {
+            return Err(unwritable(format!(
+                "track {i} names an artist out of range"
+            )));
+        }
+        w.varint(row.len() as u32);
+        if let Some((&first, rest)) = row.split_first() {
+            w.delta(primary, first);
+            primary = first;
+            for &a in rest {
+                w.varint(a);
+            }
+        }
+    }
+    sections.push(("tart", w.0));
+
+    let mut w = Writer::default();
+    w.strings(&c.albums);
+    sections.push(("albs", w.0));
+
+    let mut w = Writer::default();
+    let mut previous = 0u32;
+    for &album in &c.track_album {
+        let value = if album == NONE_U32 {
+            0
+        } else {
+            album.saturating_add(1)
+        };
+        if value as usize > c.albums.len() {
+            return Err(unwritable(format!("album {album} out of range")));
+        }
+        w.delta(previous, value);
+        previous = value;
+    }
+    sections.push(("talb", w.0));
+
+    sections.push((
+        "year",
+        c.years
+            .iter()
+            .map(|&y| storable_year(Some(y)).saturating_sub(1899) as u8)
+            .collect(),
+    ));
+    sections.push((
+        "popu",
+        c.popularity
+            .iter()
+            .map(|p| p.map_or(255, |p| p.min(100)))
+            .collect(),
+    ));
+
+    let mut w = Writer::default();
+    for (f, codec) in FEATURE_CODECS.iter().enumerate() {
+        let codes: Vec<u16> = c
+            .features
+            .chunks_exact(Feature::COUNT)
+            .map(|row| codec.quantize(row[f]))
+            .collect();
+        w.plane(&codes, codec.bits == 16);
+    }
+    sections.push(("feat", w.0));
+
+    if let Some(bad) = c.clusters.iter().find(|&&cl| usize::from(cl) >= k) {
+        return Err(unwritable(format!("cluster {bad} out of range (k = {k})")));
+    }
+    let mut w = Writer::default();
+    w.plane(&c.clusters, k > 256);
+    sections.push(("clus", w.0));
+
+    let mut w = Writer::default();
+    w.strings(&c.genres.names);
+    w.f32s(&c.genres.idf);
+    sections.push(("gnrs", w.0));
+
+    let mut w = Writer::default();
+    let n_genres = c.genres.names.len();
+    for set in &set_list {
+        w.varint(set.len() as u32);
+        let mut previous = 0u16;
+        for (j, &g) in set.iter().enumerate() {
+            if usize::from(g) >= n_genres {
+                return Err(unwritable(format!("genre id {g} out of range")));
+            }
+            w.varint(u32::from(if j == 0 { g } else { g - previous }));
+            previous = g;
+        }
+    }
+    let mut previous = 0u32;
+    for &s in &track_sets {
+        w.delta(previous, s);
+        previous = s;
+    }
+    sections.push(("gset", w.0));
+
+    assemble_file(count(n, "tracks")?, &sections)
+}
+
+fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>, CatalogError> {
+    let table_len = sections.len() * TABLE_ENTRY_LEN;
+    let total: usize =
+        HEADER_LEN + table_len + sections.iter().map(|(_, b)| b.len()).sum::<usize>();
+    u32::try_from(total).map_err(|_| unwritable("file would exceed 4 GiB"))?;
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&n_tracks.to_le_bytes());
+    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    let mut offset = HEADER_LEN + table_len;
+    for (tag, body) in sections {
+        out.extend_from_slice(tag.as_bytes());
+        out.extend_from_slice(&(offset as u32).to_le_bytes());
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        offset += body.len();
+    }
+    for (_, body) in sections {
+        out.extend_from_slice(body);
+    }
+    let crc = crc32fast::hash(&out[HEADER_LEN..]);
+    out[20..24].copy_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// Per-section sizes of an encoded catalog, `(tag, bytes)` in file order, for the builder's
+/// report. Returns an empty list for bytes that are not a catalog.
+pub fn section_sizes(bytes: &[u8]) -> Vec<(String, usize)> {
+    let Some(n_sections) = bytes
+        .get(16..20)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+    else {
+        return Vec::new();
+    };
+    let end = (n_sections as usize)
+        .saturating_mul(TABLE_ENTRY_LEN)
+        .saturating_add(HEADER_LEN);
+    bytes
+        .get(HEADER_LEN..end)
+        .map(|table| {
+            table
+                .chunks_exact(TABLE_ENTRY_LEN)
+                .map(|e| {
+                    (
+                        String::from_utf8_lossy(&e[..4]).into_owned(),
+                        u32::from_le_bytes([e[8], e[9], e[10], e[11]]) as usize,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,782 @@
+//! Reading track CSVs: the shipped data sets, their upstream forms, and Exportify exports.
+//!
+//! [`read_tracks`] takes any `impl Read` (the CLI decodes gzip, the app hands over a dropped file's
+//! bytes) and a source name (the file name: upstream per-genre and per-decade files carry their
+//! genre or decade only there). The schema is detected from the header, never from the name:
+//!
+//! | schema | recognised by | gives |
+//! |---|---|---|
+//! | [`Schema::GenreSearch`] | `track_id` + `artist_genres` | tracks; genre = `search_genre` or the file stem |
+//! | [`Schema::Tracks114k`] | `track_id` + `track_genre` | tracks (a leading unnamed index column is ignored) |
+//! | [`Schema::HitPredictor`] | `uri` + `chorus_hit` | tracks; year from `decade` or a `dataset-of-60s` name |
+//! | [`Schema::Exportify`] | `Track URI` | tracks, features optional (a listener's own export) |
+//! | [`Schema::ArtistGenres`] | `artists` + `genres` + `count` | genres per artist name |
+//! | [`Schema::GenreProfiles`] | `genres` + `mode`, no `artists` | nothing (see below) |
+//!
+//! The genre-profile file (mean audio features per genre) has no tracks and no artists, and every
+//! genre it names already reaches tracks through the artist genres, so it is recognised and counted
+//! but deliberately not used: averaged profiles would only blur real per-track features.
+//!
+//! Bad rows are skipped and counted by [`SkipReason`]; a file whose header matches no schema is an
+//! [`ImportError`]. The `csv` crate handles quoting, doubled quotes, quoted newlines and CRLF; a
+//! UTF-8 byte order mark is stripped here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+
+use thiserror::Error;
+
+use crate::{ArtistId, Feature, TrackId};
+
+/// The kinds of CSV Encore understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Schema {
+    /// The 2024 genre-search crawl (77k): release dates, popularity, artist ids and genres.
+    GenreSearch,
+    /// The "Spotify Tracks Dataset" (114k): one row per (track, genre).
+    Tracks114k,
+    /// "The Spotify Hit Predictor Dataset": `spotify:track:` uris, decades, no popularity.
+    HitPredictor,
+    /// An Exportify playlist export.
+    Exportify,
+    /// Spotify genres per artist name (`data_w_genres.csv`).
+    ArtistGenres,
+    /// Mean audio profile per genre (`data_by_genres.csv`).
+    GenreProfiles,
+}
+
+impl fmt::Display for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Schema::GenreSearch => "genre search 2024",
+            Schema::Tracks114k => "spotify tracks 114k",
+            Schema::HitPredictor => "hit predictor",
+            Schema::Exportify => "exportify",
+            Schema::ArtistGenres => "artist genres",
+            Schema::GenreProfiles => "genre profiles",
+        })
+    }
+}
+
+/// Why a row was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// The id cell is empty.
+    MissingId,
+    /// The id cell is not a Spotify track id or uri.
+    BadId,
+    /// A number cell could not be parsed (the column is named).
+    BadNumber(&'static str),
+    /// Some but not all audio features are present.
+    MissingFeature(&'static str),
+    /// The CSV layer rejected the row (invalid UTF-8, ...).
+    Malformed,
+    /// An artist-genres row without an artist name.
+    MissingArtist,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::MissingId => f.write_str("missing id"),
+            SkipReason::BadId => f.write_str("bad id"),
+            SkipReason::BadNumber(col) => write!(f, "bad number in `{col}`"),
+            SkipReason::MissingFeature(col) => write!(f, "missing `{col}`"),
+            SkipReason::Malformed => f.write_str("malformed row"),
+            SkipReason::MissingArtist => f.write_str("missing artist"),
+        }
+    }
+}
+
+/// Why a whole file could not be read.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{source_name}: cannot read the csv header: {message}")]
+    Header {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: the header matches no known track csv (columns: {columns})")]
+    UnknownSchema {
+        source_name: String,
+        columns: String,
+    },
+}
+
+/// One track as one source row describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackRow {
+    pub id: TrackId,
+    pub title: String,
+    /// Artist names, primary first.
+    pub artists: Vec<String>,
+    /// Artist ids parallel to `artists` when the source gave them for every artist, else empty.
+    pub artist_ids: Vec<ArtistId>,
+    pub album: Option<String>,
+    pub year: Option<u16>,
+    pub popularity: Option<u8>,
+    /// The audio features in [`Feature::ALL`] order; `None` when the row has none at all
+    /// (newer Exportify exports).
+    pub features: Option<[f32; Feature::COUNT]>,
+    pub genres: Vec<String>,
+}
+
+/// One artist's genres from the artist-genres file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtistGenres {
+    pub artist: String,
+    pub genres: Vec<String>,
+}
+
+/// What one file gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    pub source_name: String,
+    pub schema: Schema,
+    /// Data rows read (excluding the header), skipped or not.
+    pub rows_read: u64,
+    pub skipped: BTreeMap<SkipReason, u64>,
+    pub tracks: Vec<TrackRow>,
+    pub artist_genres: Vec<ArtistGenres>,
+}
+
+impl ImportReport {
+    pub fn rows_skipped(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+}
+
+/// Reads one CSV. `source_name` is the file name, used for messages and for the genre or decade
+/// of upstream per-genre / per-decade files.
+pub fn read_tracks(reader: impl Read, source_name: &str) -> Result<ImportReport, ImportError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(reader);
+    let header = csv.headers().map_err(|e| ImportError::Header {
+        source_name: source_name.to_owned(),
+        message: e.to_string(),
+    })?;
+    let columns = Columns::new(header);
+    let schema = columns.detect().ok_or_else(|| ImportError::UnknownSchema {
+        source_name: source_name.to_owned(),
+        columns: columns.names.join(", "),
+    })?;
+    let mut report = ImportReport {
+        source_name: source_name.to_owned(),
+        schema,
+        rows_read: 0,
+        skipped: BTreeMap::new(),
+        tracks: Vec::new(),
+        artist_genres: Vec::new(),
+    };
+    let layout = Layout::new(schema, &columns, source_name);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                report.rows_read += 1;
+                if let Err(reason) = layout.read_row(&record, &mut report) {
+                    *report.skipped.entry(reason).or_default() += 1;
+                }
+            }
+            Err(e) => {
+                // A bad row (invalid UTF-8) does not end the file; an IO error does, after
+                // counting it, because nothing after it can be read.
+                report.rows_read += 1;
+                *report.skipped.entry(SkipReason::Malformed).or_default() += 1;
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Header names normalised for lookup: trimmed, BOM-free, lowercase, spaces as `_`.
+struct Columns {
+    names: Vec<String>,
+}
+
+impl Columns {
+    fn new(header: &csv::StringRecord) -> Self {
+        let names = header
+            .iter()
+            .map(|h| {
+                h.trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_lowercase()
+                    .replace(' ', "_")
+            })
+            .collect();
+        Self { names }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    fn find_any(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.find(n))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    fn detect(&self) -> Option<Schema> {
+        if self.has("track_uri") {
+            Some(Schema::Exportify)
+        } else if self.has("track_id") && self.has("artist_genres") {
+            Some(Schema::GenreSearch)
+        } else if self.has("track_id") && self.has("track_genre") {
+            Some(Schema::Tracks114k)
+        } else if self.has("uri") && self.has("chorus_hit") {
+            Some(Schema::HitPredictor)
+        } else if self.has("artists") && self.has("genres") && self.has("count") {
+            Some(Schema::ArtistGenres)
+        } else if self.has("genres") && self.has("mode") && !self.has("artists") {
+            Some(Schema::GenreProfiles)
+        } else {
+            None
+        }
+    }
+}
+
+/// Column positions for one schema, resolved once per file.
+struct Layout {
+    schema: Schema,
+    id: Option<usize>,
+    title: Option<usize>,
+    artists: Option<usize>,
+    artist_ids: Option<usize>,
+    album: Option<usize>,
+    release_date: Option<usize>,
+    decade: Option<usize>,
+    popularity: Option<usize>,
+    genre_columns: Vec<usize>,
+    features: [Option<usize>; Feature::COUNT],
+    /// Genre from the file name (upstream per-genre files without `search_genre`).
+    name_genre: Option<String>,
+    /// Year from the file name (upstream per-decade files without `decade`).
+    name_year: Option<u16>,
+}
+
+impl Layout {
+    fn new(schema: Schema, c: &Columns, source_name: &str) -> Self {
+        let features = Feature::ALL.map(|f| match f {
+            Feature::DurationMs => {
+                c.find_any(&["duration_ms", "duration_(ms)", "track_duration_(ms)"])
+            }
+            _ => c.find(f.csv_name()),
+        });
+        let stem = file_stem(source_name);
+        let mut layout = Layout {
+            schema,
+            id: None,
+            title: None,
+            artists: None,
+            artist_ids: None,
+            album: None,
+            release_date: None,
+            decade: None,
+            popularity: c.find("popularity"),
+            genre_columns: Vec::new(),
+            features,
+            name_genre: None,
+            name_year: None,
+        };
+        match schema {
+            Schema::GenreSearch => {
+                layout.id = c.find("track_id");
+                layout.title = c.find("track_name");
+                layout.artists = c.find("artist_name");
+                layout.artist_ids = c.find("artist_id");
+                layout.album = c.find("album_name");
+                layout.release_date = c.find("release_date");
+                layout.genre_columns = [c.find("search_genre"), c.find("artist_genres")]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !c.has("search_genre") {
+                    layout.name_genre = Some(stem.replace(['_', '-'], " ").trim().to_lowercase())
+                        .filter(|g| !g.is_empty());
+                }
+            }
+            Schema::Tracks114k => {
+                layout.id = c.find("track_id");
+                layout.title = c.find("track_name");
+                layout.artists = c.find("artists");
+                layout.album = c.find("album_name");
+                layout.genre_columns = c.find("track_genre").into_iter().collect();
+            }
+            Schema::HitPredictor => {
+                layout.id = c.find("uri");
+                layout.title = c.find("track");
+                layout.artists = c.find("artist");
+                layout.decade = c.find("decade");
+                if layout.decade.is_none() {
+                    layout.name_year = decade_middle(stem.rsplit(['-', '_']).next().unwrap_or(""));
+                }
+            }
+            Schema::Exportify => {
+                layout.id = c.find("track_uri");
+                layout.title = c.find("track_name");
+                layout.artists = c.find("artist_name(s)");
+                layout.artist_ids = c.find("artist_uri(s)");
+                layout.album = c.find("album_name");
+                layout.release_date = c.find_any(&["release_date", "album_release_date"]);
+                layout.genre_columns = c
+                    .find_any(&["genres", "artist_genres"])
+                    .into_iter()
+                    .collect();
+            }
+            Schema::ArtistGenres => {
+                layout.artists = c.find("artists");
+                layout.genre_columns = c.find("genres").into_iter().collect();
+            }
+            Schema::GenreProfiles => {}
+        }
+        layout
+    }
+
+    fn read_row(&self, r: &csv::StringRecord, report: &mut ImportReport) -> Result<(), SkipReason> {
+        let cell = |i: Option<usize>| i.and_then(|i| r.get(i)).map(str::trim).unwrap_or("");
+        match self.schema {
+            Schema::GenreProfiles => return Ok(()),
+            Schema::ArtistGenres => {
+                let artist = cell(self.artists);
+                if artist.is_empty() {
+                    return Err(SkipReason::MissingArtist);
+                }
+                let genres = self
+                    .genre_columns
+                    .iter()
+                    .flat_map(|&i| parse_genre_list(cell(Some(i))))
+                    .collect();
+                report.artist_genres.push(ArtistGenres {
+                    artist: artist.to_owned(),
+                    genres,
+                });
+                return Ok(());
+            }
+            _ => {}
+        }
+        let id_text = cell(self.id);
+        if id_text.is_empty() {
+            return Err(SkipReason::MissingId);
+        }
+        let id = TrackId::parse(id_text).map_err(|_| SkipReason::BadId)?;
+        let features = self.read_features(r)?;
+        let popularity = match cell(self.popularity) {
+            "" => None,
+            p => {
+                let value = parse_number(p).ok_or(SkipReason::BadNumber("popularity"))?;
+                Some(value.round().clamp(0.0, 100.0) as u8)
+            }
+        };
+        let artists = split_artists(self.schema, cell(self.artists));
+        let artist_ids = self.read_artist_ids(cell(self.artist_ids), artists.len());
+        let year = match cell(self.release_date) {
+            "" => decade_middle(cell(self.decade)).or(self.name_year),
+            date => year_of(date).ok_or(SkipReason::BadNumber("release_date"))?,
+        };
+        let mut genres = Vec::new();
+        for text in self.genre_columns.iter().map(|&i| cell(Some(i))) {
+            for genre in parse_genre_list(text) {
+                push_genre(&mut genres, &genre);
+            }
+        }
+        if let Some(genre) = &self.name_genre {
+            push_genre(&mut genres, genre);
+        }
+        let album = Some(cell(self.album))
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
+        report.tracks.push(TrackRow {
+            id,
+            title: cell(self.title).to_owned(),
+            artists,
+            artist_ids,
+            album,
+            year,
+            popularity,
+            features,
+            genres,
+        });
+        Ok(())
+    }
+
+    fn read_features(
+        &self,
+        r: &csv::StringRecord,
+    ) -> Result<Option<[f32; Feature::COUNT]>, SkipReason> {
+        let cells = self
+            .features
+            .map(|i| i.and_then(|i| r.get(i)).map(str::trim).unwrap_or(""));
+        if cells.iter().all(|c| c.is_empty()) {
+            return Ok(None);
+        }
+        let mut out = [0.0f32; Feature::COUNT];
+        for ((slot, text), feature) in out.iter_mut().zip(cells).zip(Feature::ALL) {
+            if text.is_empty() {
+                return Err(SkipReason::MissingFeature(feature.csv_name()));
+            }
+            *slot = parse_number(text).ok_or(SkipReason::BadNumber(feature.csv_name()))? as f32;
+        }
+        Ok(Some(out))
+    }
+
+    fn read_artist_ids(&self, text: &str, n_artists: usize) -> Vec<ArtistId> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let ids: Option<Vec<ArtistId>> = text.split(',').map(|s| ArtistId::parse(s).ok()).collect();
+        // Ids only help when they line up with the names; otherwise drop them all.
+        ids.filter(|ids| ids.len() == n_artists).unwrap_or_default()
+    }
+}
+
+/// A finite number; Python writes `1.01e-06`, pandas `4.98E-05`, both parse.
+fn parse_number(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn split_artists(schema: Schema, text: &str) -> Vec<String> {
+    let separator = match schema {
+        Schema::Tracks114k => ';',
+        Schema::Exportify => ',',
+        // The crawl and the hit predictor name one artist per row.
+        _ => {
+            return if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![text.to_owned()]
+            };
+        }
+    };
+    text.split(separator)
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The year of `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: `Some(None)` for Spotify's `0000` (unknown),
+/// `None` when the text is not a date.
+fn year_of(date: &str) -> Option<Option<u16>> {
+    let year = date.get(..4)?.parse::<u16>().ok()?;
+    match year {
+        0 => Some(None),
+        1000..=2999 => Some(Some(year)),
+        _ => None,
+    }
+}
+
+/// `1960s` (or `60s`) -> 1965: the middle of the decade is the least wrong single year.
+pub fn decade_middle(text: &str) -> Option<u16> {
+    let digits = text.trim().strip_suffix('s')?;
+    let start: u16 = digits.parse().ok()?;
+    let start = match digits.len() {
+        4 => start,
+        // Two-digit decades from the hit predictor's upstream names: 60s..90s are 19xx, 00s and
+        // 10s are 20xx.
+        2 if start >= 30 => 1900 + start,
+        2 => 2000 + start,
+        _ => return None,
+    };
+    (start % 10 == 0).then_some(start + 5)
+}
+
+fn file_stem(source_name: &str) -> &str {
+    let name = source_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(source_name);
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    name.strip_suffix(".csv").unwrap_or(name)
+}
+
+/// Genres from a cell: a Python list string (`['acid jazz', "children's music"]`), `[]`, or a
+/// comma-separated list. Lowercased and trimmed.
+pub fn parse_genre_list(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let mut out = Vec::new();
+    if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        let mut rest = inner.trim_start();
+        while let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') {
+            let body = &rest[1..];
+            let Some(end) = body.find(quote) else { break };
+            push_genre(&mut out, &body[..end]);
+            rest = body[end + 1..]
+                .trim_start()
+                .trim_start_matches(',')
+                .trim_start();
+        }
+    } else {
+        for genre in text.split(',') {
+            push_genre(&mut out, genre);
+        }
+    }
+    out
+}
+
+fn push_genre(out: &mut Vec<String>, genre: &str) {
+    let genre = genre.trim().to_lowercase();
+    if !genre.is_empty() && !out.contains(&genre) {
+        out.push(genre);
+    }
+}
+
+/// The join key for artist names across files: lowercase, whitespace collapsed.
+pub fn normalize_artist(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(csv: &str, name: &str) -> ImportReport {
+        read_tracks(csv.as_bytes(), name).unwrap()
+    }
+
+    const FEATURES_HEADER: &str = "danceability,energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,duration_ms,time_signature";
+    const FEATURES_ROW: &str =
+        "0.676,0.461,1,-6.746,0,0.143,0.0322,1.01e-06,0.358,0.715,87.917,230666,4";
+
+    #[test]
+    fn detects_every_schema_from_its_header() {
+        let cases = [
+            (
+                "track_id,artists,album_name,track_name,popularity,track_genre",
+                Schema::Tracks114k,
+            ),
+            (
+                ",track_id,artists,album_name,track_name,popularity,track_genre",
+                Schema::Tracks114k,
+            ),
+            (
+                "search_genre,track_name,track_id,artist_genres",
+                Schema::GenreSearch,
+            ),
+            ("track_name,track_id,artist_genres", Schema::GenreSearch),
+            (
+                "track,artist,uri,chorus_hit,sections,target,decade",
+                Schema::HitPredictor,
+            ),
+            (
+                "track,artist,uri,chorus_hit,sections,target",
+                Schema::HitPredictor,
+            ),
+            (
+                "\u{feff}Track URI,Track Name,Artist Name(s)",
+                Schema::Exportify,
+            ),
+            ("genres,artists,acousticness,count", Schema::ArtistGenres),
+            ("mode,genres,acousticness", Schema::GenreProfiles),
+        ];
+        for (header, schema) in cases {
+            assert_eq!(
+                read(&format!("{header}\n"), "x.csv").schema,
+                schema,
+                "{header}"
+            );
+        }
+        let err = read_tracks("name,value\n".as_bytes(), "odd.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "odd.csv: the header matches no known track csv (columns: name, value)"
+        );
+        assert!(read_tracks("".as_bytes(), "empty.csv").is_err());
+    }
+
+    #[test]
+    fn reads_the_114k_form_with_and_without_index_column() {
+        let plain = format!(
+            "track_id,artists,album_name,track_name,popularity,{FEATURES_HEADER},track_genre\n\
+             5SuOikwiRyPMVoIQDJUgSV,Gen Hoshino;Other,Comedy,Comedy,73,{FEATURES_ROW},acoustic\n"
+        );
+        let indexed = format!(
+            ",track_id,artists,album_name,track_name,popularity,{FEATURES_HEADER},track_genre\n\
+             0,5SuOikwiRyPMVoIQDJUgSV,Gen Hoshino;Other,Comedy,Comedy,73,{FEATURES_ROW},acoustic\n"
+        );
+        for text in [plain, indexed] {
+            let report = read(&text, "dataset.csv");
+            let row = &report.tracks[0];
+            assert_eq!(row.id.to_string(), "5SuOikwiRyPMVoIQDJUgSV");
+            assert_eq!(row.artists, ["Gen Hoshino", "Other"]);
+            assert_eq!(row.album.as_deref(), Some("Comedy"));
+            assert_eq!(row.popularity, Some(73));
+            assert_eq!(row.year, None);
+            assert_eq!(row.genres, ["acoustic"]);
+            let f = row.features.unwrap();
+            assert_eq!(f[Feature::Instrumentalness.column()], 1.01e-06);
+            assert_eq!(f[Feature::DurationMs.column()], 230666.0);
+        }
+    }
+
+    #[test]
+    fn reads_genre_search_rows_and_upstream_per_genre_files() {
+        let with_genre = format!(
+            "search_genre,track_name,track_id,artist_name,artist_id,album_name,release_date,popularity,{FEATURES_HEADER},artist_genres\n\
+             acid jazz,Jazz,0poAcsyKGAMc8goHsV0Dxm,Solsonics,0hRcHqu2R885utzNyofwbj,Jazz LP,2003-01-01,29,{FEATURES_ROW},\"['acid jazz', \"\"children's music\"\"]\"\n"
+        );
+        let row = &read(&with_genre, "x.csv").tracks[0];
+        assert_eq!(row.genres, ["acid jazz", "children's music"]);
+        assert_eq!(row.year, Some(2003));
+        assert_eq!(row.artist_ids.len(), 1);
+        let upstream = format!(
+            "track_name,track_id,artist_name,artist_id,album_name,release_date,popularity,{FEATURES_HEADER},artist_genres\n\
+             Jazz,0poAcsyKGAMc8goHsV0Dxm,Solsonics,0hRcHqu2R885utzNyofwbj,Jazz LP,1996,29,{FEATURES_ROW},[]\n"
+        );
+        let row = &read(&upstream, "data/nu_jazz.csv").tracks[0];
+        assert_eq!(row.genres, ["nu jazz"]);
+        assert_eq!(row.year, Some(1996));
+        let unknown_year = upstream.replace(",1996,", ",0000,");
+        assert_eq!(read(&unknown_year, "nu_jazz.csv").tracks[0].year, None);
+        let bad_year = read(&upstream.replace(",1996,", ",soon,"), "nu_jazz.csv");
+        assert_eq!(bad_year.skipped[&SkipReason::BadNumber("release_date")], 1);
+    }
+
+    #[test]
+    fn reads_hit_predictor_uris_and_decades() {
+        let body = format!(
+            "Song,Garland Green,spotify:track:1dtKN6wwlolkM8XZy2y9C1,{FEATURES_ROW},32.9,9,1"
+        );
+        let with_decade = format!(
+            "track,artist,uri,{FEATURES_HEADER},chorus_hit,sections,target,decade\n{body},1960s\n"
+        );
+        let row = &read(&with_decade, "hits.csv").tracks[0];
+        assert_eq!(row.id.to_string(), "1dtKN6wwlolkM8XZy2y9C1");
+        assert_eq!((row.year, row.popularity), (Some(1965), None));
+        let per_decade =
+            format!("track,artist,uri,{FEATURES_HEADER},chorus_hit,sections,target\n{body}\n");
+        assert_eq!(
+            read(&per_decade, "dataset-of-10s.csv").tracks[0].year,
+            Some(2015)
+        );
+        assert_eq!(
+            read(&per_decade, "dataset-of-90s.csv").tracks[0].year,
+            Some(1995)
+        );
+    }
+
+    #[test]
+    fn reads_exportify_with_bom_crlf_and_without_features() {
+        let text = "\u{feff}\"Track URI\",\"Track Name\",\"Artist Name(s)\",\"Release Date\",\"Popularity\",\"Genres\"\r\n\
+                    \"spotify:track:5SuOikwiRyPMVoIQDJUgSV\",\"Line\none\",\"A, B\",\"2019-05\",\"40\",\"pop,rock\"\r\n";
+        let report = read(text, "liked.csv");
+        assert_eq!(report.schema, Schema::Exportify);
+        let row = &report.tracks[0];
+        assert_eq!(row.title, "Line\none");
+        assert_eq!(row.artists, ["A", "B"]);
+        assert_eq!(row.year, Some(2019));
+        assert_eq!(row.features, None);
+        assert_eq!(row.genres, ["pop", "rock"]);
+    }
+
+    #[test]
+    fn reads_artist_genres_with_doubled_quotes_and_crlf() {
+        let text = "genres,artists,acousticness,count\r\n\
+                    show tunes,\"\"\"Cats\"\" 1981 Original London Cast\",0.59,9\r\n\
+                    \"nu metal, rap rock\",3rd Strike,4.98E-05,2\r\n\
+                    [],Nobody,0.1,1\r\n\
+                    \"['a', 'b']\",,0.1,1\r\n";
+        let report = read(text, "artists.csv");
+        assert_eq!(report.artist_genres.len(), 3);
+        assert_eq!(
+            report.artist_genres[0].artist,
+            "\"Cats\" 1981 Original London Cast"
+        );
+        assert_eq!(report.artist_genres[1].genres, ["nu metal", "rap rock"]);
+        assert!(report.artist_genres[2].genres.is_empty());
+        assert_eq!(report.skipped[&SkipReason::MissingArtist], 1);
+    }
+
+    #[test]
+    fn counts_bad_rows_by_reason() {
+        let header = format!(
+            "track_id,artists,album_name,track_name,popularity,{FEATURES_HEADER},track_genre"
+        );
+        let cases: [(&str, SkipReason); 5] = [
+            (",a,b,c,1,{F},g", SkipReason::MissingId),
+            ("nope,a,b,c,1,{F},g", SkipReason::BadId),
+            (
+                "5SuOikwiRyPMVoIQDJUgSV,a,b,c,lots,{F},g",
+                SkipReason::BadNumber("popularity"),
+            ),
+            (
+                "5SuOikwiRyPMVoIQDJUgSV,a,b,c,1,x,0.4,1,-6,0,0.1,0.1,0,0.3,0.7,87,230666,4,g",
+                SkipReason::BadNumber("danceability"),
+            ),
+            (
+                "5SuOikwiRyPMVoIQDJUgSV,a,b,c,1,0.5,0.4,1,-6,0,0.1,0.1,0,0.3,0.7,87,,4,g",
+                SkipReason::MissingFeature("duration_ms"),
+            ),
+        ];
+        for (row, reason) in cases {
+            let text = format!("{header}\n{}\n", row.replace("{F}", FEATURES_ROW));
+            let report = read(&text, "t.csv");
+            assert!(report.tracks.is_empty(), "{row}");
+            assert_eq!(report.rows_read, 1);
+            assert_eq!(
+                report.skipped.get(&reason),
+                Some(&1),
+                "{row}: {:?}",
+                report.skipped
+            );
+        }
+        // A short row (missing trailing columns) has no features left: skipped, not a panic.
+        let report = read(
+            &format!("{header}\n5SuOikwiRyPMVoIQDJUgSV,a,b,c,1,0.5\n"),
+            "t.csv",
+        );
+        assert_eq!(report.rows_skipped(), 1);
+        // Invalid UTF-8 is one malformed row; the rows after it are still read.
+        let mut bytes = format!("{header}\n").into_bytes();
+        bytes.extend_from_slice(b"5SuOikwiRyPMVoIQDJUgSV,\xff,b,c,1,");
+        bytes.extend_from_slice(
+            format!("{FEATURES_ROW},g\n5SuOikwiRyPMVoIQDJUgSV,a,b,c,1,{FEATURES_ROW},g\n")
+                .as_bytes(),
+        );
+        let report = read_tracks(bytes.as_slice(), "t.csv").unwrap();
+        assert_eq!((report.rows_read, report.tracks.len()), (2, 1));
+        assert_eq!(report.skipped[&SkipReason::Malformed], 1);
+    }
+
+    #[test]
+    fn parses_genre_lists() {
+        let cases: [(&str, &[&str]); 5] = [
+            (
+                "['acid jazz', 'instrumental funk']",
+                &["acid jazz", "instrumental funk"],
+            ),
+            (
+                "[\"children's music\", 'pop']",
+                &["children's music", "pop"],
+            ),
+            ("[]", &[]),
+            ("nu metal, Rap Rock", &["nu metal", "rap rock"]),
+            ("", &[]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_genre_list(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn normalizes_artist_names_and_decades() {
+        assert_eq!(normalize_artist("  The   Beatles "), "the beatles");
+        assert_eq!(decade_middle("1960s"), Some(1965));
+        assert_eq!(decade_middle("00s"), Some(2005));
+        assert_eq!(decade_middle("1963s"), None);
+        assert_eq!(decade_middle("sixties"), None);
+    }
+}
