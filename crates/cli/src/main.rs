@@ -2,6 +2,8 @@
 //! stdout) and leaves every decision to `encore-engine`.
 
 mod catalog;
+mod eval;
+mod recommend;
 
 use clap::Parser;
 
@@ -15,10 +17,16 @@ enum Command {
     /// Build, inspect or synthesize the track catalog.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Recommend for JSON-lines cases on stdin, one JSON line out per line in.
+    Recommend(recommend::RecommendArgs),
+    /// Score every method (or those named) on held-out cases and print a table.
+    Eval(eval::EvalArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Command::parse() {
         Command::Catalog(command) => catalog::run(command),
+        Command::Recommend(args) => recommend::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }

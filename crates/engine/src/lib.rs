@@ -11,6 +11,7 @@
 
 pub mod catalog;
 pub mod csv_import;
+pub mod eval;
 pub mod feature;
 pub mod genre;
 pub mod ids;
@@ -19,6 +20,7 @@ pub mod matching;
 pub mod nearest;
 pub mod pca;
 pub mod pkce;
+pub mod recommend;
 pub mod scale;
 pub mod search;
 pub mod seeded;
