@@ -185,7 +185,7 @@ fn recommend(
     let exclude = if controls.leave_out_owned {
         seeds
             .iter()
-            .flat_map(|&s| engine.matcher.versions(&engine.catalog, s).iter().copied())
+            .flat_map(|&s| engine.matcher.versions(&engine.catalog, s))
             .collect()
     } else {
         Vec::new()

@@ -16,7 +16,9 @@
 //! Like the search index, the matcher is built once per catalog, in slices if need be
 //! ([`MatcherBuilder::add_tracks`]).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -66,8 +68,12 @@ impl MatchReport {
     }
 }
 
-/// The title without decorations: cut at `" - "`, bracketed parts removed, then folded.
-fn loose_title(title: &str) -> String {
+/// The title without decorations (cut at `" - "`, bracketed parts removed), or `None` when it
+/// has none, so the common undecorated title is folded once.
+fn undecorated(title: &str) -> Option<String> {
+    if !title.contains(" - ") && !title.contains(['(', '[']) {
+        return None;
+    }
     let head = title.split(" - ").next().unwrap_or(title);
     let mut out = String::with_capacity(head.len());
     let mut depth = 0usize;
@@ -79,27 +85,52 @@ fn loose_title(title: &str) -> String {
             _ => {}
         }
     }
-    let folded = fold(&out);
-    // A title that is all decoration ("(Intro)") keeps its plain fold rather than becoming empty.
-    if folded.is_empty() {
-        fold(title)
-    } else {
-        folded
-    }
+    Some(out)
 }
 
-/// The lookup key of a (title, primary artist) pair; `None` when either side is empty.
-fn key(title: String, artist: &str) -> Option<String> {
-    let artist = fold(artist);
-    (!title.is_empty() && !artist.is_empty()).then(|| format!("{title}\u{1f}{artist}"))
+/// The folded title and the folded loose title (the same when there are no decorations; a title
+/// that is all decoration, like "(Intro)", keeps its plain fold rather than becoming empty).
+fn title_keys(title: &str) -> (String, Option<String>) {
+    let exact = fold(title);
+    let loose = undecorated(title)
+        .map(|t| fold(&t))
+        .filter(|t| !t.is_empty() && *t != exact);
+    (exact, loose)
+}
+
+/// The lookup key of a folded (title, primary artist) pair: a 64-bit hash, so the index holds
+/// no strings. `None` when either side is empty. (`str`'s `Hash` ends each string with a marker,
+/// so ("ab", "c") and ("a", "bc") differ.)
+fn key(title: &str, artist: &str) -> Option<u64> {
+    if title.is_empty() || artist.is_empty() {
+        return None;
+    }
+    let mut hasher = DefaultHasher::new();
+    title.hash(&mut hasher);
+    artist.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// `(key, track)` pairs sorted by key, then by the candidates' preference order.
+type KeyIndex = Vec<(u64, TrackIdx)>;
+
+/// The tracks under `key`, best candidate first.
+fn candidates(index: &KeyIndex, key: u64) -> impl Iterator<Item = TrackIdx> + '_ {
+    let start = index.partition_point(|&(k, _)| k < key);
+    index[start..]
+        .iter()
+        .take_while(move |&&(k, _)| k == key)
+        .map(|&(_, t)| t)
 }
 
 /// Collects catalog keys; [`MatcherBuilder::finish`] turns them into a [`Matcher`].
 #[derive(Debug, Default)]
 pub struct MatcherBuilder {
-    by_id: HashMap<TrackId, TrackIdx>,
-    by_title: HashMap<String, Vec<TrackIdx>>,
-    by_loose_title: HashMap<String, Vec<TrackIdx>>,
+    by_id: Vec<(TrackId, TrackIdx)>,
+    by_title: KeyIndex,
+    by_loose_title: KeyIndex,
+    /// Per catalog artist, the folded name, folded once however many tracks the artist has.
+    artist_folds: Vec<Option<Box<str>>>,
 }
 
 impl MatcherBuilder {
@@ -109,39 +140,44 @@ impl MatcherBuilder {
 
     /// Adds the tracks in `tracks` (any slices of `0..catalog.n_tracks()`, each once).
     pub fn add_tracks(&mut self, catalog: &Catalog, tracks: Range<usize>) {
+        if self.artist_folds.len() < catalog.artists.names.len() {
+            self.artist_folds.resize(catalog.artists.names.len(), None);
+        }
         for i in tracks.start..tracks.end.min(catalog.n_tracks()) {
             let track = TrackIdx(i as u32);
-            // The first occurrence of an id wins; a valid catalog has each id once anyway.
-            self.by_id.entry(catalog.ids[i]).or_insert(track);
-            let Some(artist) = catalog.artist_names(track).next() else {
+            self.by_id.push((catalog.ids[i], track));
+            let Some(artist) = catalog.primary_artist(track).map(|a| a as usize) else {
                 continue;
             };
-            let title = catalog.title(track);
-            if let Some(k) = key(fold(title), artist) {
-                self.by_title.entry(k).or_default().push(track);
+            let Some(slot) = self.artist_folds.get_mut(artist) else {
+                continue;
+            };
+            let artist = slot.get_or_insert_with(|| fold(catalog.artists.names.get(artist)).into());
+            let (exact, loose) = title_keys(catalog.title(track));
+            if let Some(k) = key(&exact, artist) {
+                self.by_title.push((k, track));
             }
-            if let Some(k) = key(loose_title(title), artist) {
-                self.by_loose_title.entry(k).or_default().push(track);
+            if let Some(k) = key(loose.as_deref().unwrap_or(&exact), artist) {
+                self.by_loose_title.push((k, track));
             }
         }
     }
 
-    /// Orders every key's candidates by popularity (unknown last), then catalog order.
+    /// Sorts the keys; a key's candidates by popularity (unknown last), then catalog order.
     pub fn finish(self, catalog: &Catalog) -> Matcher {
-        let order = |list: &mut Vec<TrackIdx>| {
-            list.sort_unstable_by_key(|&t| {
-                (
-                    std::cmp::Reverse(catalog.popularity.get(t.get()).copied().flatten()),
-                    t,
-                )
-            });
+        let popularity = |t: TrackIdx| catalog.popularity.get(t.get()).copied().flatten();
+        let order = |index: &mut KeyIndex| {
+            index.sort_unstable_by_key(|&(k, t)| (k, std::cmp::Reverse(popularity(t)), t));
         };
-        let mut by_title = self.by_title;
-        let mut by_loose_title = self.by_loose_title;
-        by_title.values_mut().for_each(order);
-        by_loose_title.values_mut().for_each(order);
+        let (mut by_id, mut by_title, mut by_loose_title) =
+            (self.by_id, self.by_title, self.by_loose_title);
+        // The first occurrence of an id wins; a valid catalog has each id once anyway.
+        by_id.sort_unstable();
+        by_id.dedup_by_key(|&mut (id, _)| id);
+        order(&mut by_title);
+        order(&mut by_loose_title);
         Matcher {
-            by_id: self.by_id,
+            by_id,
             by_title,
             by_loose_title,
         }
@@ -151,9 +187,9 @@ impl MatcherBuilder {
 /// Finds the catalog track for a listener track (see the module docs for the order of tries).
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    by_id: HashMap<TrackId, TrackIdx>,
-    by_title: HashMap<String, Vec<TrackIdx>>,
-    by_loose_title: HashMap<String, Vec<TrackIdx>>,
+    by_id: Vec<(TrackId, TrackIdx)>,
+    by_title: KeyIndex,
+    by_loose_title: KeyIndex,
 }
 
 impl Matcher {
@@ -164,51 +200,56 @@ impl Matcher {
         builder.finish(catalog)
     }
 
+    fn by_id(&self, id: TrackId) -> Option<TrackIdx> {
+        let i = self.by_id.binary_search_by_key(&id, |&(id, _)| id).ok()?;
+        Some(self.by_id[i].1)
+    }
+
     /// The catalog track for `wanted`, and how it was found.
     pub fn find(&self, catalog: &Catalog, wanted: &ListenerTrack) -> Option<(TrackIdx, MatchKind)> {
-        if let Some(&track) = wanted.id.as_ref().and_then(|id| self.by_id.get(id)) {
+        if let Some(track) = wanted.id.and_then(|id| self.by_id(id)) {
             return Some((track, MatchKind::Id));
         }
-        let artist = wanted.artists.first()?;
+        let artist = fold(wanted.artists.first()?);
         let album = wanted.album.as_deref().map(fold).filter(|a| !a.is_empty());
-        let pick = |candidates: &Vec<TrackIdx>| {
-            let same_album = album.as_ref().and_then(|album| {
-                candidates.iter().copied().find(|&t| {
-                    let a = catalog
-                        .track_album
-                        .get(t.get())
-                        .copied()
-                        .unwrap_or(NONE_U32);
-                    a != NONE_U32 && fold(catalog.albums.get(a as usize)) == *album
-                })
-            });
-            same_album.or_else(|| candidates.first().copied())
+        let on_album = |t: TrackIdx| {
+            let a = catalog
+                .track_album
+                .get(t.get())
+                .copied()
+                .unwrap_or(NONE_U32);
+            a != NONE_U32 && album.as_deref() == Some(fold(catalog.albums.get(a as usize)).as_str())
         };
-        let exact = key(fold(&wanted.title), artist)
-            .and_then(|k| self.by_title.get(&k))
-            .and_then(pick);
-        if let Some(track) = exact {
+        let pick = |index: &KeyIndex, k: u64| {
+            let same_album = album
+                .as_ref()
+                .and_then(|_| candidates(index, k).find(|&t| on_album(t)));
+            same_album.or_else(|| candidates(index, k).next())
+        };
+        let (exact, loose) = title_keys(&wanted.title);
+        if let Some(track) = key(&exact, &artist).and_then(|k| pick(&self.by_title, k)) {
             return Some((track, MatchKind::TitleArtist));
         }
-        key(loose_title(&wanted.title), artist)
-            .and_then(|k| self.by_loose_title.get(&k))
-            .and_then(pick)
+        key(loose.as_deref().unwrap_or(&exact), &artist)
+            .and_then(|k| pick(&self.by_loose_title, k))
             .map(|track| (track, MatchKind::LooseTitleArtist))
     }
 
     /// Every catalog track that is a version of `track` (same primary artist and the same title
-    /// without decorations), `track` included: what "leave out what I already have" leaves out.
-    pub fn versions(&self, catalog: &Catalog, track: TrackIdx) -> &[TrackIdx] {
-        let artist = catalog.artist_names(track).next().unwrap_or("");
-        key(loose_title(catalog.title(track)), artist)
-            .and_then(|k| self.by_loose_title.get(&k))
-            .map_or(&[], Vec::as_slice)
+    /// without decorations), `track` included, most popular first: what "leave out what I
+    /// already have" leaves out.
+    pub fn versions(&self, catalog: &Catalog, track: TrackIdx) -> Vec<TrackIdx> {
+        let artist = fold(catalog.artist_names(track).next().unwrap_or(""));
+        let (exact, loose) = title_keys(catalog.title(track));
+        key(loose.as_deref().unwrap_or(&exact), &artist)
+            .map(|k| candidates(&self.by_loose_title, k).collect())
+            .unwrap_or_default()
     }
 
     /// Matches every listener track; see [`MatchReport`].
     pub fn match_all(&self, catalog: &Catalog, wanted: &[ListenerTrack]) -> MatchReport {
         let mut report = MatchReport::default();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for track in wanted {
             match self.find(catalog, track) {
                 Some((idx, kind)) => {
@@ -393,8 +434,11 @@ mod tests {
     fn versions_are_the_same_song_by_the_same_artist() {
         let catalog = fixture();
         let matcher = Matcher::build(&catalog);
-        assert_eq!(matcher.versions(&catalog, TrackIdx(0)), &[TrackIdx(1), TrackIdx(0)]);
-        assert_eq!(matcher.versions(&catalog, TrackIdx(2)), &[TrackIdx(2)]);
+        assert_eq!(
+            matcher.versions(&catalog, TrackIdx(0)),
+            vec![TrackIdx(1), TrackIdx(0)]
+        );
+        assert_eq!(matcher.versions(&catalog, TrackIdx(2)), vec![TrackIdx(2)]);
     }
 
     #[test]

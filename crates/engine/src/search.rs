@@ -32,24 +32,65 @@ const LATIN1_LOWER: &[u8; 32] = b"aaaaaa?ceeeeiiiidnooooo ouuuuy?y";
 /// ASCII for Latin Extended-A, U+0100..=U+017F (both cases; `œ` and `ĳ` are handled before).
 const LATIN_EXT_A: &[u8; 128] = b"aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
-/// Appends the folded form of one lowercase character to `out` (see the module docs).
-fn push_folded(c: char, out: &mut String) {
-    match c {
-        'a'..='z' | '0'..='9' => out.push(c),
-        // Apostrophes join: "don't" and "dont" are the same word to a listener typing.
-        '\'' | '\u{2019}' | '\u{2018}' | '`' => {}
-        // Combining marks (decomposed accents) vanish like precomposed ones.
-        '\u{300}'..='\u{36f}' => {}
-        '&' => out.push_str(" and "),
-        'æ' => out.push_str("ae"),
-        'ß' => out.push_str("ss"),
-        'þ' => out.push_str("th"),
-        'œ' => out.push_str("oe"),
-        'ĳ' => out.push_str("ij"),
-        '\u{e0}'..='\u{ff}' => out.push(char::from(LATIN1_LOWER[c as usize - 0xe0])),
-        '\u{100}'..='\u{17f}' => out.push(char::from(LATIN_EXT_A[c as usize - 0x100])),
-        c if c.is_alphanumeric() => out.push(c),
-        _ => out.push(' '),
+/// Writes folded text: letters go straight in, and any run of gaps becomes one space between
+/// words (none at either end), in a single pass.
+struct Folder<'a> {
+    out: &'a mut String,
+    gap: bool,
+}
+
+impl Folder<'_> {
+    fn letter(&mut self, c: char) {
+        if self.gap && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.gap = false;
+        self.out.push(c);
+    }
+
+    fn letters(&mut self, s: &str) {
+        s.chars().for_each(|c| self.letter(c));
+    }
+
+    /// One lowercase character (see the module docs for what becomes what).
+    fn push(&mut self, c: char) {
+        match c {
+            'a'..='z' | '0'..='9' => self.letter(c),
+            // Apostrophes join: "don't" and "dont" are the same word to a listener typing.
+            '\'' | '\u{2019}' | '\u{2018}' | '`' => {}
+            // Combining marks (decomposed accents) vanish like precomposed ones.
+            '\u{300}'..='\u{36f}' => {}
+            '&' => {
+                self.gap = true;
+                self.letters("and");
+                self.gap = true;
+            }
+            'æ' => self.letters("ae"),
+            'ß' => self.letters("ss"),
+            'þ' => self.letters("th"),
+            'œ' => self.letters("oe"),
+            'ĳ' => self.letters("ij"),
+            '\u{e0}'..='\u{ff}' => match LATIN1_LOWER[c as usize - 0xe0] {
+                b' ' => self.gap = true,
+                ascii => self.letter(char::from(ascii)),
+            },
+            '\u{100}'..='\u{17f}' => self.letter(char::from(LATIN_EXT_A[c as usize - 0x100])),
+            c if c.is_alphanumeric() => self.letter(c),
+            _ => self.gap = true,
+        }
+    }
+}
+
+/// Folds `text` into `out` (cleared first), reusing its allocation; see [`fold`].
+pub fn fold_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut folder = Folder { out, gap: false };
+    for c in text.chars() {
+        if c.is_ascii() {
+            folder.push(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(|lower| folder.push(lower));
+        }
     }
 }
 
@@ -60,17 +101,8 @@ fn push_folded(c: char, out: &mut String) {
 /// assert_eq!(encore_engine::search::fold("Beyoncé & JAY-Z: Don't"), "beyonce and jay z dont");
 /// ```
 pub fn fold(text: &str) -> String {
-    let mut spaced = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        push_folded(c, &mut spaced);
-    }
-    let mut out = String::with_capacity(spaced.len());
-    for word in spaced.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
     out
 }
 
@@ -133,7 +165,11 @@ fn typo_budget(n_chars: usize) -> usize {
 /// Collects the folded words of tracks; [`SearchIndexBuilder::finish`] turns them into an index.
 #[derive(Debug, Default)]
 pub struct SearchIndexBuilder {
-    postings: HashMap<String, Vec<u32>>,
+    word_ids: HashMap<Box<str>, u32>,
+    /// Per word id, the tracks containing it, ascending.
+    postings: Vec<Vec<u32>>,
+    /// Per catalog artist, its name's word ids, folded once however many tracks it has.
+    artist_words: Vec<Option<Box<[u32]>>>,
     n_tracks: usize,
 }
 
@@ -142,39 +178,64 @@ impl SearchIndexBuilder {
         Self::default()
     }
 
+    fn word_ids_of(&mut self, folded: &str, out: &mut Vec<u32>) {
+        for word in folded.split(' ').filter(|w| !w.is_empty()) {
+            let id = match self.word_ids.get(word) {
+                Some(&id) => id,
+                None => {
+                    let id = self.postings.len() as u32;
+                    self.word_ids.insert(word.into(), id);
+                    self.postings.push(Vec::new());
+                    id
+                }
+            };
+            out.push(id);
+        }
+    }
+
     /// Indexes the title and artists of the tracks in `tracks`. Call with ascending, disjoint
     /// ranges (slices of `0..catalog.n_tracks()`), so every posting list stays sorted.
     pub fn add_tracks(&mut self, catalog: &Catalog, tracks: Range<usize>) {
-        let mut words: Vec<String> = Vec::new();
+        let mut folded = String::new();
+        let mut words: Vec<u32> = Vec::new();
+        let mut artist_ids: Vec<u32> = Vec::new();
+        if self.artist_words.len() < catalog.artists.names.len() {
+            self.artist_words.resize(catalog.artists.names.len(), None);
+        }
         for i in tracks.start..tracks.end.min(catalog.n_tracks()) {
             let track = TrackIdx(i as u32);
             words.clear();
-            let texts = std::iter::once(catalog.title(track)).chain(catalog.artist_names(track));
-            for text in texts {
-                words.extend(
-                    fold(text)
-                        .split(' ')
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_owned),
-                );
+            fold_into(catalog.title(track), &mut folded);
+            self.word_ids_of(&folded, &mut words);
+            for &artist in catalog.track_artists.row(i) {
+                let a = artist as usize;
+                if self.artist_words.get(a).is_some_and(Option::is_none) {
+                    artist_ids.clear();
+                    fold_into(catalog.artists.names.get(a), &mut folded);
+                    self.word_ids_of(&folded, &mut artist_ids);
+                    self.artist_words[a] = Some(artist_ids.as_slice().into());
+                }
+                if let Some(Some(ids)) = self.artist_words.get(a) {
+                    words.extend_from_slice(ids);
+                }
             }
             words.sort_unstable();
             words.dedup();
-            for word in words.drain(..) {
-                self.postings.entry(word).or_default().push(track.0);
+            for &word in &words {
+                self.postings[word as usize].push(track.0);
             }
             self.n_tracks = self.n_tracks.max(i + 1);
         }
     }
 
-    pub fn finish(self) -> SearchIndex {
-        let mut entries: Vec<(String, Vec<u32>)> = self.postings.into_iter().collect();
+    pub fn finish(mut self) -> SearchIndex {
+        let mut entries: Vec<(Box<str>, u32)> = self.word_ids.into_iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut words = Vec::with_capacity(entries.len());
         let mut postings = Lists::default();
-        for (word, tracks) in entries {
+        for (word, id) in entries {
             words.push(word.chars().collect::<Box<[char]>>());
-            postings.push_row(tracks);
+            postings.push_row(std::mem::take(&mut self.postings[id as usize]));
         }
         SearchIndex {
             words,
@@ -231,10 +292,17 @@ impl SearchIndex {
         if budget == 0 {
             return found;
         }
+        // Typos are looked for among the words with the same first letter only: that cuts the scan
+        // to a few percent of the vocabulary, and first letters are the ones people rarely miss.
         let run = start..start + found.len();
+        let first = query[0];
+        let same_first = self.words.partition_point(|w| w[0] < first)
+            ..self.words.partition_point(|w| w[0] <= first);
         let mut rows = EditRows::default();
-        for (i, word) in self.words.iter().enumerate() {
-            if !run.contains(&i) && typo_distance(query, word, budget, &mut rows).is_some() {
+        for i in same_first {
+            if !run.contains(&i)
+                && typo_distance(query, &self.words[i], budget, &mut rows).is_some()
+            {
                 found.push((i, SCORE_TYPO));
             }
         }
@@ -475,8 +543,9 @@ pub(crate) mod tests {
         check("brightsdie", &["Mr. Brightside / The Killers"]);
         // Typo in the part typed so far of a longer word.
         check("kiler", &["Mr. Brightside / The Killers"]);
-        // Three-letter words are too short to guess at.
+        // Three-letter words are too short to guess at, and the first letter must be right.
         check("qen", &[]);
+        check("ueen", &[]);
     }
 
     #[test]
