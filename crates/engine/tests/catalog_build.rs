@@ -1,0 +1,303 @@
+//! The catalog pipeline end to end on hand-written CSVs: import, merge, fit, encode, decode, and
+//! the validation of damaged files.
+
+use encore_engine::catalog::CatalogError;
+use encore_engine::catalog::build::{BuildConfig, BuildError, build};
+use encore_engine::catalog::format::FORMAT_VERSION;
+use encore_engine::csv_import::{ImportReport, read_tracks};
+use encore_engine::synth::{SynthConfig, synthesize};
+use encore_engine::{Catalog, TrackId, TrackIdx};
+use proptest::prelude::*;
+
+const FEATURES: &str = "danceability,energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,duration_ms,time_signature";
+
+/// Features of row `i`: varied enough for three clusters.
+fn features(i: usize) -> String {
+    let x = (i % 7) as f32 / 7.0;
+    let group = i % 3;
+    format!(
+        "{:.3},{:.3},{},{:.2},{},0.05,{:.3},1.01e-06,0.1,{:.3},{:.1},{},4",
+        0.2 + 0.3 * group as f32 + 0.05 * x,
+        0.9 - 0.3 * group as f32,
+        i % 12,
+        -5.0 - 4.0 * group as f32,
+        i % 2,
+        0.1 + 0.4 * group as f32,
+        0.3 + 0.1 * x,
+        90.0 + 30.0 * group as f32,
+        180_000 + 1000 * i
+    )
+}
+
+fn id(i: usize) -> String {
+    format!("{:0>22}", format!("{i}abcXYZ"))
+}
+
+fn fixture_imports() -> Vec<ImportReport> {
+    let mut t114 =
+        format!("track_id,artists,album_name,track_name,popularity,{FEATURES},track_genre\n");
+    for i in 0..30 {
+        let artist = ["Ana", "Bo;Ana", "Cy", "Dee \"D\" Dee"][i % 4];
+        t114.push_str(&format!(
+            "{},\"{artist}\",Album {},\"Song {i}, part\",{},{},genre{}\n",
+            id(i),
+            i % 5,
+            i * 3,
+            features(i),
+            i % 3
+        ));
+    }
+    // Track 0 again under another genre, and one without artist (as in the real file).
+    t114.push_str(&format!(
+        "{},Ana,Album 0,Song 0 (again),10,{},extra\n",
+        id(0),
+        features(0)
+    ));
+    t114.push_str(&format!("{},,,,5,{},lonely\n", id(40), features(40)));
+    let mut search = format!(
+        "search_genre,track_name,track_id,artist_name,artist_id,album_name,release_date,popularity,{FEATURES},artist_genres\n"
+    );
+    search.push_str(&format!(
+        "indie,Song Zero,{},Ana,0hRcHqu2R885utzNyofwbj,Zero LP,2003-01-01,77,{},\"['indie pop', 'genre0']\"\n",
+        id(0),
+        features(0)
+    ));
+    search.push_str(&format!(
+        "indie,Newer,{},Eve,,Eve LP,2019,12,{},[]\n",
+        id(31),
+        features(31)
+    ));
+    let mut hits = format!("track,artist,uri,{FEATURES},chorus_hit,sections,target,decade\n");
+    hits.push_str(&format!(
+        "Oldie,Fay,spotify:track:{},{},30.1,9,1,1960s\n",
+        id(32),
+        features(32)
+    ));
+    hits.push_str(&format!(
+        "Song 1 hit,Bo,spotify:track:{},{},30.1,9,1,1990s\n",
+        id(1),
+        features(1)
+    ));
+    let artists =
+        "genres,artists,acousticness,count\r\n\"['dream pop']\",ANA ,0.5,3\r\n[],Fay,0.1,1\r\n";
+    [
+        (t114, "tracks.csv"),
+        (search, "search.csv"),
+        (hits, "hits.csv"),
+        (artists.to_owned(), "artists.csv"),
+    ]
+    .iter()
+    .map(|(text, name)| read_tracks(text.as_bytes(), name).unwrap())
+    .collect()
+}
+
+fn config() -> BuildConfig {
+    BuildConfig {
+        fixed_k: Some(3),
+        ..BuildConfig::default()
+    }
+}
+
+fn fixture() -> Catalog {
+    build(&fixture_imports(), &config()).unwrap().0
+}
+
+fn find(catalog: &Catalog, i: usize) -> TrackIdx {
+    let id = TrackId::parse(&id(i)).unwrap();
+    TrackIdx(catalog.ids.iter().position(|&t| t == id).unwrap() as u32)
+}
+
+#[test]
+fn merges_by_id_with_the_documented_precedence() {
+    let (catalog, report) = build(&fixture_imports(), &config()).unwrap();
+    assert_eq!(report.tracks_kept, 33);
+    assert_eq!(report.duplicate_rows, 3);
+    assert_eq!(catalog.n_tracks(), 33);
+    let zero = find(&catalog, 0);
+    // The genre-search crawl wins over the 114k set; genres are the union of every row, plus the
+    // artist-genres file joined on the normalized name ("ANA " = "Ana").
+    assert_eq!(catalog.title(zero), "Song Zero");
+    assert_eq!(catalog.year(zero), Some(2003));
+    assert_eq!(catalog.popularity[zero.get()], Some(77));
+    assert_eq!(
+        catalog.albums.get(catalog.track_album[zero.get()] as usize),
+        "Zero LP"
+    );
+    let mut genres: Vec<&str> = catalog.genre_names(zero).collect();
+    genres.sort_unstable();
+    assert_eq!(
+        genres,
+        ["dream pop", "genre0", "indie"],
+        "one-track genres (extra, indie pop) are dropped"
+    );
+    let ana = catalog.primary_artist(zero).unwrap() as usize;
+    assert_eq!(
+        catalog.artists.ids[ana].map(|a| a.to_string()).as_deref(),
+        Some("0hRcHqu2R885utzNyofwbj")
+    );
+    // The hit predictor fills only what the 114k row lacks (the year), and names no popularity.
+    let one = find(&catalog, 1);
+    assert_eq!(catalog.title(one), "Song 1, part");
+    assert_eq!(catalog.artist_names(one).collect::<Vec<_>>(), ["Bo", "Ana"]);
+    assert_eq!(catalog.year(one), Some(1995));
+    let oldie = find(&catalog, 32);
+    assert_eq!(
+        (catalog.year(oldie), catalog.popularity[oldie.get()]),
+        (Some(1965), None)
+    );
+    let lonely = find(&catalog, 40);
+    assert_eq!(catalog.artist_names(lonely).count(), 0);
+    assert_eq!(
+        catalog.track_album[lonely.get()],
+        encore_engine::catalog::NONE_U32
+    );
+}
+
+#[test]
+fn fits_scaler_clusters_and_projection() {
+    let catalog = fixture();
+    let n = catalog.n_tracks();
+    assert_eq!(
+        catalog.scaled.len(),
+        n * encore_engine::catalog::SCALED_STRIDE
+    );
+    assert_eq!(catalog.kmeans.k(), 3);
+    assert_eq!(catalog.clusters.len(), n);
+    assert!(catalog.clusters.iter().all(|&c| c < 3));
+    assert_eq!(catalog.projection.len(), n);
+    // Standardized columns have mean 0.
+    let mean0: f32 = catalog.scaled.chunks_exact(16).map(|r| r[0]).sum::<f32>() / n as f32;
+    assert!(mean0.abs() < 1e-4);
+    // Same input, same seed: the same catalog.
+    assert_eq!(catalog, fixture());
+}
+
+#[test]
+fn chooses_k_by_the_elbow_when_not_fixed() {
+    let config = BuildConfig {
+        k_range: 2..=8,
+        curve_sample: 1000,
+        ..BuildConfig::default()
+    };
+    let (catalog, report) = build(&fixture_imports(), &config).unwrap();
+    assert_eq!(catalog.kmeans.inertia_curve.len(), 7);
+    assert_eq!(catalog.kmeans.inertia_curve[0].0, 2);
+    assert_eq!(report.k, catalog.kmeans.k());
+    assert!((2..=8).contains(&report.k));
+}
+
+#[test]
+fn no_tracks_is_an_error() {
+    let only_artists = read_tracks("genres,artists,count\npop,A,1\n".as_bytes(), "a.csv").unwrap();
+    assert!(matches!(
+        build(&[only_artists], &config()),
+        Err(BuildError::NoTracks { rows: 0 })
+    ));
+    assert!(matches!(
+        build(&[], &config()),
+        Err(BuildError::NoTracks { .. })
+    ));
+}
+
+#[test]
+fn round_trips_exactly() {
+    let catalog = fixture();
+    let bytes = catalog.to_bytes().unwrap();
+    let decoded = Catalog::from_bytes(&bytes).unwrap();
+    assert_eq!(decoded, catalog);
+    assert_eq!(decoded.to_bytes().unwrap(), bytes);
+}
+
+#[test]
+fn every_truncated_prefix_is_an_error() {
+    let bytes = fixture().to_bytes().unwrap();
+    for len in 0..bytes.len() {
+        assert!(
+            Catalog::from_bytes(&bytes[..len]).is_err(),
+            "prefix of {len} bytes decoded"
+        );
+    }
+}
+
+#[test]
+fn damaged_headers_say_what_is_wrong() {
+    let bytes = fixture().to_bytes().unwrap();
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let err = Catalog::from_bytes(&newer).unwrap_err();
+    assert!(matches!(err, CatalogError::NewerVersion { .. }));
+    assert!(err.to_string().contains("made by a newer encore"), "{err}");
+    assert!(matches!(
+        Catalog::from_bytes(b"PK\x03\x04 not a catalog at all"),
+        Err(CatalogError::BadMagic { .. })
+    ));
+    let cut = &bytes[..bytes.len() - 10];
+    let err = Catalog::from_bytes(cut).unwrap_err();
+    assert!(
+        matches!(err, CatalogError::SectionOutOfBounds { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("past the end of the file"),
+        "{err}"
+    );
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert!(matches!(
+        Catalog::from_bytes(&flipped),
+        Err(CatalogError::Checksum { .. })
+    ));
+}
+
+/// Recomputes the header checksum so a corruption reaches the section validation.
+fn with_checksum(mut bytes: Vec<u8>) -> Vec<u8> {
+    let crc = crc32fast::hash(&bytes[24..]);
+    bytes[20..24].copy_from_slice(&crc.to_le_bytes());
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Random byte changes, checksum repaired or not: an error or a valid catalog, never a panic.
+    #[test]
+    fn corrupted_bytes_never_panic(changes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), fix in any::<bool>()) {
+        let mut bytes = fixture().to_bytes().unwrap();
+        for (at, value) in changes {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        let bytes = if fix { with_checksum(bytes) } else { bytes };
+        if let Ok(catalog) = Catalog::from_bytes(&bytes) {
+            // Whatever decodes is internally consistent: it encodes again.
+            prop_assert!(catalog.to_bytes().is_ok());
+        }
+    }
+
+    /// Single bit flips without a checksum repair are always caught.
+    #[test]
+    fn bit_flips_are_errors(at in any::<prop::sample::Index>(), bit in 0u8..8) {
+        let mut bytes = fixture().to_bytes().unwrap();
+        let i = at.index(bytes.len());
+        bytes[i] ^= 1 << bit;
+        prop_assert!(Catalog::from_bytes(&bytes).is_err());
+    }
+}
+
+#[test]
+fn synthesizes_a_deterministic_larger_catalog() {
+    let source = fixture();
+    let config = SynthConfig {
+        n_tracks: 200,
+        seed: 5,
+        jitter: 0.05,
+    };
+    let synth = synthesize(&source, &config).unwrap();
+    assert_eq!(synth.n_tracks(), 200);
+    assert_eq!(synth, synthesize(&source, &config).unwrap());
+    let decoded = Catalog::from_bytes(&synth.to_bytes().unwrap()).unwrap();
+    assert_eq!(decoded.n_tracks(), 200);
+    assert_eq!(decoded.features, synth.features);
+    assert_eq!(decoded.clusters, synth.clusters);
+}
