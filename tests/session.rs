@@ -1,0 +1,159 @@
+//! Browser tests of the app's Spotify side that need a real browser but no network: web storage
+//! used once, the IndexedDB library cache, "forget me", the redirect URI, and the one mapping from
+//! HTTP status to the sentence a listener reads.
+
+// This whole crate is tests; clippy's `allow-unwrap-in-tests` does not recognise
+// `#[wasm_bindgen_test]` functions as tests.
+#![allow(clippy::unwrap_used)]
+
+use encore_app::error::{AppError, Resource};
+use encore_app::{config, storage};
+use encore_engine::TrackId;
+use encore_engine::matching::ListenerTrack;
+use encore_engine::spotify::ErrorBody;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn track(id: &str, title: &str) -> ListenerTrack {
+    ListenerTrack {
+        id: Some(TrackId::parse(id).unwrap()),
+        title: title.into(),
+        artists: vec!["Artist".into(), "Guest".into()],
+        album: Some("Album".into()),
+        isrc: Some("USUM71900123".into()),
+    }
+}
+
+#[wasm_bindgen_test]
+fn session_values_are_taken_once() {
+    storage::session_set("encore.test_once", "v").unwrap();
+    assert_eq!(
+        storage::session_take("encore.test_once").as_deref(),
+        Some("v")
+    );
+    assert_eq!(storage::session_take("encore.test_once"), None);
+}
+
+#[wasm_bindgen_test]
+fn the_listeners_client_id_is_remembered_and_changeable() {
+    let site = config::Config {
+        spotify_accounts_url: "http://127.0.0.1:1".into(),
+        spotify_api_url: "http://127.0.0.1:1/v1".into(),
+        client_id: String::new(),
+    };
+    config::set_client_id("  first  ").unwrap();
+    assert_eq!(config::client_id(&site).as_deref(), Some("first"));
+    config::set_client_id("second").unwrap();
+    assert_eq!(config::client_id(&site).as_deref(), Some("second"));
+    let with_own = config::Config {
+        client_id: "site".into(),
+        ..site.clone()
+    };
+    assert_eq!(
+        config::client_id(&with_own).as_deref(),
+        Some("site"),
+        "config.json wins"
+    );
+    config::set_client_id("").unwrap();
+    assert_eq!(config::client_id(&site), None);
+    assert_eq!(site.api("/me/tracks"), "http://127.0.0.1:1/v1/me/tracks");
+    assert_eq!(site.token_url(), "http://127.0.0.1:1/api/token");
+}
+
+#[wasm_bindgen_test]
+fn the_redirect_uri_is_the_page_without_query() {
+    let location = web_sys::window().unwrap().location();
+    let uri = config::redirect_uri();
+    assert_eq!(
+        uri,
+        format!(
+            "{}{}",
+            location.origin().unwrap(),
+            location.pathname().unwrap()
+        )
+    );
+    assert!(!uri.contains('?'));
+}
+
+#[wasm_bindgen_test]
+async fn the_library_cache_round_trips_and_forget_me_clears_everything() {
+    let tracks = vec![
+        track("5SuOikwiRyPMVoIQDJUgSV", "One"),
+        track("0poAcsyKGAMc8goHsV0Dxm", "Two"),
+    ];
+    storage::cache_put("test:user", &tracks).await.unwrap();
+    let back: Option<Vec<ListenerTrack>> = storage::cache_get("test:user").await.unwrap();
+    assert_eq!(back, Some(tracks));
+    let missing: Option<Vec<ListenerTrack>> = storage::cache_get("test:nobody").await.unwrap();
+    assert_eq!(missing, None);
+
+    storage::local_set("encore.tokens", "{}").unwrap();
+    storage::session_set("encore.pkce_state", "s").unwrap();
+    storage::forget_everything().await.unwrap();
+    assert_eq!(storage::local_get("encore.tokens"), None);
+    assert_eq!(storage::session_get("encore.pkce_state"), None);
+    let gone: Option<Vec<ListenerTrack>> = storage::cache_get("test:user").await.unwrap();
+    assert_eq!(gone, None);
+}
+
+#[wasm_bindgen_test]
+fn statuses_map_to_sentences_in_one_place() {
+    let not_registered = ErrorBody::parse(
+        "Check settings on developer.spotify.com/dashboard, the user may not be registered.",
+    );
+    let plain = ErrorBody::parse(r#"{"error":{"status":403,"message":"Forbidden"}}"#);
+    let revoked = ErrorBody::parse(
+        r#"{"error":"invalid_grant","error_description":"Refresh token revoked"}"#,
+    );
+    let cases = [
+        (401, &plain, Resource::Library, AppError::SessionExpired),
+        (
+            403,
+            &not_registered,
+            Resource::Library,
+            AppError::NotRegistered,
+        ),
+        (403, &plain, Resource::Profile, AppError::NotRegistered),
+        (403, &plain, Resource::Playlist, AppError::PlaylistNotYours),
+        (
+            403,
+            &plain,
+            Resource::PlaylistWrite,
+            AppError::SaveNotAllowed,
+        ),
+        (403, &plain, Resource::Library, AppError::Forbidden),
+        (
+            404,
+            &plain,
+            Resource::Playlist,
+            AppError::PlaylistUnavailable,
+        ),
+        (
+            429,
+            &plain,
+            Resource::Library,
+            AppError::RateLimited { minutes: 1 },
+        ),
+        (503, &plain, Resource::Library, AppError::SpotifyDown(503)),
+        (400, &revoked, Resource::Token, AppError::SessionExpired),
+        (418, &plain, Resource::Library, AppError::Unexpected(418)),
+    ];
+    for (status, body, resource, want) in cases {
+        assert_eq!(
+            AppError::from_status(status, body, resource),
+            want,
+            "{status} {resource:?}"
+        );
+    }
+    // The sentence says what to do, and carries nothing from the request.
+    assert_eq!(
+        AppError::SessionExpired.to_string(),
+        "Your Spotify session expired. Log in again."
+    );
+    assert!(
+        AppError::NotRegistered
+            .to_string()
+            .contains("User Management")
+    );
+}
