@@ -25,5 +25,6 @@ mod web;
 
 pub use report::{CatalogReport, Measurement, Report, Timing, time_runs};
 pub use workload::{
-    ASSIGNED_TRACKS, K, LIBRARY_TRACKS, LIKED_SONGS, Op, QUERIES, Workload, WorkloadError,
+    ASSIGNED_TRACKS, K, LIBRARY_TRACKS, LIKED_SONGS, Op, PLAYLIST_TRACKS, QUERIES, Workload,
+    WorkloadError,
 };

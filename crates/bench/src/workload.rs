@@ -26,6 +26,8 @@ pub enum WorkloadError {
 pub const K: usize = 50;
 /// Tracks in the listener library the recommenders start from.
 pub const LIBRARY_TRACKS: usize = 500;
+/// Seeds of a typical playlist-continuation case (the median evaluation case).
+pub const PLAYLIST_TRACKS: usize = 15;
 /// Liked songs in the import workload.
 pub const LIKED_SONGS: usize = 10_000;
 /// Tracks assigned to k-means clusters in one run.
@@ -45,6 +47,8 @@ pub enum Op {
     KMeansAssign,
     /// One recommender on the [`LIBRARY_TRACKS`]-track library, k = [`K`].
     Recommend(Method),
+    /// `blend` on a [`PLAYLIST_TRACKS`]-track playlist: one `encore recommend` case.
+    Playlist,
     /// [`LIKED_SONGS`] fetched liked songs to results: match to the catalog, then `blend`.
     Import,
 }
@@ -54,6 +58,7 @@ impl Op {
     pub fn all() -> Vec<Op> {
         let mut ops = vec![Op::Nearest, Op::NearestExact, Op::KMeansAssign];
         ops.extend(Method::ALL.into_iter().map(Op::Recommend));
+        ops.push(Op::Playlist);
         ops.push(Op::Import);
         ops
     }
@@ -64,6 +69,7 @@ impl Op {
             Op::NearestExact => format!("nearest-{K}-exact"),
             Op::KMeansAssign => "kmeans-assign-10k".to_owned(),
             Op::Recommend(method) => format!("recommend-{method}"),
+            Op::Playlist => format!("recommend-blend-{PLAYLIST_TRACKS}-seeds"),
             Op::Import => "import-10k".to_owned(),
         }
     }
@@ -186,6 +192,13 @@ impl Workload {
                 let results =
                     self.recommender
                         .recommend(method, &self.library, &Options::default())?;
+                sum(&mut results.iter().map(|r| r.track))
+            }
+            Op::Playlist => {
+                let seeds = &self.library[..PLAYLIST_TRACKS.min(self.library.len())];
+                let results =
+                    self.recommender
+                        .recommend(Method::Blend, seeds, &Options::default())?;
                 sum(&mut results.iter().map(|r| r.track))
             }
             Op::Import => {

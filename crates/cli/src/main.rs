@@ -1,6 +1,7 @@
 //! `encore`: the native command line over the engine. It does the IO (files, gzip, stdin and
 //! stdout) and leaves every decision to `encore-engine`.
 
+mod bench;
 mod catalog;
 mod eval;
 mod recommend;
@@ -21,6 +22,8 @@ enum Command {
     Recommend(recommend::RecommendArgs),
     /// Score every method (or those named) on held-out cases and print a table.
     Eval(eval::EvalArgs),
+    /// Time the engine's operations natively (the browser's are timed by `cargo xtask bench`).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,5 +31,6 @@ fn main() -> anyhow::Result<()> {
         Command::Catalog(command) => catalog::run(command),
         Command::Recommend(args) => recommend::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
