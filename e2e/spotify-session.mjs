@@ -1,0 +1,104 @@
+// Helpers for the Spotify end-to-end tests (spotify-*.test.mjs): logging in through the Connect
+// panel, and reading what the app keeps in the browser (web storage and the IndexedDB library).
+
+/** The Client ID a listener brings (the mock accepts any non-empty one unless told otherwise). */
+export const OWN_CLIENT_ID = 'e2e0own0client0id0000000000000000';
+
+/** The mock's only user. */
+export const MOCK_USER_ID = 'mock-listener';
+
+/** The read-only scopes the app must ask for at login, and the write scope it must not. */
+export const READ_SCOPES = [
+  'user-library-read',
+  'user-top-read',
+  'playlist-read-private',
+  'playlist-read-collaborative',
+  'user-read-recently-played',
+];
+export const SAVE_SCOPE = 'playlist-modify-private';
+
+/**
+ * Opens the app, enters the listener's own Client ID when config.json has none, and presses
+ * "Connect Spotify". Resolves once Spotify (the mock) has sent the browser back and the app has
+ * settled: logged in (the `logout` button shows) or showing an error.
+ */
+export async function startLogin(rig) {
+  await rig.open('/');
+  if (!rig.config.client_id) {
+    await rig.page.getByTestId('client-id-input').fill(OWN_CLIENT_ID);
+  }
+  await rig.page.getByTestId('connect-spotify').click();
+  await rig.page.locator('[data-testid="logout"], [data-testid="error-message"]').first().waitFor();
+}
+
+/** Logs in and fails the test unless it worked. */
+export async function logIn(rig) {
+  await startLogin(rig);
+  await rig.page.getByTestId('logout').waitFor();
+}
+
+/** Everything in localStorage and sessionStorage, and the names of the IndexedDB databases. */
+export function browserStorage(page) {
+  return page.evaluate(async () => {
+    const dump = (storage) => Object.fromEntries(Object.keys(storage).map((k) => [k, storage.getItem(k)]));
+    const databases = (await indexedDB.databases()).map((d) => d.name);
+    return { local: dump(localStorage), session: dump(sessionStorage), databases };
+  });
+}
+
+/** The tokens the app stored (`encore.tokens`), or null. */
+export async function storedTokens(page) {
+  const json = await page.evaluate(() => localStorage.getItem('encore.tokens'));
+  return json === null ? null : JSON.parse(json);
+}
+
+/**
+ * The liked-songs cache the app keeps in IndexedDB for the mock's user, or null:
+ * `{ complete, entries: [{ added_at, uri, track }] }`.
+ */
+export function likedCache(page) {
+  return page.evaluate(
+    (key) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('encore');
+        open.onerror = () => reject(open.error);
+        open.onupgradeneeded = () => {
+          // The app never created it: nothing is cached. Abort so no empty database is left.
+          open.transaction.abort();
+          resolve(null);
+        };
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('library')) {
+            db.close();
+            resolve(null);
+            return;
+          }
+          const get = db.transaction('library').objectStore('library').get(key);
+          get.onerror = () => reject(get.error);
+          get.onsuccess = () => {
+            db.close();
+            resolve(get.result ?? null);
+          };
+        };
+      }),
+    `liked:${MOCK_USER_ID}`,
+  );
+}
+
+/** Polls `probe` until it returns a truthy value (which is returned) or `timeoutMs` passes. */
+export async function eventually(probe, { timeoutMs = 60_000, intervalMs = 250, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** The Web API requests the mock received for `path` (exact) and `method`. */
+export async function apiCalls(rig, path, method = 'GET') {
+  const { requests } = await rig.mock.received();
+  return requests.filter((r) => r.path === path && r.method === method);
+}
