@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -20,7 +21,9 @@ pub fn config_json(mock_url: &str, client_id: &str) -> serde_json::Value {
 /// Serves `dir`; unknown paths get `index.html` (status 200) so client-side routes load the app.
 pub fn router(dir: &Path, config: serde_json::Value) -> Router {
     let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    // Never cached: each test run's mock listens on a new port.
+    let config = get(move || async move { ([(header::CACHE_CONTROL, "no-store")], Json(config)) });
     Router::new()
-        .route("/config.json", get(move || async move { Json(config) }))
+        .route("/config.json", config)
         .fallback_service(files)
 }

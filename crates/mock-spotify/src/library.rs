@@ -23,6 +23,9 @@ pub const MAX_LIKED: usize = 50_000;
 /// Tracks per top-tracks time range: Spotify serves about this many in practice.
 const TOP_TRACKS_PER_RANGE: usize = 50;
 
+/// How far back the oldest liked song goes, at most (ten years).
+const LIKED_SPAN_S: usize = 10 * 365 * 86_400;
+
 /// Spotify keeps the last 50 plays.
 const RECENT_PLAYS: usize = 50;
 
@@ -238,11 +241,12 @@ impl Library {
         let mut rng = SeededRng::new(params.seed);
         let n = tracks.len();
         let mut added_at_s = LIBRARY_EPOCH_S;
+        // Saves at irregular times, spread over at most about ten years however large the library.
+        let mean_gap_s = (LIKED_SPAN_S / params.liked.max(1)).min(30_000);
         let liked = shuffled_sample(&mut rng, n, params.liked)
             .into_iter()
             .map(|track| {
-                // A few saves a day, at irregular times.
-                added_at_s -= 600 + rng.below(60_000) as i64;
+                added_at_s -= 1 + rng.below(2 * mean_gap_s) as i64;
                 Saved { track, added_at_s }
             })
             .collect();
@@ -479,6 +483,21 @@ mod tests {
                 .all(|w| w[0].added_at_s > w[1].added_at_s),
             "newest first"
         );
+    }
+
+    #[test]
+    fn the_largest_library_was_liked_within_about_ten_years() {
+        let library = Library::from_tracks(
+            generated_tracks(MAX_LIKED, 2),
+            LibraryParams {
+                liked: MAX_LIKED,
+                seed: 3,
+            },
+        )
+        .unwrap();
+        let oldest = library.liked.last().unwrap().added_at_s;
+        let years = (LIBRARY_EPOCH_S - oldest) as f64 / (365.0 * 86_400.0);
+        assert!((9.0..11.0).contains(&years), "{years} years");
     }
 
     #[test]
