@@ -1273,3 +1273,128 @@ async fn serves_the_app_on_a_second_origin_with_its_config() {
     m.server.shutdown().await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A small catalog built by the engine from a hand-written CSV in the 114k schema: `n` tracks
+/// with ids, two artists each, an album and spread-out features.
+fn small_catalog_bytes(n: u32) -> (Vec<u8>, Vec<(String, String)>) {
+    use encore_engine::TrackId;
+    let mut csv = String::from(
+        "track_id,artists,album_name,track_name,popularity,danceability,energy,key,loudness,mode,\
+         speechiness,acousticness,instrumentalness,liveness,valence,tempo,duration_ms,time_signature,track_genre\n",
+    );
+    let mut rows = Vec::new();
+    for i in 0..n {
+        let id = TrackId(u128::from(i) * 7_919 + 13).to_string();
+        let title = format!("Fixture Song {i}");
+        let x = f64::from(i) / f64::from(n);
+        csv.push_str(&format!(
+            "{id},Fixture Band {};Guest {i},Fixture Album {},{title},{},{x:.3},{:.3},{},-{:.1},1,0.05,{:.3},0.0,0.1,{x:.3},{:.1},{},4,genre {}\n",
+            i % 5,
+            i % 3,
+            i % 100,
+            1.0 - x,
+            i % 12,
+            5.0 + x * 10.0,
+            x / 2.0,
+            90.0 + x * 60.0,
+            180_000 + i * 1_000,
+            i % 4,
+        ));
+        rows.push((id, title));
+    }
+    let import = encore_engine::csv_import::read_tracks(csv.as_bytes(), "fixture.csv")
+        .expect("fixture imports");
+    let config = encore_engine::catalog::build::BuildConfig {
+        fixed_k: Some(2),
+        curve_sample: n as usize,
+        min_genre_tracks: 1,
+        ..Default::default()
+    };
+    let (catalog, _) =
+        encore_engine::catalog::build::build(&[import], &config).expect("fixture builds");
+    (catalog.to_bytes().expect("fixture encodes"), rows)
+}
+
+#[test]
+fn catalog_tracks_keep_real_ids_titles_artists_and_durations() {
+    let (bytes, rows) = small_catalog_bytes(40);
+    let catalog = encore_engine::Catalog::from_bytes(&bytes).unwrap();
+    let tracks = mock_spotify::catalog_tracks(&catalog);
+    assert_eq!(tracks.len(), rows.len());
+    for (id, title) in &rows {
+        let track = tracks
+            .iter()
+            .find(|t| t.id.to_string() == *id)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(&track.name, title);
+        let i: u32 = title.trim_start_matches("Fixture Song ").parse().unwrap();
+        let names: Vec<&str> = track.artists.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [format!("Fixture Band {}", i % 5), format!("Guest {i}")]
+        );
+        assert_eq!(track.album, format!("Fixture Album {}", i % 3));
+        // The catalog stores durations quantized; a percent is well above its step.
+        let expected = f64::from(180_000 + i * 1_000);
+        assert!(
+            (f64::from(track.duration_ms) - expected).abs() < expected / 100.0,
+            "{title}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_urls_first_and_serves_the_catalog_library() {
+    use std::io::BufRead;
+    let (bytes, rows) = small_catalog_bytes(40);
+    let path =
+        std::env::temp_dir().join(format!("mock-spotify-catalog-{}.bin", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mock-spotify"))
+        .args(["--port", "0", "--liked", "25", "--seed", "4", "--catalog"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(info["app_url"], Value::Null);
+    let url = info["url"].as_str().unwrap();
+    let library: Value = reqwest::get(format!("{url}/__mock/library?ids=true"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(library["n_tracks_in_pool"], 40);
+    assert_eq!(library["liked_total"], 25);
+    let known: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(
+        library["liked_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|id| known.contains(&id.as_str().unwrap()))
+    );
+}
+
+#[test]
+fn the_binary_refuses_more_liked_songs_than_it_supports() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mock-spotify"))
+        .args(["--liked", "50001"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("at most 50000"), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "no url line when it did not start"
+    );
+}
