@@ -19,10 +19,12 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::catalog::{self, LoadError, Progress};
 use crate::components::status::{ErrorMessage, ProgressBar};
+use crate::pages::connect::ConnectPanel;
 use crate::pages::insight::Insight;
 use crate::pages::recommend::{RecommendPanel, Shown};
 use crate::pages::taste::{TastePanel, TasteState};
 use crate::pages::welcome::Welcome;
+use crate::session;
 
 /// Tracks indexed per slice while building the search index and matcher: small enough that a
 /// slice stays well under the 100 ms a task may take in the browser.
@@ -49,11 +51,12 @@ pub struct Engine {
     pub recommender: Recommender,
 }
 
-/// How the listener came in.
+/// Which screen the listener is on: the welcome, or the work (sources, results, map) once
+/// they chose a way in or came back from Spotify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     Welcome,
-    Guest,
+    Working,
 }
 
 /// App-wide state, provided as context.
@@ -148,6 +151,12 @@ pub fn App() -> impl IntoView {
         recs: RwSignal::new(Vec::new()),
     };
     provide_context(bench);
+    let session = session::provide_session();
+    provide_context(session);
+    // A login reply (or a return from granting the save permission) goes straight to the work.
+    if session::handle_auth_callback() || session.is_logged_in() {
+        bench.entry.set(Entry::Working);
+    }
     spawn_local(prepare(bench));
 
     view! {
@@ -172,6 +181,7 @@ pub fn App() -> impl IntoView {
                 when=move || bench.entry.get() != Entry::Welcome
                 fallback=|| view! { <Welcome /> }
             >
+                <ConnectPanel />
                 <TastePanel />
                 <RecommendPanel />
                 <Insight />

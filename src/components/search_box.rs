@@ -1,7 +1,7 @@
 //! Finding catalog tracks by typing: results as the listener types, each one click from the taste.
 
-use encore_engine::TrackIdx;
 use encore_engine::matching::ListenerTrack;
+use encore_engine::{TrackId, TrackIdx};
 use leptos::prelude::*;
 
 use crate::app::Workbench;
@@ -14,6 +14,7 @@ const N_RESULTS: usize = 12;
 #[derive(Debug, Clone, PartialEq)]
 struct Hit {
     track: TrackIdx,
+    id: TrackId,
     title: String,
     artists: Vec<String>,
     year: Option<u16>,
@@ -36,6 +37,7 @@ pub fn SearchBox() -> impl IntoView {
                     .into_iter()
                     .map(|track| Hit {
                         track,
+                        id: e.catalog.ids[track.get()],
                         title: e.catalog.title(track).to_owned(),
                         artists: e.catalog.artist_names(track).map(str::to_owned).collect(),
                         year: e.catalog.year(track),
@@ -45,11 +47,8 @@ pub fn SearchBox() -> impl IntoView {
             .unwrap_or_default()
     });
     let add = move |hit: &Hit| {
-        let Some(id) = bench.with_engine(|e| e.catalog.ids[hit.track.get()]) else {
-            return;
-        };
         let track = ListenerTrack {
-            id: Some(id),
+            id: Some(hit.id),
             title: hit.title.clone(),
             artists: hit.artists.clone(),
             album: None,
@@ -80,7 +79,7 @@ pub fn SearchBox() -> impl IntoView {
             </Show>
             <ul class="search-results">
                 <For each=move || hits.get() key=|h| h.track let:hit>
-                    <li data-testid="search-result">
+                    <li data-testid="search-result" data-track-id=hit.id.to_string()>
                         <span class="track-title">{hit.title.clone()}</span>
                         <span class="track-meta">
                             {format!(

@@ -15,6 +15,8 @@ use wasm_bindgen::JsCast;
 use crate::app::{Engine, Workbench};
 use crate::components::result_card::ResultCard;
 use crate::components::status::ErrorMessage;
+use crate::session::SessionContext;
+use crate::spotify;
 
 /// Wait after the last control change before recommending again.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -450,7 +452,7 @@ fn Results(method: Signal<Method>) -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let recs = bench.recs;
     let (notice, set_notice) = signal(None::<String>);
-    let (save_error, set_save_error) = signal(None::<String>);
+    let session = expect_context::<SessionContext>();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     // The playlist's name and description follow the method until the listener edits them.
@@ -478,11 +480,24 @@ fn Results(method: Signal<Method>) -> impl IntoView {
             ));
         }
     };
-    let save = move |_| {
-        set_save_error.set(Some(
-            "Connect Spotify to save this list as a playlist. Without an account you can copy the links or download the CSV.".to_owned(),
-        ));
-    };
+    let save = Action::new_local(move |_: &()| {
+        let uris: Vec<String> = recs.with(|r| {
+            r.iter()
+                .map(|s| format!("spotify:track:{}", s.id))
+                .collect()
+        });
+        let (name, description) = (name.get_untracked(), description.get_untracked());
+        async move {
+            if !session.is_logged_in() {
+                return Err(
+                    "Connect Spotify to save this list as a playlist. Without an account you can copy the links or download the CSV.".to_owned(),
+                );
+            }
+            spotify::save_playlist(&name, &description, &uris)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
     view! {
         <Show when=move || !recs.with(Vec::is_empty)>
             <ol class="results" aria-label="Recommended tracks">
@@ -501,15 +516,40 @@ fn Results(method: Signal<Method>) -> impl IntoView {
                     <textarea id="playlist-description" rows="2" bind:value=description></textarea>
                 </div>
                 <div class="button-row">
-                    <button type="button" class="primary" data-testid="save-playlist" on:click=save>
-                        "Save as playlist"
+                    <button
+                        type="button"
+                        class="primary"
+                        data-testid="save-playlist"
+                        disabled=move || save.pending().get()
+                        on:click=move |_| {
+                            save.dispatch(());
+                        }
+                    >
+                        {move || if save.pending().get() { "Saving…" } else { "Save as playlist" }}
                     </button>
                     <button type="button" on:click=copy>"Copy all links"</button>
                     <button type="button" on:click=download>"Download CSV"</button>
                 </div>
-                <Show when=move || save_error.get().is_some()>
-                    <ErrorMessage message=Signal::derive(move || save_error.get().unwrap_or_default()) />
-                </Show>
+                {move || match save.value().get() {
+                    Some(Ok(saved)) => {
+                        view! {
+                            <p class="saved">
+                                {format!("Saved \"{}\" with {} tracks: ", name.get_untracked(), saved.n_tracks)}
+                                <a
+                                    href=saved.url.clone()
+                                    target="_blank"
+                                    rel="noopener noreferrer"
+                                    data-testid="saved-playlist-link"
+                                >
+                                    "open it on Spotify"
+                                </a>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Some(Err(message)) => view! { <ErrorMessage message=Signal::stored(message) /> }.into_any(),
+                    None => ().into_any(),
+                }}
                 <p class="hint" aria-live="polite">{notice}</p>
             </div>
         </Show>

@@ -2,8 +2,9 @@
 //! knows.
 //!
 //! Sources without an account: an Exportify CSV (dropped onto the page or picked) and tracks
-//! found by searching the catalog. With Spotify: liked songs, top tracks, a playlist, recently
-//! played (their buttons are here; they stay disabled until Spotify is connected). Every source
+//! found by searching the catalog. With Spotify: liked songs (paged, with progress and a cancel
+//! button), top tracks for a period, one of the listener's playlists, recently played; their
+//! buttons stay disabled until Spotify is connected. Every source
 //! adds to one [`TasteState`]; the match summary says how many of those tracks the catalog holds
 //! and lists the ones it does not.
 
@@ -18,6 +19,8 @@ use web_sys::File;
 use crate::app::Workbench;
 use crate::components::search_box::SearchBox;
 use crate::components::status::{ErrorMessage, ProgressBar};
+use crate::session::SessionContext;
+use crate::spotify::import::{self, Cancel, ImportProgress, TimeRange};
 
 /// Where a listener track came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -232,27 +235,217 @@ fn CsvSource() -> impl IntoView {
     }
 }
 
+/// `1250` as `1,250`, for progress lines.
+pub fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a Spotify import is doing, for the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Importing {
+    Starting(Source),
+    Paging(Source, ImportProgress),
+}
+
+impl Importing {
+    fn label(self) -> String {
+        match self {
+            Importing::Starting(source) => format!("Importing {}…", source.label().to_lowercase()),
+            Importing::Paging(source, p) => format!(
+                "Importing {}: {} of {}",
+                source.label().to_lowercase(),
+                thousands(p.done),
+                thousands(p.total)
+            ),
+        }
+    }
+
+    fn fraction(self) -> Option<f64> {
+        match self {
+            Importing::Paging(_, p) if p.total > 0 => Some(f64::from(p.done) / f64::from(p.total)),
+            _ => None,
+        }
+    }
+}
+
+/// What the listener asked Spotify for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Request {
+    Liked,
+    Top(TimeRange),
+    Recent,
+    Playlist(String),
+}
+
 /// The Spotify sources: usable once Spotify is connected.
 #[component]
 fn SpotifySources() -> impl IntoView {
+    let bench = expect_context::<Workbench>();
+    let session = expect_context::<SessionContext>();
+    let logged_in = move || session.is_logged_in();
+    let (importing, set_importing) = signal(None::<Importing>);
+    let (error, set_error) = signal(None::<String>);
+    let (range, set_range) = signal(TimeRange::MediumTerm);
+    let cancel = StoredValue::new(Cancel::default());
+    let import = Action::new_local(move |request: &Request| {
+        let request = request.clone();
+        let stop = Cancel::default();
+        cancel.set_value(stop.clone());
+        async move {
+            let source = match request {
+                Request::Liked => Source::Liked,
+                Request::Top(_) => Source::Top,
+                Request::Recent => Source::Recent,
+                Request::Playlist(_) => Source::Playlist,
+            };
+            set_error.set(None);
+            set_importing.set(Some(Importing::Starting(source)));
+            let progress = move |p| set_importing.set(Some(Importing::Paging(source, p)));
+            let result = match &request {
+                Request::Liked => import::liked_songs(progress, &stop).await,
+                Request::Top(range) => import::top_tracks(*range).await,
+                Request::Recent => import::recently_played().await,
+                Request::Playlist(id) => import::playlist_tracks(id, progress, &stop).await,
+            };
+            set_importing.set(None);
+            match result {
+                Ok(tracks) => bench.taste.update(|t| t.add(source, tracks)),
+                Err(e) => set_error.set(Some(e.to_string())),
+            }
+        }
+    });
+    let list_playlists = Action::new_local(|_: &()| import::playlists());
+    let busy = move || import.pending().get();
     view! {
         <div class="spotify-sources">
             <h3>"From Spotify"</h3>
+            <Show when=move || !logged_in()>
+                <p class="hint">"Connect Spotify on the first screen to use your library."</p>
+            </Show>
             <div class="button-row">
-                <button type="button" data-testid="source-liked" disabled=true>
+                <button
+                    type="button"
+                    data-testid="source-liked"
+                    disabled=move || !logged_in() || busy()
+                    on:click=move |_| {
+                        import.dispatch(Request::Liked);
+                    }
+                >
                     "Liked songs"
                 </button>
-                <button type="button" data-testid="source-top" disabled=true>
-                    "Top tracks"
-                </button>
-                <button type="button" data-testid="source-playlists" disabled=true>
-                    "A playlist"
-                </button>
-                <button type="button" data-testid="source-recent" disabled=true>
+                <button
+                    type="button"
+                    data-testid="source-recent"
+                    disabled=move || !logged_in() || busy()
+                    on:click=move |_| {
+                        import.dispatch(Request::Recent);
+                    }
+                >
                     "Recently played"
                 </button>
             </div>
-            <p class="hint">"Connect Spotify on the first screen to use your library."</p>
+            <div class="field top-tracks">
+                <label for="top-range">"Top tracks of the"</label>
+                <div class="button-row">
+                    <select
+                        id="top-range"
+                        disabled=move || !logged_in()
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            if let Some(r) = TimeRange::ALL.into_iter().find(|r| r.label() == value) {
+                                set_range.set(r);
+                            }
+                        }
+                    >
+                        {TimeRange::ALL
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <option value=r.label() selected=move || range.get() == r>
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <button
+                        type="button"
+                        data-testid="source-top"
+                        disabled=move || !logged_in() || busy()
+                        on:click=move |_| {
+                            import.dispatch(Request::Top(range.get_untracked()));
+                        }
+                    >
+                        "Add top tracks"
+                    </button>
+                </div>
+            </div>
+            <button
+                type="button"
+                data-testid="source-playlists"
+                disabled=move || !logged_in() || list_playlists.pending().get()
+                on:click=move |_| {
+                    list_playlists.dispatch(());
+                }
+            >
+                "Choose a playlist"
+            </button>
+            {move || match list_playlists.value().get() {
+                Some(Ok(lists)) => {
+                    view! {
+                        <ul class="playlists" aria-label="Your playlists">
+                            {lists
+                                .into_iter()
+                                .map(|p| {
+                                    let id = p.id.clone();
+                                    let readable = p.readable;
+                                    view! {
+                                        <li data-testid="playlist" data-playlist-id=p.id.clone()>
+                                            <span>
+                                                {format!("{} ({} tracks, by {})", p.name, p.n_items, p.owner_name)}
+                                            </span>
+                                            <button
+                                                type="button"
+                                                disabled=move || !readable || busy()
+                                                title=if readable { "" } else { "Spotify only lets Encore read playlists you own or collaborate on" }
+                                                on:click=move |_| {
+                                                    import.dispatch(Request::Playlist(id.clone()));
+                                                }
+                                            >
+                                                "Use"
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+                Some(Err(e)) => view! { <ErrorMessage message=Signal::stored(e.to_string()) /> }.into_any(),
+                None => ().into_any(),
+            }}
+            <Show when=move || importing.get().is_some()>
+                <ProgressBar
+                    testid="import-progress"
+                    label=Signal::derive(move || importing.get().map(Importing::label).unwrap_or_default())
+                    fraction=Signal::derive(move || importing.get().and_then(Importing::fraction))
+                />
+                <button type="button" on:click=move |_| cancel.with_value(Cancel::cancel)>
+                    "Cancel"
+                </button>
+            </Show>
+            <Show when=move || error.get().is_some()>
+                <ErrorMessage message=Signal::derive(move || error.get().unwrap_or_default()) />
+            </Show>
         </div>
     }
 }
@@ -353,6 +546,14 @@ mod tests {
             artists: vec!["A".into()],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_250), "1,250");
+        assert_eq!(thousands(8_431_000), "8,431,000");
     }
 
     #[test]

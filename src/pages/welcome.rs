@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::app::{Entry, Workbench};
+use crate::pages::connect::ConnectPanel;
 
 #[component]
 pub fn Welcome() -> impl IntoView {
@@ -19,8 +20,8 @@ pub fn Welcome() -> impl IntoView {
             </p>
             <div class="ways-in">
                 <div class="way">
-                    <h3>"Connect Spotify"</h3>
                     <p>"Use your liked songs, top tracks, playlists and recent plays, and save results as a private playlist."</p>
+                    <ConnectPanel />
                 </div>
                 <div class="way">
                     <h3>"No account needed"</h3>
@@ -29,7 +30,7 @@ pub fn Welcome() -> impl IntoView {
                         type="button"
                         class="primary"
                         data-testid="try-without-account"
-                        on:click=move |_| bench.entry.set(Entry::Guest)
+                        on:click=move |_| bench.entry.set(Entry::Working)
                     >
                         "Try without an account"
                     </button>

@@ -1,0 +1,196 @@
+// The journey without a Spotify account: search the catalog, drop an Exportify CSV, see what
+// matched, get explained recommendations that follow the sliders, and see them on the map.
+// Also: a damaged or missing catalog explains itself instead of leaving a blank page.
+//
+// Nothing here is copied from the data sets: the tracks used are whatever the served catalog's
+// search returns at run time, and the CSV is written from them on the fly.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startRig } from './lib/rig.mjs';
+
+const CATALOG_TIMEOUT_MS = 120_000;
+const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
+
+/** Waits until the catalog is loaded and indexed (the search box is enabled then). */
+async function waitForCatalog(page) {
+  await page.waitForFunction(
+    () => {
+      const input = document.querySelector('[data-testid=search-input]');
+      return input && !input.disabled;
+    },
+    null,
+    { timeout: CATALOG_TIMEOUT_MS },
+  );
+}
+
+/** The search results on screen: `{ id, title, artists }`. */
+function searchResults(page) {
+  return page.getByTestId('search-result').evaluateAll((items) =>
+    items.map((li) => ({
+      id: li.dataset.trackId,
+      title: li.querySelector('.track-title').textContent,
+      artists: li.querySelector('.track-meta').textContent.split(' · ')[0],
+    })),
+  );
+}
+
+/** The recommendations on screen: `{ id, why }`. */
+function recommendations(page) {
+  return page.getByTestId('recommendation').evaluateAll((items) =>
+    items.map((li) => ({ id: li.dataset.trackId, why: li.querySelector('.why').textContent })),
+  );
+}
+
+/** `title` shouted, with two letters of its longest plain word swapped (not the first letter). */
+function sloppy(title) {
+  const words = title.split(/\s+/);
+  let longest = -1;
+  words.forEach((w, i) => {
+    if (/^[A-Za-z]{5,}$/.test(w) && (longest < 0 || w.length > words[longest].length)) longest = i;
+  });
+  if (longest >= 0) {
+    const w = words[longest];
+    words[longest] = w[0] + w[2] + w[1] + w.slice(3);
+  }
+  return words.join(' ').toUpperCase();
+}
+
+function csvCell(text) {
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** An Exportify export (byte order mark and all) of `tracks`. */
+function exportifyCsv(tracks) {
+  const rows = tracks.map((t) =>
+    [`spotify:track:${t.id}`, t.title, t.artists, 'Some Album', '2001-01-01', '50'].map(csvCell).join(','),
+  );
+  return `\uFEFFTrack URI,Track Name,Artist Name(s),Album Name,Release Date,Popularity\n${rows.join('\n')}\n`;
+}
+
+test('without an account: search, an Exportify CSV, explained recommendations that follow the sliders, the map', async (t) => {
+  const rig = await startRig(t);
+  const { page } = rig;
+  await rig.open('/');
+  await page.getByTestId('try-without-account').waitFor();
+  await rig.screenshot('app-welcome');
+  await page.getByTestId('try-without-account').click();
+  await waitForCatalog(page);
+
+  // Search as you type.
+  const search = page.getByTestId('search-input');
+  await search.fill('love');
+  await page.getByTestId('search-result').first().waitFor();
+  const found = await searchResults(page);
+  assert.ok(found.length >= 7, `"love" finds several tracks (${found.length})`);
+  for (const hit of found) assert.match(hit.id, SPOTIFY_ID);
+
+  // Forgiving of case and a small typo: the longest title, shouted and misspelt, still comes up.
+  const target = found.reduce((a, b) => (b.title.length > a.title.length ? b : a));
+  const query = sloppy(target.title);
+  await search.fill(query);
+  await page.waitForFunction(
+    (id) => [...document.querySelectorAll('[data-testid=search-result]')].some((li) => li.dataset.trackId === id),
+    target.id,
+    { timeout: 10_000 },
+  );
+  t.diagnostic(`"${query}" found "${target.title}"`);
+
+  // Three tracks from the search...
+  await search.fill('love');
+  await page.getByTestId('search-result').first().waitFor();
+  const seeds = found.slice(0, 3);
+  for (const seed of seeds) {
+    await page.locator(`[data-testid=search-result][data-track-id="${seed.id}"] button`).click();
+  }
+  // ...and three more plus one unknown song from an Exportify CSV.
+  const unknown = { id: '0000000000000000000001', title: 'A Song Encore Has Never Heard', artists: 'Nobody In Particular' };
+  const csv = exportifyCsv([...found.slice(3, 6), unknown]);
+  await page.getByTestId('source-csv').setInputFiles({ name: 'my-playlist.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const summary = page.getByTestId('match-summary');
+  await summary.getByText('6 of 7 of your tracks').waitFor({ timeout: 10_000 });
+  await summary.getByText('See the 1 not found').click();
+  await summary.getByText(unknown.title).waitFor();
+  await rig.screenshot('app-taste');
+
+  // Recommendations, each explained.
+  await page.getByTestId('recommend').click();
+  await page.getByTestId('recommendation').first().waitFor({ timeout: 30_000 });
+  const first = await recommendations(page);
+  assert.equal(first.length, 20, 'the default list has 20 tracks');
+  const seedIds = new Set([...found.slice(0, 6)].map((s) => s.id));
+  for (const rec of first) {
+    assert.match(rec.id, SPOTIFY_ID);
+    assert.match(rec.why, /^close to ".+" by /, 'every result says why it is there');
+    assert.ok(!seedIds.has(rec.id), 'a seed is never recommended back');
+  }
+  await rig.screenshot('app-results');
+
+  // A slider re-ranks the list by itself (no button press).
+  const before = first.map((r) => r.id).join(',');
+  await page.locator('#energy').fill('100');
+  await page.waitForFunction(
+    (ids) => [...document.querySelectorAll('[data-testid=recommendation]')].map((li) => li.dataset.trackId).join(',') !== ids,
+    before,
+    { timeout: 20_000 },
+  );
+  const energetic = await recommendations(page);
+  assert.equal(energetic.length, 20);
+  assert.notEqual(energetic.map((r) => r.id).join(','), before, 'more energy, other tracks');
+
+  // Another method is one choice away, with its sentence.
+  const description = await page.locator('.method-description').textContent();
+  await page.getByTestId('method-select').selectOption('knn');
+  await page.waitForFunction((d) => document.querySelector('.method-description').textContent !== d, description);
+  await page.waitForFunction(
+    (ids) => [...document.querySelectorAll('[data-testid=recommendation]')].map((li) => li.dataset.trackId).join(',') !== ids,
+    energetic.map((r) => r.id).join(','),
+    { timeout: 30_000 },
+  );
+
+  // The map: a canvas with the whole catalog drawn on it.
+  const map = page.getByTestId('catalog-map');
+  await map.scrollIntoViewIfNeeded();
+  const lit = await map.evaluate((canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 150) n += 1;
+    return n;
+  });
+  assert.ok(lit > 2_000, `the map shows the catalog (${lit} lit pixels)`);
+  await rig.screenshot('app-map');
+
+  // Usable at 360 px: nothing wider than the screen.
+  await page.setViewportSize({ width: 360, height: 780 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling at 360 px (${overflow} px too wide)`);
+  await rig.screenshot('app-mobile-360');
+
+  const longest = await rig.maxLongTaskMs();
+  const tasks = await rig.longTasks();
+  t.diagnostic(`longest main-thread task over the whole guest journey: ${longest.toFixed(0)} ms`);
+  t.diagnostic(`long tasks (> 50 ms): ${tasks.map((x) => x.durationMs.toFixed(0)).join(', ') || 'none'}`);
+  assert.deepEqual(rig.consoleErrors, []);
+  assert.deepEqual(rig.unexpectedRequests(), [], 'only the app origin was contacted');
+});
+
+test('a damaged catalog says what happened and what to do', async (t) => {
+  const rig = await startRig(t);
+  await rig.context.route('**/catalog.bin', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/octet-stream', body: 'this is not a catalog' }),
+  );
+  await rig.open('/');
+  const error = rig.page.getByTestId('error-message');
+  await error.waitFor({ timeout: CATALOG_TIMEOUT_MS });
+  assert.match(await error.textContent(), /damaged .*Reload the page/);
+  await rig.screenshot('app-corrupt-catalog');
+});
+
+test('a missing catalog says so', async (t) => {
+  const rig = await startRig(t);
+  await rig.context.route('**/catalog.bin', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await rig.open('/');
+  const error = rig.page.getByTestId('error-message');
+  await error.waitFor({ timeout: CATALOG_TIMEOUT_MS });
+  assert.match(await error.textContent(), /missing from this site \(error 404\)/);
+});
