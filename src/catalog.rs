@@ -2,21 +2,24 @@
 //!
 //! The file is fetched once with a progress callback (its body is read as a stream so the bar
 //! moves), checked by [`Catalog::from_bytes`] (which validates every offset and the checksum), and
-//! kept in the browser's Cache API under a key naming the file's version, so the next visit reads
-//! it from disk. The version comes from a `HEAD` request's `ETag`, else `Last-Modified` and
-//! `Content-Length`: the server knows it before a single catalog byte is transferred, and a new
-//! deployment's catalog gets a new key (older entries are deleted). A cached copy that no longer
+//! kept in the browser's Cache API under its checksum, so the next visit reads it from disk.
+//!
+//! The checksum is the CRC-32 in the file's 24-byte header (see `encore_engine::catalog::format`),
+//! so a visit first asks for just those bytes (`Range: bytes=0-23`): a new deployment's catalog
+//! has a new checksum, hence a new key (older entries are deleted). A server that ignores `Range`
+//! answers with the whole file, which then simply is the download. A cached copy that no longer
 //! verifies is dropped and downloaded again.
 //!
 //! Every failure becomes a [`LoadError`], whose `Display` is the sentence the listener reads.
 //! Where the Cache API is unavailable (some private windows), the catalog is simply downloaded.
 
 use encore_engine::Catalog;
+use encore_engine::catalog::format::MAGIC;
 use js_sys::{Array, Reflect, Uint8Array};
 use thiserror::Error;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, ReadableStreamDefaultReader, Request, RequestInit, Response};
+use web_sys::{Cache, Headers, ReadableStreamDefaultReader, Request, RequestInit, Response};
 
 /// Where the catalog lives, relative to the page (so the site works under any path).
 pub const CATALOG_URL: &str = "catalog.bin";
@@ -93,9 +96,15 @@ fn window() -> Result<web_sys::Window, LoadError> {
     web_sys::window().ok_or(LoadError::Network)
 }
 
-async fn fetch(method: &str) -> Result<Response, LoadError> {
+async fn fetch(range: Option<&str>) -> Result<Response, LoadError> {
     let init = RequestInit::new();
-    init.set_method(method);
+    if let Some(range) = range {
+        let headers = Headers::new().map_err(|_| LoadError::Network)?;
+        headers
+            .set("Range", range)
+            .map_err(|_| LoadError::Network)?;
+        init.set_headers(&headers);
+    }
     let request =
         Request::new_with_str_and_init(CATALOG_URL, &init).map_err(|_| LoadError::Network)?;
     let response = JsFuture::from(window()?.fetch_with_request(&request))
@@ -109,15 +118,31 @@ async fn fetch(method: &str) -> Result<Response, LoadError> {
     }
 }
 
-/// The cache key for the server's current catalog, or `None` when the server names no version.
-async fn version_key() -> Result<Option<String>, LoadError> {
-    let head = fetch("HEAD").await?;
-    let header = |name: &str| head.headers().get(name).ok().flatten();
-    let version = header("etag").or_else(|| {
-        let (modified, length) = (header("last-modified")?, header("content-length")?);
-        Some(format!("{modified}/{length}"))
-    });
-    Ok(version.map(|v| format!("{CATALOG_URL}?version={}", js_sys::encode_uri_component(&v))))
+/// The cache key of a catalog whose file starts with `header`: its format version and checksum,
+/// or `None` when the bytes are not a catalog header (the full download then says what is wrong).
+pub fn cache_key(header: &[u8]) -> Option<String> {
+    let magic = header.get(..8)?;
+    let version = u32::from_le_bytes(header.get(8..12)?.try_into().ok()?);
+    let crc = u32::from_le_bytes(header.get(20..24)?.try_into().ok()?);
+    (magic == MAGIC).then(|| format!("{CATALOG_URL}?v={version}&crc32={crc:08x}"))
+}
+
+/// Either the catalog's cache key (the server sent just the header) or the whole response.
+enum Probe {
+    Key(Option<String>),
+    Whole(Response),
+}
+
+async fn probe() -> Result<Probe, LoadError> {
+    let response = fetch(Some("bytes=0-23")).await?;
+    if response.status() != 206 {
+        return Ok(Probe::Whole(response));
+    }
+    let promise = response.array_buffer().map_err(|_| LoadError::Network)?;
+    let buffer = JsFuture::from(promise)
+        .await
+        .map_err(|_| LoadError::Network)?;
+    Ok(Probe::Key(cache_key(&Uint8Array::new(&buffer).to_vec())))
 }
 
 async fn open_cache() -> Option<Cache> {
@@ -161,9 +186,11 @@ async fn store(cache: &Cache, key: &str, bytes: &mut [u8]) {
     }
 }
 
-/// Downloads the catalog, reporting bytes as they arrive.
-async fn download(on_progress: &impl Fn(Progress)) -> Result<Vec<u8>, LoadError> {
-    let response = fetch("GET").await?;
+/// Reads a catalog response's body, reporting bytes as they arrive.
+async fn download(
+    response: Response,
+    on_progress: &impl Fn(Progress),
+) -> Result<Vec<u8>, LoadError> {
     let total = response
         .headers()
         .get("content-length")
@@ -203,15 +230,15 @@ fn verify(bytes: &[u8]) -> Result<Catalog, LoadError> {
     Catalog::from_bytes(bytes).map_err(|e| LoadError::Corrupt(e.to_string()))
 }
 
-/// Loads the catalog from the cache when its version is there and still verifies, else from the
-/// network (then caches it). `on_progress` is called as the work advances.
+/// Loads the catalog from the cache when its checksum is there and it still verifies, else from
+/// the network (then caches it). `on_progress` is called as the work advances.
 pub async fn load(on_progress: impl Fn(Progress)) -> Result<Catalog, LoadError> {
     on_progress(Progress::Checking);
-    let key = version_key().await?;
-    let cache = match &key {
-        Some(_) => open_cache().await,
-        None => None,
+    let (key, whole) = match probe().await? {
+        Probe::Key(key) => (key, None),
+        Probe::Whole(response) => (None, Some(response)),
     };
+    let cache = open_cache().await;
     if let (Some(cache), Some(key)) = (&cache, &key)
         && let Some(bytes) = cached_bytes(cache, key).await
     {
@@ -222,12 +249,37 @@ pub async fn load(on_progress: impl Fn(Progress)) -> Result<Catalog, LoadError> 
         }
         let _ = JsFuture::from(cache.delete_with_str(key)).await;
     }
-    let mut bytes = download(&on_progress).await?;
+    let response = match whole {
+        Some(response) => response,
+        None => fetch(None).await?,
+    };
+    let mut bytes = download(response, &on_progress).await?;
     on_progress(Progress::Verifying);
     crate::app::yield_now().await;
     let catalog = verify(&bytes)?;
-    if let (Some(cache), Some(key)) = (&cache, &key) {
-        store(cache, key, &mut bytes).await;
+    if let (Some(cache), Some(key)) = (&cache, cache_key(&bytes)) {
+        store(cache, &key, &mut bytes).await;
     }
     Ok(catalog)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_key_names_version_and_checksum() {
+        let mut header = Vec::from(MAGIC);
+        header.extend(1u32.to_le_bytes());
+        header.extend(180_000u32.to_le_bytes());
+        header.extend(14u32.to_le_bytes());
+        header.extend(0xdead_beefu32.to_le_bytes());
+        assert_eq!(
+            cache_key(&header).as_deref(),
+            Some("catalog.bin?v=1&crc32=deadbeef")
+        );
+        assert_eq!(cache_key(&header[..20]), None, "too short");
+        header[0] = b'X';
+        assert_eq!(cache_key(&header), None, "not a catalog");
+    }
 }
