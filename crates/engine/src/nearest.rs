@@ -48,7 +48,16 @@ impl PartialOrd for Neighbour {
 /// The squares are summed in a fixed order, the one the SIMD kernel uses: lane `l` of four
 /// accumulators collects values `l, l + 4, l + 8, ...` in turn, and the result is
 /// `(acc[0] + acc[2]) + (acc[1] + acc[3])`. Every ranking path therefore produces identical bits.
+/// Rows of [`SCALED_STRIDE`] values go through the SIMD kernel.
 pub fn dist2(a: &[f32], b: &[f32]) -> f32 {
+    match (<&Row>::try_from(a), <&Row>::try_from(b)) {
+        (Ok(a), Ok(b)) => Query::new(b).dist2(a),
+        _ => dist2_scalar(a, b),
+    }
+}
+
+/// [`dist2`] one value at a time: any length, and the reference the kernel is tested against.
+pub(crate) fn dist2_scalar(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 4];
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let d = x - y;
