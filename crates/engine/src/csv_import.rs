@@ -525,7 +525,8 @@ pub fn parse_genre_list(text: &str) -> Vec<String> {
 }
 
 fn push_genre(out: &mut Vec<String>, genre: &str) {
-    let genre = genre.trim().to_lowercase();
+    // NUL ends strings in the catalog file; a genre name has no use for one.
+    let genre = genre.replace('\0', "").trim().to_lowercase();
     if !genre.is_empty() && !out.contains(&genre) {
         out.push(genre);
     }

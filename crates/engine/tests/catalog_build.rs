@@ -54,6 +54,12 @@ fn fixture_imports() -> Vec<ImportReport> {
         features(0)
     ));
     t114.push_str(&format!("{},,,,5,{},lonely\n", id(40), features(40)));
+    // A single: the album is named like the track (stored once in the file).
+    t114.push_str(&format!(
+        "{},Gus,Solo,Solo,5,{},genre1\n",
+        id(41),
+        features(41)
+    ));
     let mut search = format!(
         "search_genre,track_name,track_id,artist_name,artist_id,album_name,release_date,popularity,{FEATURES},artist_genres\n"
     );
@@ -110,9 +116,9 @@ fn find(catalog: &Catalog, i: usize) -> TrackIdx {
 #[test]
 fn merges_by_id_with_the_documented_precedence() {
     let (catalog, report) = build(&fixture_imports(), &config()).unwrap();
-    assert_eq!(report.tracks_kept, 33);
+    assert_eq!(report.tracks_kept, 34);
     assert_eq!(report.duplicate_rows, 3);
-    assert_eq!(catalog.n_tracks(), 33);
+    assert_eq!(catalog.n_tracks(), 34);
     let zero = find(&catalog, 0);
     // The genre-search crawl wins over the 114k set; genres are the union of every row, plus the
     // artist-genres file joined on the normalized name ("ANA " = "Ana").
@@ -144,6 +150,13 @@ fn merges_by_id_with_the_documented_precedence() {
     assert_eq!(
         (catalog.year(oldie), catalog.popularity[oldie.get()]),
         (Some(1965), None)
+    );
+    let single = find(&catalog, 41);
+    assert_eq!(
+        catalog
+            .albums
+            .get(catalog.track_album[single.get()] as usize),
+        "Solo"
     );
     let lonely = find(&catalog, 40);
     assert_eq!(catalog.artist_names(lonely).count(), 0);
@@ -206,6 +219,13 @@ fn round_trips_exactly() {
     let decoded = Catalog::from_bytes(&bytes).unwrap();
     assert_eq!(decoded, catalog);
     assert_eq!(decoded.to_bytes().unwrap(), bytes);
+    let single = find(&decoded, 41);
+    assert_eq!(
+        decoded
+            .albums
+            .get(decoded.track_album[single.get()] as usize),
+        "Solo"
+    );
 }
 
 #[test]

@@ -108,10 +108,10 @@ impl Merged {
     fn new(row: &TrackRow) -> Self {
         Self {
             id: row.id,
-            title: row.title.clone(),
-            artists: row.artists.clone(),
+            title: without_nul(&row.title),
+            artists: row.artists.iter().map(|a| without_nul(a)).collect(),
             artist_ids: row.artist_ids.clone(),
-            album: row.album.clone(),
+            album: row.album.as_deref().map(without_nul),
             year: row.year,
             popularity: row.popularity,
             features: row.features,
@@ -121,10 +121,10 @@ impl Merged {
 
     fn fill_from(&mut self, row: &TrackRow) {
         if self.title.is_empty() {
-            self.title.clone_from(&row.title);
+            self.title = without_nul(&row.title);
         }
         if self.artists.is_empty() {
-            self.artists.clone_from(&row.artists);
+            self.artists = row.artists.iter().map(|a| without_nul(a)).collect();
         }
         if self.artist_ids.is_empty()
             && !row.artist_ids.is_empty()
@@ -133,7 +133,7 @@ impl Merged {
             self.artist_ids.clone_from(&row.artist_ids);
         }
         if self.album.is_none() {
-            self.album.clone_from(&row.album);
+            self.album = row.album.as_deref().map(without_nul);
         }
         self.year = self.year.or(row.year);
         self.popularity = self.popularity.or(row.popularity);
@@ -144,6 +144,11 @@ impl Merged {
             }
         }
     }
+}
+
+/// The file ends strings with NUL bytes, so a stray NUL in a CSV cell becomes a space.
+fn without_nul(s: &str) -> String {
+    s.replace('\0', " ")
 }
 
 fn same_artists(a: &[String], b: &[String]) -> bool {
