@@ -335,10 +335,11 @@ mod tests {
             grid.nearest(&projection, 3.2, 9.0, 1, None),
             Some(TrackIdx(3))
         );
+        // Track 3 is filtered out; 4 (0.8 px away) is nearer than 2 (1.2 px away).
         let only_even = |t: u32| t.is_multiple_of(2);
         assert_eq!(
             grid.nearest(&projection, 3.2, 9.0, 1, Some(&only_even)),
-            Some(TrackIdx(2))
+            Some(TrackIdx(4))
         );
         let rgba = grid.density_rgba();
         assert_eq!(rgba.len(), 400);

@@ -455,7 +455,8 @@ fn Results(method: Signal<Method>) -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    // The playlist's name and description follow the method until the listener edits them.
+    // The playlist's name and description are reset when the method changes (the description
+    // names it); edits in between are kept.
     Effect::new(move |_| {
         let m = method.get();
         name.set(format!("Encore: {} picks", m.name()));
