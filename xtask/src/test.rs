@@ -86,8 +86,7 @@ fn run_stage(repo: &Repo, args: &Args, name: &str) -> Result<()> {
     match name {
         "install" => tools::install(repo, tools::Needs::BuildAndBrowser),
         "fmt" => process::run(cargo().args(["fmt", "--all", "--check"])),
-        // `--workspace` overrides `default-members`, so the app is left out explicitly: natively
-        // it is a library nobody runs; its clippy and tests are for wasm32 (below).
+        // The app is linted once, as what it is: wasm32 code (`clippy-wasm`, tests included).
         "clippy" => process::run(cargo().args([
             "clippy",
             "--workspace",
@@ -109,7 +108,8 @@ fn run_stage(repo: &Repo, args: &Args, name: &str) -> Result<()> {
             "-D",
             "warnings",
         ])),
-        "native" => process::run(cargo().args(["test", "--workspace", "--exclude", "encore-app"])),
+        // The app included: its plain `#[test]`s run natively, its browser tests in `wasm`.
+        "native" => process::run(cargo().args(["test", "--workspace"])),
         "engine-purity" => engine_purity(repo),
         // The runner (`wasm-bindgen-test-runner`, set in .cargo/config.toml) drives Debian's
         // chromedriver and reads `webdriver.json` for Chromium's flags.
