@@ -111,8 +111,9 @@ impl MapGrid {
             } else {
                 0.25 + 0.75 * (count as f32).ln_1p() / max.ln_1p()
             };
-            let v = (t * 255.0) as u8;
-            px.copy_from_slice(&[v / 2 + 20, v / 2 + 25, v + 40, 255]);
+            // From the canvas background (t = 0) to a pale blue (t = 1).
+            let mix = |from: f32, to: f32| (from + (to - from) * t) as u8;
+            px.copy_from_slice(&[mix(16.0, 150.0), mix(20.0, 175.0), mix(42.0, 255.0), 255]);
         }
         rgba
     }
@@ -343,6 +344,6 @@ mod tests {
         );
         let rgba = grid.density_rgba();
         assert_eq!(rgba.len(), 400);
-        assert!(rgba.chunks(4).all(|px| px[3] == 255 && px[2] > 40));
+        assert!(rgba.chunks(4).all(|px| px[3] == 255 && px[2] > 42));
     }
 }
