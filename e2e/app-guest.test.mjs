@@ -166,6 +166,15 @@ test('without an account: search, an Exportify CSV, explained recommendations th
   assert.ok(overflow <= 0, `no sideways scrolling at 360 px (${overflow} px too wide)`);
   await rig.screenshot('app-mobile-360');
 
+  // Where the main thread's time went: the app records each heavy step as a User Timing measure.
+  const steps = await page.evaluate(() => {
+    const worst = {};
+    for (const m of performance.getEntriesByType('measure')) {
+      if (m.name.startsWith('encore:')) worst[m.name.slice(7)] = Math.max(worst[m.name.slice(7)] ?? 0, m.duration);
+    }
+    return worst;
+  });
+  t.diagnostic(`slowest run of each step (ms): ${Object.entries(steps).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
   const longest = await rig.maxLongTaskMs();
   const tasks = await rig.longTasks();
   t.diagnostic(`longest main-thread task over the whole guest journey: ${longest.toFixed(0)} ms`);

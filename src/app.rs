@@ -28,7 +28,7 @@ use crate::session;
 
 /// Tracks indexed per slice while building the search index and matcher: small enough that a
 /// slice stays well under the 100 ms a task may take in the browser.
-const BUILD_SLICE: usize = 15_000;
+const BUILD_SLICE: usize = 6_000;
 
 /// Lets the browser handle input and paint before the current task continues.
 pub async fn yield_now() {
@@ -40,6 +40,22 @@ pub async fn yield_now() {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// Runs `f` and records how long it took as a User Timing measure `encore:{name}`: visible in the
+/// browser's performance panel, and read by the end-to-end tests to report where time goes.
+pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let performance = web_sys::window().and_then(|w| w.performance());
+    let start = format!("encore:{name}:start");
+    if let Some(p) = &performance {
+        let _ = p.mark(&start);
+    }
+    let out = f();
+    if let Some(p) = &performance {
+        let _ = p.measure_with_start_mark(&format!("encore:{name}"), &start);
+        p.clear_marks_with_mark_name(&start);
+    }
+    out
 }
 
 /// The catalog and everything built from it once.
@@ -105,16 +121,18 @@ async fn prepare(bench: Workbench) {
     let mut matcher = MatcherBuilder::new();
     for start in (0..n).step_by(BUILD_SLICE) {
         let range = start..(start + BUILD_SLICE).min(n);
-        search.add_tracks(&catalog, range.clone());
+        timed("search-index-slice", || {
+            search.add_tracks(&catalog, range.clone())
+        });
         yield_now().await;
-        matcher.add_tracks(&catalog, range);
+        timed("matcher-slice", || matcher.add_tracks(&catalog, range));
         yield_now().await;
     }
-    let search = search.finish();
+    let search = timed("search-index-finish", || search.finish());
     yield_now().await;
-    let matcher = matcher.finish(&catalog);
+    let matcher = timed("matcher-finish", || matcher.finish(&catalog));
     yield_now().await;
-    let recommender = Recommender::new(Arc::clone(&catalog));
+    let recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
     bench.engine.set_value(Some(Engine {
         catalog,
         search,

@@ -227,7 +227,8 @@ async fn download(
 }
 
 fn verify(bytes: &[u8]) -> Result<Catalog, LoadError> {
-    Catalog::from_bytes(bytes).map_err(|e| LoadError::Corrupt(e.to_string()))
+    crate::app::timed("catalog-decode", || Catalog::from_bytes(bytes))
+        .map_err(|e| LoadError::Corrupt(e.to_string()))
 }
 
 /// Loads the catalog from the cache when its checksum is there and it still verifies, else from

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData, MouseEvent};
 
-use crate::app::Workbench;
+use crate::app::{Workbench, timed};
 
 /// Canvas size in pixels (square); CSS scales it to the available width.
 const SIZE: u32 = 480;
@@ -215,7 +215,8 @@ pub fn CatalogMap(
         let Some(ctx) = context(&canvas) else { return };
         bench.with_engine(|e| {
             if grid.with_value(Option::is_none) {
-                grid.set_value(Some(MapGrid::new(&e.catalog.projection, SIZE)));
+                let built = timed("map-grid", || MapGrid::new(&e.catalog.projection, SIZE));
+                grid.set_value(Some(built));
             }
             grid.with_value(|g| {
                 let Some(g) = g else { return };

@@ -4,7 +4,7 @@ use encore_engine::matching::ListenerTrack;
 use encore_engine::{TrackId, TrackIdx};
 use leptos::prelude::*;
 
-use crate::app::Workbench;
+use crate::app::{Workbench, timed};
 use crate::pages::taste::Source;
 
 /// How many search results are listed.
@@ -30,21 +30,23 @@ pub fn SearchBox() -> impl IntoView {
         if !bench.ready.get() || query.trim().is_empty() {
             return Vec::new();
         }
-        bench
-            .with_engine(|e| {
-                e.search
-                    .search(&e.catalog, &query, N_RESULTS)
-                    .into_iter()
-                    .map(|track| Hit {
-                        track,
-                        id: e.catalog.ids[track.get()],
-                        title: e.catalog.title(track).to_owned(),
-                        artists: e.catalog.artist_names(track).map(str::to_owned).collect(),
-                        year: e.catalog.year(track),
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        timed("search", || {
+            bench
+                .with_engine(|e| {
+                    e.search
+                        .search(&e.catalog, &query, N_RESULTS)
+                        .into_iter()
+                        .map(|track| Hit {
+                            track,
+                            id: e.catalog.ids[track.get()],
+                            title: e.catalog.title(track).to_owned(),
+                            artists: e.catalog.artist_names(track).map(str::to_owned).collect(),
+                            year: e.catalog.year(track),
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
     let add = move |hit: &Hit| {
         let track = ListenerTrack {

@@ -12,7 +12,7 @@ use encore_engine::{Catalog, Feature, TrackIdx};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::app::{Engine, Workbench};
+use crate::app::{Engine, Workbench, timed};
 use crate::components::result_card::ResultCard;
 use crate::components::status::ErrorMessage;
 use crate::session::SessionContext;
@@ -284,7 +284,9 @@ pub fn RecommendPanel() -> impl IntoView {
             return;
         };
         let c = controls.get_untracked();
-        let out = bench.with_engine_mut(|e| recommend(e, &report.matched, &c));
+        let out = timed("recommend", || {
+            bench.with_engine_mut(|e| recommend(e, &report.matched, &c))
+        });
         match out {
             Some(Ok(recs)) => {
                 error.set(None);
