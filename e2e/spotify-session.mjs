@@ -24,12 +24,20 @@ export const SAVE_SCOPE = 'playlist-modify-private';
  */
 export async function startLogin(rig) {
   await rig.open('/');
+  await rig.page.locator('[data-testid="connect-spotify"], [data-testid="logout"]').first().waitFor();
+  if (await rig.page.getByTestId('logout').isVisible()) return;
   if (!rig.config.client_id) {
     await rig.page.getByTestId('client-id-input').fill(OWN_CLIENT_ID);
   }
   await rig.page.getByTestId('connect-spotify').click();
-  await rig.page.locator('[data-testid="logout"], [data-testid="error-message"]').first().waitFor();
+  await rig.page.locator(`[data-testid="logout"], ${CONNECT_ERROR}`).first().waitFor();
 }
+
+/** The error shown by the Connect panel (other panels have their own). */
+export const CONNECT_ERROR = '.connect-panel [data-testid="error-message"]';
+
+/** The error shown by the Spotify sources. */
+export const SOURCES_ERROR = '.spotify-sources [data-testid="error-message"]';
 
 /** Logs in and fails the test unless it worked. */
 export async function logIn(rig) {
@@ -78,7 +86,8 @@ export function likedCache(page) {
           get.onerror = () => reject(get.error);
           get.onsuccess = () => {
             db.close();
-            resolve(get.result ?? null);
+            // The app stores each value as one JSON string.
+            resolve(typeof get.result === 'string' ? JSON.parse(get.result) : (get.result ?? null));
           };
         };
       }),
