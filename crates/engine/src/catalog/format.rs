@@ -414,27 +414,32 @@ impl<'a> Reader<'a> {
         let rest = &self.bytes[self.pos..];
         let mut offsets = Vec::with_capacity(count + 1);
         offsets.push(0u32);
-        let mut text = String::with_capacity(rest.len());
-        let mut start = 0;
+        // One pass finds the terminators, one validates all the text at once (a NUL is never
+        // part of a multi-byte character, so the whole run is UTF-8 exactly when every string
+        // is), and the text is copied without its terminators.
+        let mut end = 0;
+        let mut removed = 0u32;
         for _ in 0..count {
-            let len =
-                rest[start..]
-                    .iter()
-                    .position(|&b| b == 0)
-                    .ok_or(CatalogError::Truncated {
-                        section: self.section,
-                        what: "string terminators",
-                    })?;
-            let s = std::str::from_utf8(&rest[start..start + len])
-                .map_err(|e| invalid(self.section, format!("text is not utf-8: {e}")))?;
-            text.push_str(s);
-            offsets.push(
-                u32::try_from(text.len())
-                    .map_err(|_| invalid(self.section, "strings exceed 4 GiB"))?,
-            );
-            start += len + 1;
+            let len = rest[end..]
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or(CatalogError::Truncated {
+                    section: self.section,
+                    what: "string terminators",
+                })?;
+            end += len + 1;
+            removed += 1;
+            let text_len =
+                u32::try_from(end).map_err(|_| invalid(self.section, "strings exceed 4 GiB"))?;
+            offsets.push(text_len - removed);
         }
-        self.pos += start;
+        let run = std::str::from_utf8(&rest[..end])
+            .map_err(|e| invalid(self.section, format!("text is not utf-8: {e}")))?;
+        let mut text = String::with_capacity(end - count);
+        for piece in run.split_terminator('\0') {
+            text.push_str(piece);
+        }
+        self.pos += end;
         Ok(StringTable { text, offsets })
     }
 }
@@ -477,10 +482,15 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     }
 
     let mut r = s.reader("tids");
-    r.ensure(n, 16, "track ids")?;
-    let ids = (0..n)
-        .map(|_| r.array("track id").map(|b| TrackId(u128::from_le_bytes(b))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let id_bytes = r.take(n.checked_mul(16).unwrap_or(usize::MAX), "track ids")?;
+    let ids = id_bytes
+        .chunks_exact(16)
+        .map(|chunk| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(chunk);
+            TrackId(u128::from_le_bytes(b))
+        })
+        .collect();
     r.finish()?;
 
     let mut r = s.reader("titl");
@@ -577,9 +587,17 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     let mut r = s.reader("feat");
     let mut features = vec![0.0f32; n * Feature::COUNT];
     for (f, codec) in FEATURE_CODECS.iter().enumerate() {
-        let codes = read_plane(&mut r, n, codec.bits == 16, "feature plane")?;
-        for (row, code) in features.chunks_exact_mut(Feature::COUNT).zip(codes) {
-            row[f] = codec.dequantize(code);
+        let rows = features.chunks_exact_mut(Feature::COUNT);
+        if codec.bits == 16 {
+            let high = r.take(n, "feature plane")?;
+            let low = r.take(n, "feature plane")?;
+            for ((row, &h), &l) in rows.zip(high).zip(low) {
+                row[f] = codec.dequantize(u16::from_le_bytes([l, h]));
+            }
+        } else {
+            for (row, &code) in rows.zip(r.take(n, "feature plane")?) {
+                row[f] = codec.dequantize(u16::from(code));
+            }
         }
     }
     r.finish()?;
