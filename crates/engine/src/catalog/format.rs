@@ -482,7 +482,7 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     }
 
     let mut r = s.reader("tids");
-    let id_bytes = r.take(n.checked_mul(16).unwrap_or(usize::MAX), "track ids")?;
+    let id_bytes = r.take(n.saturating_mul(16), "track ids")?;
     let ids = id_bytes
         .chunks_exact(16)
         .map(|chunk| {
