@@ -7,6 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import path from 'node:path';
+import { paths } from './lib/paths.mjs';
 import { startRig } from './lib/rig.mjs';
 
 const CATALOG_TIMEOUT_MS = 120_000;
@@ -158,6 +160,9 @@ test('without an account: search, an Exportify CSV, explained recommendations th
     return n;
   });
   assert.ok(lit > 2_000, `the map shows the catalog (${lit} lit pixels)`);
+  const box = await map.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.locator('.map').screenshot({ path: path.join(paths.screenshots, 'app-map-closeup.png') });
   await rig.screenshot('app-map');
 
   // Usable at 360 px: nothing wider than the screen.
