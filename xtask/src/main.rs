@@ -4,11 +4,13 @@
 //! - `catalog`: build `public/catalog.bin` from the source CSVs (skipped when unchanged).
 //! - `dist`: a static site for GitHub Pages in `dist/`.
 //! - `test`: every check, stage by stage, with a summary (what `.ci/run` calls).
+//! - `bench`: the performance table (native, WebAssembly in Chromium, plain JavaScript).
 //!
 //! Each subcommand lives in its own module; `step` prints and times what they do, `process` runs
 //! external programs, `tools` installs them. Errors end the run with one line, never a backtrace.
 
 mod app;
+mod bench;
 mod catalog;
 mod dist;
 mod process;
@@ -38,6 +40,9 @@ enum Command {
     Dist(dist::Args),
     /// Run every check (fmt, clippy, native, engine purity, browser, end-to-end) and summarize.
     Test(test::Args),
+    /// Time the engine natively and in headless Chromium (with a JavaScript baseline) and print
+    /// one table; results in target/bench/.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Command::Catalog(args) => catalog::run(&repo, &args),
         Command::Dist(args) => dist::run(&repo, &args),
         Command::Test(args) => test::run(&repo, &args),
+        Command::Bench(args) => bench::run(&repo, &args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

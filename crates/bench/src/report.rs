@@ -52,6 +52,19 @@ pub fn time_runs(
     Timing::from_samples(&mut samples)
 }
 
+/// The size of `bytes` gzip-compressed at the best level, as a static host would serve them.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn gzip_len(bytes: &[u8]) -> u64 {
+    use std::io::Write;
+
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a `Vec` cannot fail.
+    match encoder.write_all(bytes).and_then(|()| encoder.finish()) {
+        Ok(compressed) => compressed.len() as u64,
+        Err(_) => 0,
+    }
+}
+
 /// One operation's timing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
@@ -130,6 +143,12 @@ mod tests {
             (t.min_ms, t.median_ms, t.max_ms, t.runs),
             (3.0, 4.0, 5.0, 3)
         );
+    }
+
+    #[test]
+    fn gzip_shrinks_repetitive_bytes() {
+        let len = gzip_len(&[7u8; 10_000]);
+        assert!(len > 0 && len < 100, "{len}");
     }
 
     #[test]

@@ -6,15 +6,12 @@
 //! times untimed, then `--runs` times; the table shows the median, min and max in milliseconds.
 
 use std::hint::black_box;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use encore_bench::{CatalogReport, Measurement, Op, Report, Timing, Workload, time_runs};
+use encore_bench::{CatalogReport, Measurement, Op, Report, Timing, Workload, gzip_len, time_runs};
 use encore_engine::Catalog;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -118,20 +115,11 @@ fn bench_catalog(
         label: label.to_owned(),
         n_tracks,
         file_bytes: bytes.len() as u64,
-        gzip_bytes: Some(gzip_len(&bytes)?),
+        gzip_bytes: Some(gzip_len(&bytes)),
         memory_after_decode_bytes: None,
         memory_after_all_bytes: None,
         ops: measured,
     })
-}
-
-/// The size of `bytes` gzip-compressed at the best level, as a static host would serve it.
-fn gzip_len(bytes: &[u8]) -> anyhow::Result<u64> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder
-        .write_all(bytes)
-        .context("cannot gzip the catalog")?;
-    Ok(encoder.finish().context("cannot gzip the catalog")?.len() as u64)
 }
 
 fn print_table(report: &Report) {

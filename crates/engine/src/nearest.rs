@@ -49,6 +49,7 @@ impl PartialOrd for Neighbour {
 /// accumulators collects values `l, l + 4, l + 8, ...` in turn, and the result is
 /// `(acc[0] + acc[2]) + (acc[1] + acc[3])`. Every ranking path therefore produces identical bits.
 /// Rows of [`SCALED_STRIDE`] values go through the SIMD kernel.
+#[inline]
 pub fn dist2(a: &[f32], b: &[f32]) -> f32 {
     match (<&Row>::try_from(a), <&Row>::try_from(b)) {
         (Ok(a), Ok(b)) => Query::new(b).dist2(a),
