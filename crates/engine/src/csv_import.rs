@@ -753,6 +753,43 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_feature_column_skips_every_row_with_its_name() {
+        let header = FEATURES_HEADER.replace(",tempo", "");
+        let row = FEATURES_ROW.replace(",87.917", "");
+        let text = format!(
+            "track_id,artists,track_name,{header},track_genre\n\
+             5SuOikwiRyPMVoIQDJUgSV,a,t,{row},g\n\
+             4qPNDBW1i3p13qLCt0Ki3A,a,t,{row},g\n"
+        );
+        let report = read(&text, "t.csv");
+        assert!(report.tracks.is_empty());
+        assert_eq!(report.skipped[&SkipReason::MissingFeature("tempo")], 2);
+        assert_eq!(
+            SkipReason::MissingFeature("tempo").to_string(),
+            "missing `tempo`"
+        );
+    }
+
+    #[test]
+    fn reads_older_exportify_exports_with_features() {
+        let text = format!(
+            "Track URI,Track Name,Artist URI(s),Artist Name(s),Album Name,Album Release Date,Track Duration (ms),Popularity,Artist Genres,\
+             Danceability,Energy,Key,Loudness,Mode,Speechiness,Acousticness,Instrumentalness,Liveness,Valence,Tempo,Time Signature\n\
+             spotify:track:5SuOikwiRyPMVoIQDJUgSV,Song,\"spotify:artist:0hRcHqu2R885utzNyofwbj,spotify:artist:4OW0w5K2UNaWtbpRqzWqI0\",\"A,B\",LP,1999-03-01,230666,12,\"jazz,funk\",\
+             0.676,0.461,1,-6.746,0,0.143,0.0322,1.01e-06,0.358,0.715,87.917,4\n"
+        );
+        let report = read(&text, "playlist.csv");
+        let row = &report.tracks[0];
+        assert_eq!(row.artist_ids.len(), 2);
+        assert_eq!(row.album.as_deref(), Some("LP"));
+        assert_eq!(row.year, Some(1999));
+        assert_eq!(row.genres, ["jazz", "funk"]);
+        let f = row.features.unwrap();
+        assert_eq!(f[Feature::DurationMs.column()], 230666.0);
+        assert_eq!(f[Feature::TimeSignature.column()], 4.0);
+    }
+
+    #[test]
     fn parses_genre_lists() {
         let cases: [(&str, &[&str]); 5] = [
             (
