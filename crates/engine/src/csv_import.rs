@@ -772,13 +772,11 @@ mod tests {
 
     #[test]
     fn reads_older_exportify_exports_with_features() {
-        let text = format!(
-            "Track URI,Track Name,Artist URI(s),Artist Name(s),Album Name,Album Release Date,Track Duration (ms),Popularity,Artist Genres,\
+        let text = "Track URI,Track Name,Artist URI(s),Artist Name(s),Album Name,Album Release Date,Track Duration (ms),Popularity,Artist Genres,\
              Danceability,Energy,Key,Loudness,Mode,Speechiness,Acousticness,Instrumentalness,Liveness,Valence,Tempo,Time Signature\n\
              spotify:track:5SuOikwiRyPMVoIQDJUgSV,Song,\"spotify:artist:0hRcHqu2R885utzNyofwbj,spotify:artist:4OW0w5K2UNaWtbpRqzWqI0\",\"A,B\",LP,1999-03-01,230666,12,\"jazz,funk\",\
-             0.676,0.461,1,-6.746,0,0.143,0.0322,1.01e-06,0.358,0.715,87.917,4\n"
-        );
-        let report = read(&text, "playlist.csv");
+             0.676,0.461,1,-6.746,0,0.143,0.0322,1.01e-06,0.358,0.715,87.917,4\n";
+        let report = read(text, "playlist.csv");
         let row = &report.tracks[0];
         assert_eq!(row.artist_ids.len(), 2);
         assert_eq!(row.album.as_deref(), Some("LP"));

@@ -1,6 +1,10 @@
 //! The catalog pipeline end to end on hand-written CSVs: import, merge, fit, encode, decode, and
 //! the validation of damaged files.
 
+// The workspace allows `unwrap()` in `#[test]` functions; the fixture helpers here are test code
+// too, and a panic is exactly how they should report a broken fixture.
+#![allow(clippy::unwrap_used)]
+
 use encore_engine::catalog::CatalogError;
 use encore_engine::catalog::build::{BuildConfig, BuildError, build};
 use encore_engine::catalog::format::FORMAT_VERSION;
