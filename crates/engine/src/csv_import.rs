@@ -97,6 +97,12 @@ pub enum ImportError {
         source_name: String,
         message: String,
     },
+    #[error("{source_name}: reading stopped after {rows_read} rows: {message}")]
+    Read {
+        source_name: String,
+        rows_read: u64,
+        message: String,
+    },
     #[error("{source_name}: the header matches no known track csv (columns: {columns})")]
     UnknownSchema {
         source_name: String,
@@ -182,14 +188,19 @@ pub fn read_tracks(reader: impl Read, source_name: &str) -> Result<ImportReport,
                     *report.skipped.entry(reason).or_default() += 1;
                 }
             }
-            Err(e) => {
-                // A bad row (invalid UTF-8) does not end the file; an IO error does, after
-                // counting it, because nothing after it can be read.
+            // A read failure (a truncated gzip stream, a disk error) loses the rest of the
+            // file: that is the whole file's error, not one skipped row.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(ImportError::Read {
+                    source_name: source_name.to_owned(),
+                    rows_read: report.rows_read,
+                    message: e.to_string(),
+                });
+            }
+            // A bad row (invalid UTF-8) does not end the file.
+            Err(_) => {
                 report.rows_read += 1;
                 *report.skipped.entry(SkipReason::Malformed).or_default() += 1;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
             }
         }
     }
@@ -785,6 +796,34 @@ mod tests {
         let f = row.features.unwrap();
         assert_eq!(f[Feature::DurationMs.column()], 230666.0);
         assert_eq!(f[Feature::TimeSignature.column()], 4.0);
+    }
+
+    #[test]
+    fn a_read_failure_is_the_files_error() {
+        /// Yields its bytes, then fails like a truncated gzip stream.
+        struct Broken<'a>(&'a [u8]);
+        impl Read for Broken<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "corrupt deflate stream",
+                    ));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = format!(
+            "track_id,track_genre,{FEATURES_HEADER}\n5SuOikwiRyPMVoIQDJUgSV,g,{FEATURES_ROW}\n4qPN"
+        );
+        let err = read_tracks(Broken(text.as_bytes()), "t.csv.gz").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv.gz: reading stopped after 1 rows: corrupt deflate stream"
+        );
     }
 
     #[test]
