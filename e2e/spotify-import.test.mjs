@@ -21,6 +21,7 @@ test('10,000 liked songs import through a 429 and a CORS-less failure without lo
   ]);
 
   const started = Date.now();
+  const startedMs = await rig.page.evaluate(() => performance.now());
   await rig.page.getByTestId('source-liked').click();
   const progress = rig.page.getByTestId('import-progress');
   await progress.waitFor();
@@ -28,11 +29,12 @@ test('10,000 liked songs import through a 429 and a CORS-less failure without lo
     what: 'progress shown as "N of 10,000"',
   });
   await rig.screenshot('spotify-liked-import-progress');
-  const cache = await eventually(async () => {
-    const c = await likedCache(rig.page);
-    return c?.complete ? c : null;
-  }, { timeoutMs: 240_000, what: 'the liked-songs import to finish' });
+  await progress.waitFor({ state: 'detached', timeout: 240_000 });
   const seconds = (Date.now() - started) / 1000;
+  const importTasks = (await rig.longTasks()).filter((task) => task.startMs >= startedMs);
+  const longestMs = Math.max(0, ...importTasks.map((task) => task.durationMs));
+  const cache = await likedCache(rig.page);
+  assert.equal(cache.complete, true);
 
   const { liked_ids: likedIds } = await rig.mock.library({ ids: true });
   assert.equal(likedIds.length, 10_000);
@@ -45,7 +47,7 @@ test('10,000 liked songs import through a 429 and a CORS-less failure without lo
   await rig.page.getByTestId('match-summary').waitFor();
   await rig.screenshot('spotify-liked-imported');
   t.diagnostic(`10,000 liked songs imported in ${seconds.toFixed(1)} s (with one 1 s Retry-After and one backoff)`);
-  t.diagnostic(`longest main-thread task during the import: ${(await rig.maxLongTaskMs()).toFixed(0)} ms`);
+  t.diagnostic(`longest main-thread task from the click until the progress bar went away: ${longestMs.toFixed(0)} ms`);
 
   // The next import, after a reload, only reads what was added since: here nothing, so one page.
   const before = calls.length;

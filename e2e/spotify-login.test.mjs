@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { startRig } from './lib/rig.mjs';
 import {
-  CONNECT_ERROR, OWN_CLIENT_ID, READ_SCOPES, SAVE_SCOPE, apiCalls, browserStorage, eventually, likedCache, logIn,
+  CONNECT_ERROR, OWN_CLIENT_ID, READ_SCOPES, SAVE_SCOPE, apiCalls, browserStorage, eventually, importFinished,
+  likedCache, logIn,
   startLogin, storedTokens,
 } from './spotify-session.mjs';
 
@@ -163,7 +164,8 @@ test('log out forgets the tokens; forget me also erases the cached library and s
   const rig = await startRig(t, { liked: 120 });
   await logIn(rig);
   await rig.page.getByTestId('source-liked').click();
-  await eventually(async () => (await likedCache(rig.page))?.complete, { what: 'liked songs cached' });
+  await importFinished(rig.page);
+  assert.equal((await likedCache(rig.page)).entries.length, 120, 'the library is cached');
 
   await rig.page.getByTestId('logout').click();
   await rig.page.getByTestId('connect-spotify').waitFor();

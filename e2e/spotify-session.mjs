@@ -62,7 +62,9 @@ export async function storedTokens(page) {
 
 /**
  * The liked-songs cache the app keeps in IndexedDB for the mock's user, or null:
- * `{ complete, entries: [{ added_at, uri, track }] }`.
+ * `{ complete, entries: [{ added_at, uri, track }] }`. The app stores a header under
+ * `liked:USER` and the entries in chunks of 1,000 under `liked:USER:0`, `liked:USER:1`, ...,
+ * each value one JSON string. Reading a big cache is work for the page: do not poll it.
  */
 export function likedCache(page) {
   return page.evaluate(
@@ -82,17 +84,35 @@ export function likedCache(page) {
             resolve(null);
             return;
           }
-          const get = db.transaction('library').objectStore('library').get(key);
-          get.onerror = () => reject(get.error);
-          get.onsuccess = () => {
+          const store = db.transaction('library').objectStore('library');
+          const get = (k) =>
+            new Promise((ok, fail) => {
+              const request = store.get(k);
+              request.onerror = () => fail(request.error);
+              request.onsuccess = () => ok(request.result === undefined ? null : JSON.parse(request.result));
+            });
+          (async () => {
+            const header = await get(key);
+            if (header === null) return null;
+            const chunks = await Promise.all(
+              Array.from({ length: Math.ceil(header.n_entries / 1000) }, (_, i) => get(`${key}:${i}`)),
+            );
+            return { complete: header.complete, entries: chunks.flat().slice(0, header.n_entries) };
+          })().then((value) => {
             db.close();
-            // The app stores each value as one JSON string.
-            resolve(typeof get.result === 'string' ? JSON.parse(get.result) : (get.result ?? null));
-          };
+            resolve(value);
+          }, reject);
         };
       }),
     `liked:${MOCK_USER_ID}`,
   );
+}
+
+/** Waits until an import's progress bar has come and gone. */
+export async function importFinished(page, timeout = 240_000) {
+  const progress = page.getByTestId('import-progress');
+  await progress.waitFor({ timeout });
+  await progress.waitFor({ state: 'detached', timeout });
 }
 
 /** Polls `probe` until it returns a truthy value (which is returned) or `timeoutMs` passes. */

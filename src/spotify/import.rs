@@ -164,11 +164,91 @@ impl From<SavedTrack> for LikedEntry {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct LikedCache {
-    entries: Vec<LikedEntry>,
-    /// False while an import is unfinished; it then resumes at `entries.len()`.
+/// The cached liked songs' header; the entries themselves are stored in chunks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct LikedHeader {
+    n_entries: usize,
+    /// False while an import is unfinished; it then resumes at `n_entries`.
     complete: bool,
+}
+
+/// The liked-songs cache of one user in IndexedDB: a header and chunks of [`CHUNK_ENTRIES`].
+///
+/// Saving progress writes only the chunks not stored yet and the last, partial one, so a save
+/// costs the same at 1,000 songs as at 50,000; rewriting everything on every save blocked the
+/// page for longer and longer as a big library came in.
+#[derive(Debug)]
+struct LikedStore {
+    key: String,
+    /// Leading full chunks already stored and still valid.
+    saved_chunks: usize,
+}
+
+/// Entries per stored chunk (about 200 KB of JSON).
+const CHUNK_ENTRIES: usize = 1_000;
+
+impl LikedStore {
+    fn for_user(user_id: &str) -> Self {
+        Self {
+            key: format!("liked:{user_id}"),
+            saved_chunks: 0,
+        }
+    }
+
+    fn chunk_key(&self, chunk: usize) -> String {
+        format!("{}:{chunk}", self.key)
+    }
+
+    /// The cached entries, if a readable cache exists (an unreadable one is only a slower import).
+    async fn load(&mut self) -> Option<(LikedHeader, Vec<LikedEntry>)> {
+        let header: LikedHeader = storage::cache_get(&self.key).await.ok().flatten()?;
+        let mut entries = Vec::with_capacity(header.n_entries);
+        for chunk in 0..header.n_entries.div_ceil(CHUNK_ENTRIES) {
+            let stored: Vec<LikedEntry> = storage::cache_get(&self.chunk_key(chunk))
+                .await
+                .ok()
+                .flatten()?;
+            entries.extend(stored);
+        }
+        // A save interrupted between a chunk and the header leaves a longer last chunk.
+        if entries.len() < header.n_entries {
+            return None;
+        }
+        entries.truncate(header.n_entries);
+        self.saved_chunks = header.n_entries / CHUNK_ENTRIES;
+        Some((header, entries))
+    }
+
+    /// Stores `entries`: the chunks not stored yet, then the header. A refused write only costs a
+    /// restart from the last good save.
+    async fn save(&mut self, entries: &[LikedEntry], complete: bool) {
+        let first_unsaved = self.saved_chunks;
+        for (i, chunk) in entries
+            .chunks(CHUNK_ENTRIES)
+            .enumerate()
+            .skip(first_unsaved)
+        {
+            if storage::cache_put(&self.chunk_key(i), &chunk)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            if chunk.len() == CHUNK_ENTRIES {
+                self.saved_chunks = i + 1;
+            }
+        }
+        let header = LikedHeader {
+            n_entries: entries.len(),
+            complete,
+        };
+        let _ = storage::cache_put(&self.key, &header).await;
+    }
+
+    /// Entries were inserted in front (a sync) or replaced: every chunk must be written again.
+    fn invalidate(&mut self) {
+        self.saved_chunks = 0;
+    }
 }
 
 fn liked_url(config: &Config) -> impl Fn(u32) -> String {
@@ -183,32 +263,28 @@ pub async fn liked_songs(
     cancel: &Cancel,
 ) -> Result<Vec<ListenerTrack>, AppError> {
     let config = config::get().await?;
-    let cache_key = format!("liked:{}", user_id()?);
-    // An unreadable cache is only a slower import.
-    let cached: LikedCache = storage::cache_get(&cache_key)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let entries = if cached.complete && !cached.entries.is_empty() {
-        match sync_newest(&config, cached.entries, &on_progress, cancel).await? {
-            Some(entries) => entries,
-            None => read_all(&config, &cache_key, Vec::new(), &on_progress, cancel).await?,
+    let mut store = LikedStore::for_user(&user_id()?);
+    let entries = match store.load().await {
+        Some((header, cached)) if header.complete && !cached.is_empty() => {
+            let n_cached = cached.len();
+            match sync_newest(&config, cached, &on_progress, cancel).await? {
+                Some(entries) => {
+                    if entries.len() != n_cached {
+                        store.invalidate();
+                    }
+                    entries
+                }
+                None => {
+                    store.invalidate();
+                    read_all(&config, &mut store, Vec::new(), &on_progress, cancel).await?
+                }
+            }
         }
-    } else {
-        read_all(&config, &cache_key, cached.entries, &on_progress, cancel).await?
+        Some((_, partial)) => read_all(&config, &mut store, partial, &on_progress, cancel).await?,
+        None => read_all(&config, &mut store, Vec::new(), &on_progress, cancel).await?,
     };
-    let tracks = dedup(entries.iter().filter_map(|e| e.track.clone()));
-    // The import succeeded even if the browser refuses to cache it.
-    let _ = storage::cache_put(
-        &cache_key,
-        &LikedCache {
-            entries,
-            complete: true,
-        },
-    )
-    .await;
-    Ok(tracks)
+    store.save(&entries, true).await;
+    Ok(dedup(entries.into_iter().filter_map(|e| e.track)))
 }
 
 /// Reads the pages before the newest cached entry. `None` when the result does not add up to
@@ -248,19 +324,19 @@ async fn sync_newest(
     Ok((done == total).then_some(fresh))
 }
 
-/// Reads liked songs from `entries.len()` on, saving a checkpoint every few pages and whenever
-/// the import stops early, so the next call resumes instead of starting over.
+/// Reads liked songs from `entries.len()` on, saving progress every few pages and whenever the
+/// import stops early, so the next call resumes instead of starting over.
 async fn read_all(
     config: &Config,
-    cache_key: &str,
+    store: &mut LikedStore,
     mut entries: Vec<LikedEntry>,
     on_progress: &impl Fn(ImportProgress),
     cancel: &Cancel,
 ) -> Result<Vec<LikedEntry>, AppError> {
     let mut pager = Pager::new(liked_url(config), count(entries.len()), Resource::Library);
     let mut pages = 0;
-    loop {
-        let stop = match pager.next::<SavedTrack>().await {
+    let stopped = loop {
+        match pager.next::<SavedTrack>().await {
             Ok(Some(page)) => {
                 let total = page.total.unwrap_or(0);
                 entries.extend(page.items.into_iter().map(LikedEntry::from));
@@ -268,34 +344,20 @@ async fn read_all(
                     done: count(entries.len()),
                     total: total.max(count(entries.len())),
                 });
-                pages += 1;
                 if cancel.is_cancelled() {
-                    Some(AppError::Cancelled)
-                } else {
-                    if pages % CHECKPOINT_EVERY_PAGES == 0 {
-                        checkpoint(cache_key, &entries).await;
-                    }
-                    continue;
+                    break AppError::Cancelled;
+                }
+                pages += 1;
+                if pages % CHECKPOINT_EVERY_PAGES == 0 {
+                    store.save(&entries, false).await;
                 }
             }
-            Ok(None) => None,
-            Err(error) => Some(error),
-        };
-        if let Some(error) = stop {
-            checkpoint(cache_key, &entries).await;
-            return Err(error);
+            Ok(None) => return Ok(entries),
+            Err(error) => break error,
         }
-        return Ok(entries);
-    }
-}
-
-async fn checkpoint(cache_key: &str, entries: &[LikedEntry]) {
-    let partial = LikedCache {
-        entries: entries.to_vec(),
-        complete: false,
     };
-    // A refused write only costs a restart from the last good checkpoint.
-    let _ = storage::cache_put(cache_key, &partial).await;
+    store.save(&entries, false).await;
+    Err(stopped)
 }
 
 fn count(n: usize) -> u32 {
