@@ -68,7 +68,8 @@ pub(crate) fn dist2_scalar(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// The `k` rows of `rows` (row-major, `stride` values each) nearest to `query`, nearest first,
-/// skipping rows for which `skip` returns true. `query.len()` must equal `stride`.
+/// skipping rows for which `skip` returns true (asked only about rows near enough to enter the
+/// result). `query.len()` must equal `stride`.
 pub fn exact_top_k(
     rows: &[f32],
     stride: usize,
@@ -81,20 +82,19 @@ pub fn exact_top_k(
     }
     let mut heap = BinaryHeap::with_capacity(k + 1);
     for (i, row) in rows.chunks_exact(stride).enumerate() {
-        let track = TrackIdx(i as u32);
-        if skip(track) {
-            continue;
-        }
         let candidate = Neighbour {
-            track,
+            track: TrackIdx(i as u32),
             dist2: dist2(row, query),
         };
-        if heap.len() < k {
-            heap.push(candidate);
-        } else if heap.peek().is_some_and(|worst| candidate < *worst) {
-            heap.pop();
-            heap.push(candidate);
+        let enters = heap.len() < k || heap.peek().is_some_and(|worst| candidate < *worst);
+        // `skip` last: it may be a set lookup, and most rows are already too far.
+        if !enters || skip(candidate.track) {
+            continue;
         }
+        if heap.len() == k {
+            heap.pop();
+        }
+        heap.push(candidate);
     }
     heap.into_sorted_vec()
 }
@@ -369,11 +369,19 @@ mod tests {
             })
             .collect();
         all.sort();
+        let skip = |t: TrackIdx| t.0 % 3 == 1;
+        let kept: Vec<Neighbour> = all
+            .iter()
+            .copied()
+            .filter(|n| !skip(n.track))
+            .take(40)
+            .collect();
         all.truncate(40);
         assert_eq!(
             exact_top_k(&rows, SCALED_STRIDE, &query, 40, |_| false),
             all
         );
+        assert_eq!(exact_top_k(&rows, SCALED_STRIDE, &query, 40, skip), kept);
     }
 
     #[test]
