@@ -129,7 +129,7 @@ pub struct ArtistTable {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenreVocab {
     pub names: StringTable,
-    /// `ln(n_tracks / (1 + tracks_with_genre))`-style weight per genre; see `build`.
+    /// Smoothed IDF per genre, `ln((1 + n_tracks) / (1 + tracks_with_genre)) + 1`; see `genre`.
     pub idf: Vec<f32>,
 }
 
