@@ -12,13 +12,13 @@
 //! then popularity, then catalog order, so equal queries always give equal lists.
 //!
 //! Building walks every track, which on ~180k tracks is too long for one browser task, so
-//! [`SearchIndexBuilder::add_tracks`] takes a range and the caller yields between slices.
+//! [`SearchIndexBuilder::add_tracks`] takes a range and [`VocabularySorter::step`] sorts a part of
+//! the vocabulary: the caller yields between slices.
 //! This module does not rank by audio similarity and does not know about the listener's library.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::catalog::Lists;
 use crate::{Catalog, TrackIdx};
 
 const SCORE_EXACT: u8 = 4;
@@ -228,18 +228,80 @@ impl SearchIndexBuilder {
         }
     }
 
-    pub fn finish(mut self) -> SearchIndex {
-        let mut entries: Vec<(Box<str>, u32)> = self.word_ids.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut words = Vec::with_capacity(entries.len());
-        let mut postings = Lists::default();
-        for (word, id) in entries {
-            words.push(word.chars().collect::<Box<[char]>>());
-            postings.push_row(std::mem::take(&mut self.postings[id as usize]));
+    /// Sorts the vocabulary in one go; see [`SearchIndexBuilder::into_sorter`] to do it in steps.
+    pub fn finish(self) -> SearchIndex {
+        let mut sorter = self.into_sorter();
+        while !sorter.step(usize::MAX) {}
+        sorter.finish()
+    }
+
+    /// Starts sorting the vocabulary: word ids are grouped by first byte here (a counting sort,
+    /// linear), and each group is then sorted by [`VocabularySorter::step`], a few groups at a time.
+    pub fn into_sorter(self) -> VocabularySorter {
+        let mut words: Vec<Box<str>> = vec![Box::from(""); self.postings.len()];
+        for (word, id) in self.word_ids {
+            words[id as usize] = word;
         }
-        SearchIndex {
+        let first_byte = |w: &str| usize::from(w.as_bytes().first().copied().unwrap_or(0));
+        let mut starts = vec![0usize; 257];
+        for w in &words {
+            starts[first_byte(w) + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        let mut next = starts.clone();
+        let mut sorted = vec![0u32; words.len()];
+        for (id, w) in words.iter().enumerate() {
+            let slot = &mut next[first_byte(w)];
+            sorted[*slot] = id as u32;
+            *slot += 1;
+        }
+        VocabularySorter {
             words,
-            postings,
+            sorted,
+            groups: starts,
+            next_group: 0,
+            postings: self.postings,
+            n_tracks: self.n_tracks,
+        }
+    }
+}
+
+/// A vocabulary being sorted group by group (words sharing a first byte), so that no single step
+/// takes long; see [`SearchIndexBuilder::into_sorter`].
+#[derive(Debug)]
+pub struct VocabularySorter {
+    words: Vec<Box<str>>,
+    sorted: Vec<u32>,
+    /// `groups[b]..groups[b + 1]` are the positions of words starting with byte `b`.
+    groups: Vec<usize>,
+    next_group: usize,
+    postings: Vec<Vec<u32>>,
+    n_tracks: usize,
+}
+
+impl VocabularySorter {
+    /// Sorts whole groups until about `max_words` words were sorted (at least one group);
+    /// returns whether everything is sorted.
+    pub fn step(&mut self, max_words: usize) -> bool {
+        let mut done = 0usize;
+        while self.next_group + 1 < self.groups.len() && done < max_words {
+            let range = self.groups[self.next_group]..self.groups[self.next_group + 1];
+            done += range.len();
+            let words = &self.words;
+            self.sorted[range].sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
+            self.next_group += 1;
+        }
+        self.next_group + 1 >= self.groups.len()
+    }
+
+    /// The index; call once [`VocabularySorter::step`] returned true.
+    pub fn finish(self) -> SearchIndex {
+        SearchIndex {
+            words: self.words,
+            sorted: self.sorted,
+            postings: self.postings,
             n_tracks: self.n_tracks,
         }
     }
@@ -249,10 +311,13 @@ impl SearchIndexBuilder {
 /// off the browser's main thread, [`SearchIndex::build`].
 #[derive(Debug, Clone)]
 pub struct SearchIndex {
-    /// The vocabulary, sorted, as chars so edit distances need no decoding per query.
-    words: Vec<Box<[char]>>,
-    /// Per word, the ascending indices of the tracks containing it.
-    postings: Lists<u32>,
+    /// The vocabulary, by word id (first-seen order).
+    words: Vec<Box<str>>,
+    /// Word ids in the vocabulary's sorted order: exact and prefix matches of a query word are
+    /// one contiguous run of it, and so are the words sharing a first letter.
+    sorted: Vec<u32>,
+    /// Per word id, the ascending indices of the tracks containing it.
+    postings: Vec<Vec<u32>>,
     n_tracks: usize,
 }
 
@@ -269,24 +334,35 @@ impl SearchIndex {
         self.words.len()
     }
 
-    /// Scores every vocabulary word against one query word; `(word index, score)`.
-    fn matching_words(&self, query: &[char]) -> Vec<(usize, u8)> {
-        let budget = typo_budget(query.len());
-        // Exact and prefix matches form one contiguous run of the sorted vocabulary.
-        let start = self.words.partition_point(|w| &w[..] < query);
-        let mut found: Vec<(usize, u8)> = self.words[start..]
-            .iter()
-            .take_while(|w| w.starts_with(query))
-            .enumerate()
-            .map(|(i, w)| {
-                (
-                    start + i,
-                    if w.len() == query.len() {
-                        SCORE_EXACT
-                    } else {
-                        SCORE_PREFIX
-                    },
-                )
+    fn word(&self, sorted_pos: usize) -> &str {
+        &self.words[self.sorted[sorted_pos] as usize]
+    }
+
+    /// The run of sorted positions whose words satisfy `before` up to where they stop.
+    fn first_not(&self, before: impl Fn(&str) -> bool) -> usize {
+        self.sorted
+            .partition_point(|&id| before(&self.words[id as usize]))
+    }
+
+    /// Scores every vocabulary word against one query word; `(word id, score)`.
+    fn matching_words(&self, query: &str) -> Vec<(u32, u8)> {
+        let query_chars: Vec<char> = query.chars().collect();
+        let budget = typo_budget(query_chars.len());
+        let start = self.first_not(|w| w < query);
+        let prefix_run = start
+            ..start
+                + (start..self.sorted.len())
+                    .take_while(|&i| self.word(i).starts_with(query))
+                    .count();
+        let mut found: Vec<(u32, u8)> = prefix_run
+            .clone()
+            .map(|i| {
+                let score = if self.word(i).len() == query.len() {
+                    SCORE_EXACT
+                } else {
+                    SCORE_PREFIX
+                };
+                (self.sorted[i], score)
             })
             .collect();
         if budget == 0 {
@@ -294,16 +370,20 @@ impl SearchIndex {
         }
         // Typos are looked for among the words with the same first letter only: that cuts the scan
         // to a few percent of the vocabulary, and first letters are the ones people rarely miss.
-        let run = start..start + found.len();
-        let first = query[0];
-        let same_first = self.words.partition_point(|w| w[0] < first)
-            ..self.words.partition_point(|w| w[0] <= first);
+        let first = query_chars[0];
+        let first_of = |w: &str| w.chars().next().unwrap_or('\0');
+        let same_first =
+            self.first_not(|w| first_of(w) < first)..self.first_not(|w| first_of(w) <= first);
         let mut rows = EditRows::default();
+        let mut word_chars: Vec<char> = Vec::new();
         for i in same_first {
-            if !run.contains(&i)
-                && typo_distance(query, &self.words[i], budget, &mut rows).is_some()
-            {
-                found.push((i, SCORE_TYPO));
+            if prefix_run.contains(&i) {
+                continue;
+            }
+            word_chars.clear();
+            word_chars.extend(self.word(i).chars());
+            if typo_distance(&query_chars, &word_chars, budget, &mut rows).is_some() {
+                found.push((self.sorted[i], SCORE_TYPO));
             }
         }
         found
@@ -313,8 +393,7 @@ impl SearchIndex {
     /// empty or all-punctuation query finds nothing.
     pub fn search(&self, catalog: &Catalog, query: &str, limit: usize) -> Vec<TrackIdx> {
         let folded = fold(query);
-        let mut terms: Vec<Vec<char>> = folded.split(' ').map(|w| w.chars().collect()).collect();
-        terms.retain(|t| !t.is_empty());
+        let mut terms: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
         terms.dedup();
         if terms.is_empty() || limit == 0 {
             return Vec::new();
@@ -327,7 +406,7 @@ impl SearchIndex {
         for (term_no, term) in terms.iter().enumerate() {
             let mut touched: Vec<u32> = Vec::new();
             for (word, score) in self.matching_words(term) {
-                for &t in self.postings.row(word) {
+                for &t in &self.postings[word as usize] {
                     let slot = &mut best[t as usize];
                     if *slot == 0 {
                         touched.push(t);
@@ -369,7 +448,7 @@ impl SearchIndex {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::catalog::{ArtistTable, GenreVocab, KMeansModel, Scaler, StringTable};
+    use crate::catalog::{ArtistTable, GenreVocab, KMeansModel, Lists, Scaler, StringTable};
     use crate::{Feature, TrackId};
 
     /// A tiny catalog: `(title, artists, popularity)` per track; only text columns matter here.
@@ -579,9 +658,16 @@ pub(crate) mod tests {
         let mut builder = SearchIndexBuilder::new();
         builder.add_tracks(&catalog, 0..3);
         builder.add_tracks(&catalog, 3..100);
-        let sliced = builder.finish();
+        let mut sorter = builder.into_sorter();
+        let mut steps = 1;
+        while !sorter.step(2) {
+            steps += 1;
+        }
+        assert!(steps > 1, "sorted in several steps");
+        let sliced = sorter.finish();
         let whole = SearchIndex::build(&catalog);
         assert_eq!(sliced.words, whole.words);
+        assert_eq!(sliced.sorted, whole.sorted);
         assert_eq!(sliced.postings, whole.postings);
         assert_eq!(sliced.n_words(), whole.n_words());
     }
