@@ -226,8 +226,8 @@ pub fn CatalogMap(
                 {
                     let _ = ctx.put_image_data(&image, 0.0, 0.0);
                 }
-                dots(&ctx, g, &e.catalog, &mine, MINE, 2.5);
-                dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 3.5);
+                dots(&ctx, g, &e.catalog, &mine, MINE, 3.5);
+                dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 4.0);
             });
         });
     });
