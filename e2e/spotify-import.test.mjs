@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startRig } from './lib/rig.mjs';
-import { SOURCES_ERROR, apiCalls, eventually, likedCache, logIn } from './spotify-session.mjs';
+import { SOURCES_ERROR, apiCalls, eventually, importFinished, likedCache, logIn } from './spotify-session.mjs';
 
 async function mockFaults(rig) {
   const response = await fetch(`${rig.mock.url}/__mock/faults`);
@@ -64,6 +64,40 @@ test('10,000 liked songs import through a 429 and a CORS-less failure without lo
   const browserNoise = /status of 429|blocked by CORS policy|net::ERR_FAILED/;
   assert.deepEqual(rig.consoleErrors.filter((e) => !browserNoise.test(e)), []);
   assert.deepEqual(rig.unexpectedRequests(), []);
+});
+
+test('a cancelled liked-songs import keeps what it fetched and resumes from there', async (t) => {
+  const rig = await startRig(t, { liked: 10_000, seed: 11 });
+  await logIn(rig);
+  // Slow pages, so there is time to press Cancel mid-way.
+  await rig.mock.addFaults({ path: '/v1/me/tracks', method: 'GET', kind: 'delay', delay_ms: 100 });
+  await rig.page.getByTestId('source-liked').click();
+  const progress = rig.page.getByTestId('import-progress');
+  await eventually(async () => {
+    const done = /([\d,]+) of 10,000/.exec((await progress.textContent()) ?? '')?.[1];
+    return done !== undefined && Number(done.replaceAll(',', '')) >= 1_000;
+  }, { what: 'a thousand songs imported' });
+  await rig.page.locator('.spotify-sources').getByRole('button', { name: 'Cancel' }).click();
+  const error = rig.page.locator(SOURCES_ERROR);
+  await error.waitFor();
+  assert.match(await error.textContent(), /Import cancelled/);
+
+  const partial = await likedCache(rig.page);
+  assert.equal(partial.complete, false);
+  const kept = partial.entries.length;
+  assert.ok(kept >= 1_000 && kept < 10_000 && kept % 50 === 0, `${kept} entries kept`);
+
+  await rig.mock.clearFaults();
+  const before = (await apiCalls(rig, '/v1/me/tracks')).length;
+  await rig.page.getByTestId('source-liked').click();
+  await importFinished(rig.page);
+  const resumed = (await apiCalls(rig, '/v1/me/tracks')).slice(before);
+  assert.match(resumed[0].query, new RegExp(`offset=${kept}(&|$)`), 'resumed where it stopped');
+  assert.equal(resumed.length, (10_000 - kept) / 50, 'no page fetched twice');
+  const { liked_ids: likedIds } = await rig.mock.library({ ids: true });
+  const cache = await likedCache(rig.page);
+  assert.equal(cache.complete, true);
+  assert.deepEqual(cache.entries.map((e) => e.track?.id), likedIds);
 });
 
 test('top tracks and an own playlist are sources; null, local, episode and duplicate entries are left out', async (t) => {
