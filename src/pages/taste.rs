@@ -519,9 +519,18 @@ fn MatchSummary() -> impl IntoView {
 /// The taste screen.
 #[component]
 pub fn TastePanel() -> impl IntoView {
+    // Keyboard and screen-reader users land on the first step once they are past the welcome.
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
     view! {
         <section class="panel" aria-labelledby="taste-heading">
-            <h2 id="taste-heading">"1. Your taste"</h2>
+            <h2 id="taste-heading" tabindex="-1" node_ref=heading>
+                "1. Your taste"
+            </h2>
             <p>"Add tracks you love from any of these; they combine."</p>
             <div class="sources">
                 <CsvSource />
