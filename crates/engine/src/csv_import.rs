@@ -553,6 +553,8 @@ pub fn normalize_artist(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn read(csv: &str, name: &str) -> ImportReport {
@@ -824,6 +826,30 @@ mod tests {
             err.to_string(),
             "t.csv.gz: reading stopped after 1 rows: corrupt deflate stream"
         );
+    }
+
+    proptest! {
+        /// Any bytes after a known header: rows are read or skipped, never a panic, and every
+        /// row is accounted for.
+        #[test]
+        fn arbitrary_rows_never_panic(body in prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(vec![",", "\"", "\n", "\r\n", "[", "'", "1.5e-3", "spotify:track:", "5SuOikwiRyPMVoIQDJUgSV", "\u{feff}"]).prop_map(str::to_owned),
+                "[ -~]{0,6}",
+            ],
+            0..60,
+        ), header in 0usize..4) {
+            let headers = [
+                format!("track_id,artists,album_name,track_name,popularity,{FEATURES_HEADER},track_genre"),
+                format!("search_genre,track_name,track_id,artist_name,artist_id,release_date,popularity,{FEATURES_HEADER},artist_genres"),
+                "Track URI,Track Name,Artist Name(s),Release Date,Genres".to_owned(),
+                "genres,artists,count".to_owned(),
+            ];
+            let text = format!("{}\n{}", headers[header], body.concat());
+            let report = read_tracks(text.as_bytes(), "fuzz.csv").unwrap();
+            let kept = (report.tracks.len() + report.artist_genres.len()) as u64;
+            prop_assert_eq!(kept + report.rows_skipped(), report.rows_read);
+        }
     }
 
     #[test]
