@@ -136,7 +136,10 @@ async fn prepare(bench: Workbench) {
     }
     let search = sorter.finish();
     yield_now().await;
-    let matcher = timed("matcher-finish", || matcher.finish(&catalog));
+    while !timed("matcher-sort", || matcher.sort_step(&catalog)) {
+        yield_now().await;
+    }
+    let matcher = matcher.finish(&catalog);
     yield_now().await;
     let recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
     bench.engine.set_value(Some(Engine {

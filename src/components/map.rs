@@ -204,6 +204,7 @@ pub fn CatalogMap(
     let bench = expect_context::<Workbench>();
     let canvas = NodeRef::<Canvas>::new();
     let grid = StoredValue::new_local(None::<MapGrid>);
+    let density = StoredValue::new_local(None::<ImageData>);
     let (hover, set_hover) = signal(None::<Hover>);
 
     Effect::new(move |_| {
@@ -220,14 +221,22 @@ pub fn CatalogMap(
             }
             grid.with_value(|g| {
                 let Some(g) = g else { return };
-                let rgba = g.density_rgba();
-                if let Ok(image) =
-                    ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE)
-                {
-                    let _ = ctx.put_image_data(&image, 0.0, 0.0);
-                }
-                dots(&ctx, g, &e.catalog, &mine, MINE, 3.5);
-                dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 4.0);
+                timed("map-draw", || {
+                    // The density layer never changes: it is rendered once and kept.
+                    if density.with_value(Option::is_none) {
+                        let rgba = g.density_rgba();
+                        let image =
+                            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE);
+                        density.set_value(image.ok());
+                    }
+                    density.with_value(|image| {
+                        if let Some(image) = image {
+                            let _ = ctx.put_image_data(image, 0.0, 0.0);
+                        }
+                    });
+                    dots(&ctx, g, &e.catalog, &mine, MINE, 3.5);
+                    dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 4.0);
+                });
             });
         });
     });

@@ -131,6 +131,8 @@ pub struct MatcherBuilder {
     by_loose_title: KeyIndex,
     /// Per catalog artist, the folded name, folded once however many tracks the artist has.
     artist_folds: Vec<Option<Box<str>>>,
+    /// How many of the three lists [`MatcherBuilder::sort_step`] has sorted.
+    n_sorted: u8,
 }
 
 impl MatcherBuilder {
@@ -163,23 +165,34 @@ impl MatcherBuilder {
         }
     }
 
-    /// Sorts the keys; a key's candidates by popularity (unknown last), then catalog order.
-    pub fn finish(self, catalog: &Catalog) -> Matcher {
+    /// Sorts one of the three key lists (ids, titles, loose titles) and returns whether all are
+    /// sorted: lets a caller spread [`MatcherBuilder::finish`]'s work over several short tasks.
+    /// A key's candidates are ordered by popularity (unknown last), then catalog order.
+    pub fn sort_step(&mut self, catalog: &Catalog) -> bool {
         let popularity = |t: TrackIdx| catalog.popularity.get(t.get()).copied().flatten();
         let order = |index: &mut KeyIndex| {
             index.sort_unstable_by_key(|&(k, t)| (k, std::cmp::Reverse(popularity(t)), t));
         };
-        let (mut by_id, mut by_title, mut by_loose_title) =
-            (self.by_id, self.by_title, self.by_loose_title);
-        // The first occurrence of an id wins; a valid catalog has each id once anyway.
-        by_id.sort_unstable();
-        by_id.dedup_by_key(|&mut (id, _)| id);
-        order(&mut by_title);
-        order(&mut by_loose_title);
+        match self.n_sorted {
+            0 => {
+                // The first occurrence of an id wins; a valid catalog has each id once anyway.
+                self.by_id.sort_unstable();
+                self.by_id.dedup_by_key(|&mut (id, _)| id);
+            }
+            1 => order(&mut self.by_title),
+            2 => order(&mut self.by_loose_title),
+            _ => return true,
+        }
+        self.n_sorted += 1;
+        self.n_sorted == 3
+    }
+
+    pub fn finish(mut self, catalog: &Catalog) -> Matcher {
+        while !self.sort_step(catalog) {}
         Matcher {
-            by_id,
-            by_title,
-            by_loose_title,
+            by_id: self.by_id,
+            by_title: self.by_title,
+            by_loose_title: self.by_loose_title,
         }
     }
 }
@@ -447,6 +460,7 @@ mod tests {
         let mut builder = MatcherBuilder::new();
         builder.add_tracks(&catalog, 4..7);
         builder.add_tracks(&catalog, 0..4);
+        assert!(!builder.sort_step(&catalog));
         let sliced = builder.finish(&catalog);
         let whole = Matcher::build(&catalog);
         assert_eq!(sliced.by_id, whole.by_id);
