@@ -111,6 +111,14 @@ test('without an account: search, an Exportify CSV, explained recommendations th
   await page.getByTestId('source-csv').setInputFiles({ name: 'my-playlist.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const summary = page.getByTestId('match-summary');
   await summary.getByText('6 of 7 of your tracks').waitFor({ timeout: 10_000 });
+  // A second export dropped anywhere on the page adds to the first.
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'dropped.csv', { type: 'text/csv' }));
+    return transfer;
+  }, exportifyCsv([found[6]]));
+  await page.locator('main').dispatchEvent('drop', { dataTransfer });
+  await summary.getByText('7 of 8 of your tracks').waitFor({ timeout: 10_000 });
   await summary.getByText('See the 1 not found').click();
   await summary.getByText(unknown.title).waitFor();
   await rig.screenshot('app-taste');
@@ -120,7 +128,7 @@ test('without an account: search, an Exportify CSV, explained recommendations th
   await page.getByTestId('recommendation').first().waitFor({ timeout: 30_000 });
   const first = await recommendations(page);
   assert.equal(first.length, 20, 'the default list has 20 tracks');
-  const seedIds = new Set([...found.slice(0, 6)].map((s) => s.id));
+  const seedIds = new Set(found.slice(0, 7).map((s) => s.id));
   for (const rec of first) {
     assert.match(rec.id, SPOTIFY_ID);
     assert.match(rec.why, /^close to ".+" by /, 'every result says why it is there');

@@ -10,6 +10,7 @@
 
 use encore_engine::csv_import::{self, Schema};
 use encore_engine::matching::{ListenerTrack, MatchReport};
+use leptos::ev;
 use leptos::prelude::*;
 use thiserror::Error;
 use wasm_bindgen::JsCast;
@@ -187,22 +188,26 @@ fn CsvSource() -> impl IntoView {
             import.dispatch(file);
         }
     };
+    // A file dropped anywhere on the page is taken (rather than the browser opening it in place
+    // of Encore); the zone only lights up while something is dragged over the window.
+    let over = window_event_listener(ev::dragover, move |ev| {
+        ev.prevent_default();
+        set_dragging.set(true);
+    });
+    let leave = window_event_listener(ev::dragleave, move |_| set_dragging.set(false));
+    let drop = window_event_listener(ev::drop, move |ev| {
+        ev.prevent_default();
+        set_dragging.set(false);
+        take(ev.data_transfer().and_then(|d| d.files()));
+    });
+    on_cleanup(move || {
+        over.remove();
+        leave.remove();
+        drop.remove();
+    });
     view! {
-        <div
-            class="drop-zone"
-            class:dragging=dragging
-            on:dragover=move |ev: web_sys::DragEvent| {
-                ev.prevent_default();
-                set_dragging.set(true);
-            }
-            on:dragleave=move |_| set_dragging.set(false)
-            on:drop=move |ev: web_sys::DragEvent| {
-                ev.prevent_default();
-                set_dragging.set(false);
-                take(ev.data_transfer().and_then(|d| d.files()));
-            }
-        >
-            <label for="csv-file">"Exportify CSV: drop it here, or pick it"</label>
+        <div class="drop-zone" class:dragging=dragging>
+            <label for="csv-file">"Exportify CSV: drop it anywhere on the page, or pick it"</label>
             <input
                 id="csv-file"
                 type="file"
