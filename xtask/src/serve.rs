@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::repo::Repo;
-use crate::{app, catalog, process, tools};
+use crate::{catalog, process, tools};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,13 +22,13 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
     let data = catalog::data_dir(repo, args.data.as_deref())?;
     tools::install(repo, tools::Needs::Build)?;
     catalog::build(repo, &data)?;
-    app::build(repo, &repo.root.join("dist"), "/")?;
+    let url = format!("http://127.0.0.1:{}/", args.port);
+    // One Trunk process builds (its log is timestamped: that is the build's duration) and then
+    // serves, watching the sources; a separate `trunk build` first would run wasm-opt twice.
+    println!("==> build the app (Trunk, release, offline), then serve it on {url}");
     println!(
-        "==> serving http://127.0.0.1:{}/ (Trunk rebuilds on change; Ctrl-C stops)",
-        args.port
+        "    Trunk rebuilds and reloads the page when the app's sources change; Ctrl-C stops."
     );
-    // Trunk checks the build is current before serving (quick after the step above), then
-    // watches the sources and reloads the page when they change.
     process::run(
         tools::command(repo, "trunk")
             .args(["serve", "--release", "--offline"])
