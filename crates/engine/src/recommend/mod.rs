@@ -253,6 +253,7 @@ pub struct Recommender {
     scores: Vec<f32>,
     blocked: Vec<bool>,
     blend: BlendWeights,
+    blend_prior: OnceCell<blend::Prior>,
     adviser: OnceCell<adviser::Model>,
     centroid: OnceCell<centroid::Space>,
 }
@@ -266,6 +267,7 @@ impl Recommender {
             scores: vec![f32::NEG_INFINITY; n],
             blocked: vec![false; n],
             blend: BlendWeights::default(),
+            blend_prior: OnceCell::new(),
             adviser: OnceCell::new(),
             centroid: OnceCell::new(),
             catalog,
@@ -305,7 +307,10 @@ impl Recommender {
         };
         self.scores.fill(f32::NEG_INFINITY);
         match method {
-            Method::Blend => blend::score(&query, &self.blend, &mut self.scores),
+            Method::Blend => {
+                let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
+                blend::score(&query, &self.blend, prior, &mut self.scores);
+            }
             Method::Classifier => classifier::score(&query, &mut self.scores),
             Method::CentroidGenre | Method::Centroid => {
                 let space = self.centroid.get_or_init(|| centroid::Space::new(&catalog));
