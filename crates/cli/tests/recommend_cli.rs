@@ -1,5 +1,8 @@
 //! `encore recommend` and `encore eval` as a user runs them, on a small generated catalog.
 
+// A test binary: the helpers' panics are the tests' failure reports.
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
