@@ -93,7 +93,7 @@ impl Method {
     pub fn description(self) -> &'static str {
         match self {
             Method::Blend => {
-                "Weighs your artists, albums, genres, eras and sound together, one taste at a time."
+                "Favours what your tracks share more than the catalog does: artists, albums, genres, eras."
             }
             Method::Classifier => {
                 "Learns what sets your tracks apart from random ones and ranks the catalog by it."
