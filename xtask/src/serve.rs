@@ -32,6 +32,8 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
     process::run(
         tools::command(repo, "trunk")
             .args(["serve", "--release", "--offline"])
-            .args(["--address", "127.0.0.1", "--port", &args.port.to_string()]),
+            .args(["--address", "127.0.0.1", "--port", &args.port.to_string()])
+            // Otherwise Trunk also lists reverse-DNS names like `localhost.`, which Spotify refuses.
+            .arg("--disable-address-lookup"),
     )
 }
