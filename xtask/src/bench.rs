@@ -43,7 +43,7 @@ pub struct Args {
     /// Leave out the million-track catalog (its recommenders take minutes).
     #[arg(long)]
     skip_1m: bool,
-    /// Do not build the app: its sizes are then left out.
+    /// Do not build the app: its sizes then come from `dist/` when present, else are left out.
     #[arg(long)]
     skip_app: bool,
 }
@@ -114,7 +114,12 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
     )?;
 
     let app_files = if args.skip_app {
-        Vec::new()
+        let dist = repo.root.join("dist");
+        if dist.is_dir() {
+            shipped_files(&dist)?
+        } else {
+            Vec::new()
+        }
     } else {
         let dist = out.join("app");
         app::build(repo, &dist, "/")?;
