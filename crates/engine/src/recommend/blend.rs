@@ -36,8 +36,8 @@ pub struct BlendWeights {
 impl Default for BlendWeights {
     fn default() -> Self {
         Self {
-            artist: 1.0,
-            album: 1.5,
+            artist: 1.3,
+            album: 2.0,
             genre: 6.0,
             sound: 0.05,
             era: 1.0,
@@ -53,7 +53,7 @@ const POPULARITY_BUCKETS: usize = 13;
 const FIRST_YEAR: u16 = 1900;
 const YEAR_BUCKETS: usize = 140;
 /// Width (standard deviation, in years) of the kernel that spreads each seed's year.
-const YEAR_KERNEL: f32 = 2.0;
+const YEAR_KERNEL: f32 = 1.0;
 
 /// Smoothing (in seeds) of the popularity, year and cluster distributions towards the catalog's.
 const POPULARITY_ALPHA: f32 = 6.0;
