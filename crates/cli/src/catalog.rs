@@ -134,10 +134,14 @@ fn print_sizes(bytes: &[u8], n_tracks: usize) -> anyhow::Result<()> {
         per(gz)
     );
     let mut sections = Vec::new();
-    for (tag, len) in format::section_sizes(bytes) {
-        sections.push(format!("{tag} {:.1}", per(len)));
+    for section in format::section_sizes(bytes) {
+        let mut line = format!("{} {:.1}", section.tag, per(section.stored));
+        if section.decoded != section.stored {
+            line.push_str(&format!(" (brotli of {:.1})", per(section.decoded)));
+        }
+        sections.push(line);
     }
-    println!("  raw B/track by section: {}", sections.join(", "));
+    println!("  B/track by section in the file: {}", sections.join(", "));
     Ok(())
 }
 

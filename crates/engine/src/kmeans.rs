@@ -11,8 +11,10 @@
 
 use thiserror::Error;
 
+use crate::catalog::SCALED_STRIDE;
 use crate::nearest::dist2;
 use crate::seeded::SeededRng;
+use crate::simd::{BLOCK_ROWS, BLOCK_VALUES, Query, Row};
 
 /// Why a k-means fit cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -83,14 +85,45 @@ pub fn nearest_centroid(row: &[f32], centroids: &[f32]) -> (usize, f32) {
     best
 }
 
-/// Every row's nearest centroid.
+/// Every row's nearest centroid, exactly as [`nearest_centroid`] chooses it.
 pub fn assign(data: &[f32], dims: usize, centroids: &[f32]) -> Vec<u16> {
     if dims == 0 {
         return Vec::new();
     }
+    if dims == SCALED_STRIDE {
+        return assign_rows(data, centroids);
+    }
     data.chunks_exact(dims)
         .map(|row| nearest_centroid(row, centroids).0 as u16)
         .collect()
+}
+
+/// [`assign`] for the catalog's rows, which it runs on every load: each centroid is loaded into
+/// registers once, and four rows are measured per step with the ranking kernel. The kernel sums
+/// in [`dist2`]'s order, so the distances, and with them the choices, are the same bits as
+/// [`nearest_centroid`]'s.
+fn assign_rows(data: &[f32], centroids: &[f32]) -> Vec<u16> {
+    let queries: Vec<Query> = centroids
+        .chunks_exact(SCALED_STRIDE)
+        .filter_map(|c| <&Row>::try_from(c).ok().map(Query::new))
+        .collect();
+    let mut out = Vec::with_capacity(data.len() / SCALED_STRIDE);
+    let (blocks, rest) = data.as_chunks::<BLOCK_VALUES>();
+    for block in blocks {
+        let mut best = [(0usize, f32::INFINITY); BLOCK_ROWS];
+        for (c, query) in queries.iter().enumerate() {
+            for (b, d) in best.iter_mut().zip(query.dist2_x4(block).to_array()) {
+                if d < b.1 {
+                    *b = (c, d);
+                }
+            }
+        }
+        out.extend(best.iter().map(|b| b.0 as u16));
+    }
+    for row in rest.chunks_exact(SCALED_STRIDE) {
+        out.push(nearest_centroid(row, centroids).0 as u16);
+    }
+    out
 }
 
 /// Fits k-means on `data` (row-major, `dims` per row).
@@ -275,6 +308,23 @@ mod tests {
             }
         }
         data
+    }
+
+    #[test]
+    fn assign_on_catalog_rows_matches_nearest_centroid() {
+        let mut rng = SeededRng::new(11);
+        let mut values = |n: usize| -> Vec<f32> {
+            // Coarse values make exact ties between centroids common.
+            (0..n).map(|_| (rng.below(5) as f32 - 2.0) * 0.5).collect()
+        };
+        // 303 rows: whole blocks of four and a remainder.
+        let data = values(303 * SCALED_STRIDE);
+        let centroids = values(7 * SCALED_STRIDE);
+        let expected: Vec<u16> = data
+            .chunks_exact(SCALED_STRIDE)
+            .map(|row| nearest_centroid(row, &centroids).0 as u16)
+            .collect();
+        assert_eq!(assign(&data, SCALED_STRIDE, &centroids), expected);
     }
 
     #[test]

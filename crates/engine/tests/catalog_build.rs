@@ -112,6 +112,14 @@ fn fixture() -> Catalog {
     build(&fixture_imports(), &config()).unwrap().0
 }
 
+/// The fixture's file, encoded once: brotli at quality 11 is slow in debug builds and the
+/// property tests damage hundreds of copies.
+fn fixture_bytes() -> Vec<u8> {
+    static BYTES: std::sync::LazyLock<Vec<u8>> =
+        std::sync::LazyLock::new(|| fixture().to_bytes().unwrap());
+    BYTES.clone()
+}
+
 fn find(catalog: &Catalog, i: usize) -> TrackIdx {
     let id = TrackId::parse(&id(i)).unwrap();
     TrackIdx(catalog.ids.iter().position(|&t| t == id).unwrap() as u32)
@@ -234,7 +242,7 @@ fn round_trips_exactly() {
 
 #[test]
 fn every_truncated_prefix_is_an_error() {
-    let bytes = fixture().to_bytes().unwrap();
+    let bytes = fixture_bytes();
     for len in 0..bytes.len() {
         assert!(
             Catalog::from_bytes(&bytes[..len]).is_err(),
@@ -245,7 +253,7 @@ fn every_truncated_prefix_is_an_error() {
 
 #[test]
 fn damaged_headers_say_what_is_wrong() {
-    let bytes = fixture().to_bytes().unwrap();
+    let bytes = fixture_bytes();
     let mut newer = bytes.clone();
     newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let err = Catalog::from_bytes(&newer).unwrap_err();
@@ -281,13 +289,124 @@ fn with_checksum(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
+/// The byte offset of `tag`'s entry in the section table (16-byte entries after the 24-byte
+/// header: tag, offset, stored length, decoded length).
+fn table_entry(bytes: &[u8], tag: &str) -> usize {
+    let n_sections = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    (0..n_sections)
+        .map(|i| 24 + 16 * i)
+        .find(|&at| &bytes[at..at + 4] == tag.as_bytes())
+        .unwrap()
+}
+
+fn field(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+}
+
+/// Sets `tag`'s declared decoded length and repairs the checksum.
+fn with_decoded_len(bytes: &[u8], tag: &str, decoded_len: u32) -> Vec<u8> {
+    let mut bytes = bytes.to_vec();
+    let at = table_entry(&bytes, tag) + 12;
+    bytes[at..at + 4].copy_from_slice(&decoded_len.to_le_bytes());
+    with_checksum(bytes)
+}
+
+#[test]
+fn brotli_sections_are_smaller_than_their_contents() {
+    let bytes = fixture_bytes();
+    let sizes = encore_engine::catalog::format::section_sizes(&bytes);
+    let titles = sizes.iter().find(|s| s.tag == "titl").unwrap();
+    let at = table_entry(&bytes, "titl");
+    assert_eq!(titles.stored, field(&bytes, at + 8) as usize);
+    assert_eq!(titles.decoded, field(&bytes, at + 12) as usize);
+    // The fixture's titles ("Song 1, part", "Song 2, part", ..) repeat: brotli must gain.
+    assert!(titles.stored < titles.decoded, "{titles:?}");
+    let ids = sizes.iter().find(|s| s.tag == "tids").unwrap();
+    assert_eq!(ids.stored, ids.decoded);
+    assert!(
+        sizes.iter().all(|s| s.tag != "clus"),
+        "clusters are not stored"
+    );
+}
+
+#[test]
+fn a_lying_decoded_length_is_an_error() {
+    let bytes = fixture_bytes();
+    let at = table_entry(&bytes, "titl");
+    let real = field(&bytes, at + 12);
+    for lie in [0, 1, real - 1, real + 1, real * 2, u32::MAX] {
+        let err = Catalog::from_bytes(&with_decoded_len(&bytes, "titl", lie)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CatalogError::Invalid {
+                    section: "titl",
+                    ..
+                }
+            ),
+            "length {lie}: {err}"
+        );
+        assert!(err.to_string().contains("the section table says"), "{err}");
+    }
+    // A raw section must declare its stored length.
+    let at = table_entry(&bytes, "tids");
+    let stored = field(&bytes, at + 8);
+    let err = Catalog::from_bytes(&with_decoded_len(&bytes, "tids", stored + 16)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CatalogError::Invalid {
+                section: "tids",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_corrupt_brotli_stream_with_a_valid_checksum_is_an_error() {
+    let bytes = fixture_bytes();
+    let at = table_entry(&bytes, "feat");
+    let (offset, len) = (
+        field(&bytes, at + 4) as usize,
+        field(&bytes, at + 8) as usize,
+    );
+    // Every stored byte of the stream in turn, each replaced by its complement: the decoder
+    // reports a corrupt stream or the wrong length (or, rarely, other valid features), and
+    // never panics.
+    let mut errors = 0;
+    for i in offset..offset + len {
+        let mut damaged = bytes.clone();
+        damaged[i] = !damaged[i];
+        if Catalog::from_bytes(&with_checksum(damaged)).is_err() {
+            errors += 1;
+        }
+    }
+    assert!(errors > len / 2, "{errors} errors for {len} damaged bytes");
+    // A stream cut short, its table entry shortened to match.
+    let mut cut = bytes.clone();
+    cut[at + 8..at + 12].copy_from_slice(&(len as u32 - 1).to_le_bytes());
+    let err = Catalog::from_bytes(&with_checksum(cut)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CatalogError::Invalid {
+                section: "feat",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Random byte changes, checksum repaired or not: an error or a valid catalog, never a panic.
     #[test]
     fn corrupted_bytes_never_panic(changes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), fix in any::<bool>()) {
-        let mut bytes = fixture().to_bytes().unwrap();
+        let mut bytes = fixture_bytes();
         for (at, value) in changes {
             let i = at.index(bytes.len());
             bytes[i] = value;
@@ -302,7 +421,7 @@ proptest! {
     /// Single bit flips without a checksum repair are always caught.
     #[test]
     fn bit_flips_are_errors(at in any::<prop::sample::Index>(), bit in 0u8..8) {
-        let mut bytes = fixture().to_bytes().unwrap();
+        let mut bytes = fixture_bytes();
         let i = at.index(bytes.len());
         bytes[i] ^= 1 << bit;
         prop_assert!(Catalog::from_bytes(&bytes).is_err());

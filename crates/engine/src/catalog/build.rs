@@ -390,6 +390,9 @@ fn fit_models(
         SCALED_STRIDE,
         &KMeansParams::new(k, config.seed),
     )?;
+    // The file stores the centroids only and the reader assigns each track to its nearest one.
+    // `fit` ends on an assignment pass over its final centroids with that same nearest-centroid
+    // code, so these assignments are exactly what every reader recomputes.
     catalog.kmeans.centroids = fit.centroids;
     catalog.clusters = fit.assignments;
     report.k = k;

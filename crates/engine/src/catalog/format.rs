@@ -14,36 +14,51 @@
 //! | 12 | 4 | `n`, `u32` |
 //! | 16 | 4 | number of sections `s`, `u32` |
 //! | 20 | 4 | CRC-32 (IEEE) of every byte from offset 24 to the end of the file |
-//! | 24 | 12 `s` | section table: per section a 4-byte ASCII tag, `u32` offset, `u32` length |
+//! | 24 | 16 `s` | section table: per section a 4-byte ASCII tag, `u32` offset, `u32` stored length, `u32` decoded length |
 //!
 //! Sections may come in any order, must lie inside the file, and each tag may appear once. Every
 //! section below is required; unknown tags are ignored. A section must be consumed exactly.
 //!
+//! **Codecs.** Each tag has one fixed codec, given in the table below (the file does not choose
+//! it). `raw`: the stored bytes are the contents, and the decoded length equals the stored
+//! length. `brotli`: the stored bytes are one brotli stream (RFC 7932) whose output is the
+//! contents; it must decode to exactly the decoded length, and the reader stops at that length,
+//! so a lying length or a corrupt stream is an error, never a larger allocation. The CRC covers
+//! the stored bytes. Brotli goes where it gains (strings and columns with repeats: about 4 B per
+//! track after gzip); ids and the small sections stay raw.
+//!
 //! ## Sections
 //!
-//! | tag | contents |
-//! |---|---|
-//! | `meta` | `u32` artists, `u32` albums, `u32` genres, `u32` genre sets, `u16` k, `u16` curve length `c`; scaler: 13 `f32` offsets, 13 `f32` scales; k-means: `k` x 16 `f32` centroids; curve: `c` x (`u16` k, `f64` inertia); PCA: 16 `f32` mean, 2 x 16 `f32` axes |
-//! | `tids` | `n` x 16 bytes: track ids as `u128` |
-//! | `titl` | strings: `n` UTF-8 titles, each followed by a 0 byte (so no string holds a NUL) |
-//! | `arts` | artist names, same string layout |
-//! | `arid` | artist ids: a bitmap of `ceil(artists / 8)` bytes (bit `i % 8` of byte `i / 8` set when artist `i` has an id), then 16 bytes (`u128`) per set bit, in artist order |
-//! | `tart` | per track: varint artist count `m`; when `m >= 1`, the zigzag delta of the primary artist from the previous primary (starting from 0), then `m - 1` varint artist indices |
-//! | `albs` | album names, string layout; an empty name means "the title of the first track (lowest index) on this album" (singles) |
-//! | `talb` | per track: zigzag delta of `album + 1` (0 = no album) from the previous track's value (starting from 0) |
-//! | `year` | `n` bytes: 0 = unknown, else `year - 1899` (1900..=2154) |
-//! | `popu` | `n` bytes: 0..=100, or 255 = unknown |
-//! | `feat` | one plane per feature in [`Feature::ALL`] order: `n` bytes, or for 16-bit features `n` high bytes then `n` low bytes; value = `min + q * step` with the constants of [`FEATURE_CODECS`] |
-//! | `clus` | `n` bytes of cluster ids when k <= 256, else `n` high bytes then `n` low bytes |
-//! | `gnrs` | genre names (string layout), then one `f32` IDF per genre |
-//! | `gset` | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
+//! | tag | codec | contents |
+//! |---|---|---|
+//! | `meta` | raw | `u32` artists, `u32` albums, `u32` genres, `u32` genre sets, `u16` k, `u16` curve length `c`; scaler: 13 `f32` offsets, 13 `f32` scales; k-means: `k` x 16 `f32` centroids; curve: `c` x (`u16` k, `f64` inertia); PCA: 16 `f32` mean, 2 x 16 `f32` axes |
+//! | `tids` | raw | `n` x 16 bytes: track ids as `u128` |
+//! | `titl` | brotli | strings: `n` UTF-8 titles, each followed by a 0 byte (so no string holds a NUL) |
+//! | `arts` | brotli | artist names, same string layout |
+//! | `arid` | raw | artist ids: a bitmap of `ceil(artists / 8)` bytes (bit `i % 8` of byte `i / 8` set when artist `i` has an id), then 16 bytes (`u128`) per set bit, in artist order |
+//! | `tart` | brotli | per track: varint artist count `m`; when `m >= 1`, the zigzag delta of the primary artist from the previous primary (starting from 0), then `m - 1` varint artist indices |
+//! | `albs` | brotli | album names, string layout; an empty name means "the title of the first track (lowest index) on this album" (singles) |
+//! | `talb` | brotli | per track: zigzag delta of `album + 1` (0 = no album) from the previous track's value (starting from 0) |
+//! | `year` | raw | `n` bytes: 0 = unknown, else `year - 1899` (1900..=2154) |
+//! | `popu` | raw | `n` bytes: 0..=100, or 255 = unknown |
+//! | `feat` | brotli | one plane per feature in [`Feature::ALL`] order: `n` bytes, or for 16-bit features `n` high bytes then `n` low bytes; value = `min + q * step` with the constants of [`FEATURE_CODECS`] |
+//! | `gnrs` | raw | genre names (string layout), then one `f32` IDF per genre |
+//! | `gset` | brotli | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
 //!
 //! Columns are stored plane by plane and as deltas because tracks are sorted by artist and album
 //! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. Raw and
 //! standardized features are rebuilt from the quantized planes; the scaled matrix and the map
 //! projection are recomputed on load with the stored scaler and PCA axes, by the same code the
 //! builder ran, so a decoded catalog equals the built one. The writer fits the PCA axes on
-//! `scaled` itself ([`pca::fit_2d`]): [`Catalog::projection`] is by definition that map.
+//! `scaled` itself ([`pca::fit_2d`](crate::pca::fit_2d)): [`Catalog::projection`] is by definition that map.
+//! Likewise each track's cluster is not stored: it is the nearest stored centroid
+//! ([`kmeans::assign`]), which is what the builder's final k-means pass computed.
+//!
+//! Version history: 1 stored every section raw, with 12-byte table entries, and a `clus`
+//! section of cluster ids.
+
+use std::borrow::Cow;
+use std::io::Read;
 
 use thiserror::Error;
 
@@ -51,15 +66,16 @@ use super::{
     ArtistTable, Catalog, GenreVocab, KMeansModel, Lists, NONE_U32, SCALED_STRIDE, Scaler,
     StringTable,
 };
-use crate::pca::{self, Projection2d};
+use crate::kmeans;
+use crate::pca::Projection2d;
 use crate::{ArtistId, Feature, TrackId};
 
 /// The file's first eight bytes.
 pub const MAGIC: [u8; 8] = *b"ENCORCAT";
 /// The only version this code reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 24;
-const TABLE_ENTRY_LEN: usize = 12;
+const TABLE_ENTRY_LEN: usize = 16;
 
 /// How one feature is quantized: `value = min + q * step`, `q` in `0..2^bits`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -182,10 +198,35 @@ fn invalid(section: &'static str, what: impl Into<String>) -> CatalogError {
     }
 }
 
-const SECTIONS: [&str; 14] = [
-    "meta", "tids", "titl", "arts", "arid", "tart", "albs", "talb", "year", "popu", "feat", "clus",
-    "gnrs", "gset",
+/// How a section's contents are stored (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    Raw,
+    Brotli,
+}
+
+/// Every section in file order, with its codec: the one place that decides it, for the reader
+/// and the writer alike. Brotli on ids (random) or the 1-byte-per-track year and popularity
+/// columns saves under 0.1 B per track after gzip, not worth their decoding time.
+const SECTIONS: [(&str, Codec); 13] = [
+    ("meta", Codec::Raw),
+    ("tids", Codec::Raw),
+    ("titl", Codec::Brotli),
+    ("arts", Codec::Brotli),
+    ("arid", Codec::Raw),
+    ("tart", Codec::Brotli),
+    ("albs", Codec::Brotli),
+    ("talb", Codec::Brotli),
+    ("year", Codec::Raw),
+    ("popu", Codec::Raw),
+    ("feat", Codec::Brotli),
+    ("gnrs", Codec::Raw),
+    ("gset", Codec::Brotli),
 ];
+
+fn section_index(tag: &[u8]) -> Option<usize> {
+    SECTIONS.iter().position(|(s, _)| s.as_bytes() == tag)
+}
 
 impl Catalog {
     /// Validates and decodes a catalog file.
@@ -194,8 +235,9 @@ impl Catalog {
         decode(&sections)
     }
 
-    /// Encodes the catalog. Features are quantized with [`FEATURE_CODECS`]; `scaled` and
-    /// `projection` are not stored (they are recomputed on load).
+    /// Encodes the catalog. Features are quantized with [`FEATURE_CODECS`]; `scaled`,
+    /// `clusters` and `projection` are not stored (they are recomputed on load).
+    #[cfg(feature = "write")]
     pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
         encode(self)
     }
@@ -204,10 +246,10 @@ impl Catalog {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// The validated section table: each required section's bytes.
+/// The validated section table: each required section's decoded contents (borrowed when raw).
 struct Sections<'a> {
     n_tracks: usize,
-    parts: [&'a [u8]; SECTIONS.len()],
+    parts: [Cow<'a, [u8]>; SECTIONS.len()],
 }
 
 impl<'a> Sections<'a> {
@@ -254,45 +296,83 @@ impl<'a> Sections<'a> {
                 len,
             });
         }
-        let mut parts: [Option<&[u8]>; SECTIONS.len()] = [None; SECTIONS.len()];
+        // Each required section's stored bytes and declared decoded length.
+        let mut found: [Option<(&[u8], usize)>; SECTIONS.len()] = [None; SECTIONS.len()];
         for entry in bytes[HEADER_LEN..table_end as usize].chunks_exact(TABLE_ENTRY_LEN) {
             let tag = String::from_utf8_lossy(&entry[..4]).into_owned();
-            let offset = u32::from_le_bytes([entry[4], entry[5], entry[6], entry[7]]) as u64;
-            let length = u32::from_le_bytes([entry[8], entry[9], entry[10], entry[11]]) as u64;
-            let end = offset + length;
+            let field = |at: usize| {
+                u32::from_le_bytes([entry[at], entry[at + 1], entry[at + 2], entry[at + 3]])
+            };
+            let offset = u64::from(field(4));
+            let end = offset + u64::from(field(8));
             if end > len as u64 {
                 return Err(CatalogError::SectionOutOfBounds { tag, end, len });
             }
-            if let Some(slot) = SECTIONS.iter().position(|s| s.as_bytes() == &entry[..4]) {
-                if parts[slot].is_some() {
+            if let Some(slot) = section_index(&entry[..4]) {
+                if found[slot].is_some() {
                     return Err(CatalogError::DuplicateSection(tag));
                 }
-                parts[slot] = Some(&bytes[offset as usize..end as usize]);
+                found[slot] = Some((&bytes[offset as usize..end as usize], field(12) as usize));
             }
         }
         let computed = crc32fast::hash(&bytes[HEADER_LEN..]);
         if computed != stored {
             return Err(CatalogError::Checksum { stored, computed });
         }
-        let mut out: [&[u8]; SECTIONS.len()] = [&[]; SECTIONS.len()];
-        for ((slot, part), name) in out.iter_mut().zip(parts).zip(SECTIONS) {
-            *slot = part.ok_or(CatalogError::MissingSection(name))?;
+        let mut parts: [Cow<'a, [u8]>; SECTIONS.len()] = Default::default();
+        for ((part, found), (tag, codec)) in parts.iter_mut().zip(found).zip(SECTIONS) {
+            let (stored, decoded_len) = found.ok_or(CatalogError::MissingSection(tag))?;
+            *part = match codec {
+                Codec::Raw if stored.len() == decoded_len => Cow::Borrowed(stored),
+                Codec::Raw => return Err(length_mismatch(tag, stored.len(), decoded_len)),
+                Codec::Brotli => Cow::Owned(unbrotli(tag, stored, decoded_len)?),
+            };
         }
-        Ok(Self {
-            n_tracks,
-            parts: out,
-        })
+        Ok(Self { n_tracks, parts })
     }
 
-    fn reader(&self, tag: &'static str) -> Reader<'a> {
-        let i = SECTIONS.iter().position(|s| *s == tag).unwrap_or(0);
+    fn reader(&self, tag: &'static str) -> Reader<'_> {
+        let i = section_index(tag.as_bytes()).unwrap_or(0);
         Reader {
-            bytes: self.parts[i],
+            bytes: &self.parts[i],
             pos: 0,
             section: tag,
         }
     }
 }
+
+fn length_mismatch(section: &'static str, actual: usize, declared: usize) -> CatalogError {
+    invalid(
+        section,
+        format!("contents are {actual} bytes but the section table says {declared}"),
+    )
+}
+
+/// Decodes a brotli section, reading no further than `decoded_len` + 1 output bytes, so a
+/// stream that would expand past its declared length stops there instead of filling memory.
+fn unbrotli(
+    section: &'static str,
+    stored: &[u8],
+    decoded_len: usize,
+) -> Result<Vec<u8>, CatalogError> {
+    // Reserve for the declared length only as far as the stream could plausibly expand: a
+    // lying length must not cost an allocation.
+    let mut out = Vec::with_capacity(decoded_len.min(stored.len().saturating_mul(16)));
+    let limit = u64::try_from(decoded_len).map_or(u64::MAX, |l| l.saturating_add(1));
+    brotli_decompressor::Decompressor::new(stored, BROTLI_BUFFER)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| invalid(section, format!("brotli stream is corrupt: {e}")))?;
+    if out.len() == decoded_len {
+        Ok(out)
+    } else {
+        Err(length_mismatch(section, out.len(), decoded_len))
+    }
+}
+
+/// Input buffer of the brotli decoder: the stored bytes are in memory already, so one buffer
+/// of this size copies them in few steps.
+const BROTLI_BUFFER: usize = 1 << 16;
 
 /// A bounds-checked cursor over one section.
 struct Reader<'a> {
@@ -602,16 +682,6 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     }
     r.finish()?;
 
-    let mut r = s.reader("clus");
-    let clusters = read_plane(&mut r, n, k > 256, "clusters")?;
-    if let Some(bad) = clusters.iter().find(|&&c| usize::from(c) >= k) {
-        return Err(invalid(
-            "clus",
-            format!("cluster {bad} out of range (k = {k})"),
-        ));
-    }
-    r.finish()?;
-
     let mut r = s.reader("gnrs");
     let genre_names = r.strings(n_genres)?;
     r.ensure(n_genres, 4, "idf weights")?;
@@ -676,6 +746,7 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     let mut scaled = Vec::new();
     scaler.transform_into(&features, &mut scaled);
     let projection = pca.project_all(&scaled, SCALED_STRIDE);
+    let clusters = kmeans::assign(&scaled, SCALED_STRIDE, &centroids);
     Ok(Catalog {
         ids,
         titles,
@@ -731,31 +802,14 @@ fn restore_album_names(
     albums
 }
 
-fn read_plane(
-    r: &mut Reader<'_>,
-    n: usize,
-    wide: bool,
-    what: &'static str,
-) -> Result<Vec<u16>, CatalogError> {
-    if wide {
-        let high = r.take(n, what)?;
-        let low = r.take(n, what)?;
-        Ok(high
-            .iter()
-            .zip(low)
-            .map(|(&h, &l)| u16::from_le_bytes([l, h]))
-            .collect())
-    } else {
-        Ok(r.take(n, what)?.iter().map(|&b| u16::from(b)).collect())
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+#[cfg(feature = "write")]
 #[derive(Default)]
 struct Writer(Vec<u8>);
 
+#[cfg(feature = "write")]
 impl Writer {
     fn varint(&mut self, mut v: u32) {
         while v >= 0x80 {
@@ -801,10 +855,12 @@ impl Writer {
     }
 }
 
+#[cfg(feature = "write")]
 fn unwritable(what: impl Into<String>) -> CatalogError {
     CatalogError::Unwritable(what.into())
 }
 
+#[cfg(feature = "write")]
 fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
     let n = c.n_tracks();
     let columns = [
@@ -814,7 +870,6 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
         ("years", c.years.len()),
         ("popularity", c.popularity.len()),
         ("features", c.features.len() / Feature::COUNT),
-        ("clusters", c.clusters.len()),
         ("track_genres", c.track_genres.n_rows()),
     ];
     if let Some((name, len)) = columns.iter().find(|(_, len)| *len != n) {
@@ -875,7 +930,7 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
         w.0.extend_from_slice(&inertia.to_le_bytes());
     }
     // The map is the 2-D PCA of the scaled rows; its axes are stored, not the 2 x n positions.
-    let map = pca::fit_2d(&c.scaled, SCALED_STRIDE);
+    let map = crate::pca::fit_2d(&c.scaled, SCALED_STRIDE);
     w.f32s(&map.mean);
     w.f32s(&map.axes[0]);
     w.f32s(&map.axes[1]);
@@ -993,13 +1048,6 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
     }
     sections.push(("feat", w.0));
 
-    if let Some(bad) = c.clusters.iter().find(|&&cl| usize::from(cl) >= k) {
-        return Err(unwritable(format!("cluster {bad} out of range (k = {k})")));
-    }
-    let mut w = Writer::default();
-    w.plane(&c.clusters, k > 256);
-    sections.push(("clus", w.0));
-
     let mut w = Writer::default();
     w.strings(c.genres.names.iter())?;
     w.f32s(&c.genres.idf);
@@ -1028,10 +1076,24 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
     assemble_file(count(n, "tracks")?, &sections)
 }
 
+/// Stores each section with its codec from [`SECTIONS`] and lays out the file.
+#[cfg(feature = "write")]
 fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>, CatalogError> {
-    let table_len = sections.len() * TABLE_ENTRY_LEN;
+    // (tag, stored bytes, decoded length), in the order of `sections`.
+    let mut stored: Vec<(&str, Cow<'_, [u8]>, u32)> = Vec::with_capacity(sections.len());
+    for (tag, contents) in sections {
+        let decoded_len = u32::try_from(contents.len())
+            .map_err(|_| unwritable(format!("section `{tag}` would exceed 4 GiB")))?;
+        let codec = section_index(tag.as_bytes()).map_or(Codec::Raw, |i| SECTIONS[i].1);
+        let body = match codec {
+            Codec::Raw => Cow::Borrowed(contents.as_slice()),
+            Codec::Brotli => Cow::Owned(brotli_compress(tag, contents)?),
+        };
+        stored.push((tag, body, decoded_len));
+    }
+    let table_len = stored.len() * TABLE_ENTRY_LEN;
     let total: usize =
-        HEADER_LEN + table_len + sections.iter().map(|(_, b)| b.len()).sum::<usize>();
+        HEADER_LEN + table_len + stored.iter().map(|(_, b, _)| b.len()).sum::<usize>();
     u32::try_from(total).map_err(|_| unwritable("file would exceed 4 GiB"))?;
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(&MAGIC);
@@ -1040,13 +1102,14 @@ fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>,
     out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
     out.extend_from_slice(&[0; 4]);
     let mut offset = HEADER_LEN + table_len;
-    for (tag, body) in sections {
+    for (tag, body, decoded_len) in &stored {
         out.extend_from_slice(tag.as_bytes());
         out.extend_from_slice(&(offset as u32).to_le_bytes());
         out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&decoded_len.to_le_bytes());
         offset += body.len();
     }
-    for (_, body) in sections {
+    for (_, body, _) in &stored {
         out.extend_from_slice(body);
     }
     let crc = crc32fast::hash(&out[HEADER_LEN..]);
@@ -1054,9 +1117,36 @@ fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>,
     Ok(out)
 }
 
-/// Per-section sizes of an encoded catalog, `(tag, bytes)` in file order, for the builder's
-/// report. Returns an empty list for bytes that are not a catalog.
-pub fn section_sizes(bytes: &[u8]) -> Vec<(String, usize)> {
+/// Brotli at its densest setting (quality 11), with the smallest window that holds the whole
+/// section (up to the format's largest, 16 MiB), so small catalogs need little decoder memory.
+#[cfg(feature = "write")]
+fn brotli_compress(tag: &str, contents: &[u8]) -> Result<Vec<u8>, CatalogError> {
+    let window_bits = contents.len().max(1).next_power_of_two().trailing_zeros();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: window_bits.clamp(10, 24) as i32,
+        size_hint: contents.len(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &contents[..], &mut out, &params)
+        .map_err(|e| unwritable(format!("brotli failed on section `{tag}`: {e}")))?;
+    Ok(out)
+}
+
+/// One section of an encoded catalog, for the builder's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionSize {
+    pub tag: String,
+    /// Bytes in the file.
+    pub stored: usize,
+    /// Bytes once decoded (equal to `stored` for raw sections).
+    pub decoded: usize,
+}
+
+/// The sections of an encoded catalog in table order, for the builder's report. Returns an
+/// empty list for bytes that are not a catalog.
+pub fn section_sizes(bytes: &[u8]) -> Vec<SectionSize> {
     let Some(n_sections) = bytes
         .get(16..20)
         .and_then(|b| b.try_into().ok())
@@ -1067,16 +1157,17 @@ pub fn section_sizes(bytes: &[u8]) -> Vec<(String, usize)> {
     let end = (n_sections as usize)
         .saturating_mul(TABLE_ENTRY_LEN)
         .saturating_add(HEADER_LEN);
+    let field =
+        |e: &[u8], at: usize| u32::from_le_bytes([e[at], e[at + 1], e[at + 2], e[at + 3]]) as usize;
     bytes
         .get(HEADER_LEN..end)
         .map(|table| {
             table
                 .chunks_exact(TABLE_ENTRY_LEN)
-                .map(|e| {
-                    (
-                        String::from_utf8_lossy(&e[..4]).into_owned(),
-                        u32::from_le_bytes([e[8], e[9], e[10], e[11]]) as usize,
-                    )
+                .map(|e| SectionSize {
+                    tag: String::from_utf8_lossy(&e[..4]).into_owned(),
+                    stored: field(e, 8),
+                    decoded: field(e, 12),
                 })
                 .collect()
         })
