@@ -367,13 +367,13 @@ fn a_lying_decoded_length_is_an_error() {
 #[test]
 fn a_corrupt_brotli_stream_with_a_valid_checksum_is_an_error() {
     let bytes = fixture_bytes();
-    let at = table_entry(&bytes, "feat");
+    let at = table_entry(&bytes, "albs");
     let (offset, len) = (
         field(&bytes, at + 4) as usize,
         field(&bytes, at + 8) as usize,
     );
     // Every stored byte of the stream in turn, each replaced by its complement: the decoder
-    // reports a corrupt stream or the wrong length (or, rarely, other valid features), and
+    // reports a corrupt stream or the wrong length (or, rarely, other valid names), and
     // never panics.
     let mut errors = 0;
     for i in offset..offset + len {
@@ -392,7 +392,7 @@ fn a_corrupt_brotli_stream_with_a_valid_checksum_is_an_error() {
         matches!(
             err,
             CatalogError::Invalid {
-                section: "feat",
+                section: "albs",
                 ..
             }
         ),
