@@ -1,71 +1,173 @@
 //! `knn` (design 4): each seed's nearest neighbours in the standardized audio features plus
 //! artist identity, merged round-robin across the seeds.
+//!
+//! Round-robin hands out positions round by round, so the first `pool` positions only need each
+//! seed's first `ceil(pool / seeds) + MARGIN` neighbours, and with hundreds of seeds only the
+//! seeds reached before the pool is full: lists are ranked lazily, in batches of seeds. A batch
+//! shares one pass over the catalog, tile by tile, so each tile is read from memory once for the
+//! whole batch instead of once per seed. The positions are the same as ranking every seed's whole
+//! pool (a shorter list is a prefix of the longer one, ties broken by track index).
 
 use super::Query;
 use crate::TrackIdx;
 use crate::catalog::SCALED_STRIDE;
-use crate::nearest::{Neighbour, dist2, exact_top_k};
+use crate::nearest::{NearestIndex, Neighbour, TopK, dist2};
+use crate::simd::Row;
 
 /// Artist identity as one more dimension: a track by another artist than the seed's is this far
 /// (squared, in standard deviations) further away. Two deviations keep a seed's own artist first
 /// unless the sound differs a lot.
 const OTHER_ARTIST_DIST2: f32 = 4.0;
+/// Neighbours per seed beyond the even share of the pool, for the overlap between seeds.
+const MARGIN: usize = 2;
+/// Seeds ranked together in one pass over the catalog.
+const BATCH: usize = 32;
+/// Catalog rows per tile: 2,048 rows of 64 bytes (128 KiB) stay in cache across a batch.
+const TILE_ROWS: usize = 2048;
 
-pub(crate) fn score(query: &Query, scores: &mut [f32]) {
+/// Buffers reused across requests, so a request allocates only when it needs more than before.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    top: TopK,
+    /// Per seed, its neighbours (valid for the first `ready` seeds).
+    lists: Vec<Vec<Neighbour>>,
+    same: Vec<TrackIdx>,
+    /// Tracks given a position, to undo them when a retry needs longer lists.
+    placed: Vec<TrackIdx>,
+}
+
+pub(crate) fn score(query: &Query, scratch: &mut Scratch, scores: &mut [f32]) {
+    let n_seeds = query.seeds.len();
+    let target = query.pool;
+    if n_seeds == 0 || target == 0 {
+        return;
+    }
+    if scratch.lists.len() < n_seeds {
+        scratch.lists.resize_with(n_seeds, Vec::new);
+    }
+    let mut per_seed = (target.div_ceil(n_seeds) + MARGIN).min(target);
+    loop {
+        scratch.placed.clear();
+        let mut ready = 0;
+        let mut cut_short = false;
+        'rounds: for round in 0..per_seed {
+            for i in 0..n_seeds {
+                if i == ready {
+                    let end = (ready + BATCH).min(n_seeds);
+                    rank_batch(query, ready..end, per_seed, scratch);
+                    ready = end;
+                }
+                let list = &scratch.lists[i];
+                cut_short |= list.len() == per_seed;
+                if let Some(n) = list.get(round)
+                    && scores[n.track.get()] == f32::NEG_INFINITY
+                {
+                    scores[n.track.get()] = -(scratch.placed.len() as f32);
+                    scratch.placed.push(n.track);
+                    if scratch.placed.len() == target {
+                        break 'rounds;
+                    }
+                }
+            }
+        }
+        // Short of the pool although some list stopped at `per_seed`: longer lists may add more.
+        if scratch.placed.len() == target || !cut_short || per_seed == target {
+            return;
+        }
+        for t in &scratch.placed {
+            scores[t.get()] = f32::NEG_INFINITY;
+        }
+        per_seed = per_seed.saturating_mul(2).min(target);
+    }
+}
+
+/// Fills `scratch.lists[seeds]` with each seed's `per_seed` best tracks under the artist-aware
+/// distance, nearest first.
+fn rank_batch(
+    query: &Query,
+    seeds: std::ops::Range<usize>,
+    per_seed: usize,
+    scratch: &mut Scratch,
+) {
     let catalog = query.catalog;
-    // Each seed lists a whole pool: seeds' neighbourhoods overlap, and the scan costs the same.
-    let per_seed = query.pool;
-    let lists: Vec<Vec<Neighbour>> = query
-        .seeds
-        .iter()
-        .map(|&seed| {
-            let row = catalog.scaled_row(seed);
-            let artists = catalog.track_artists.row(seed.get());
-            let shares_artist = |t: TrackIdx| {
-                catalog
-                    .track_artists
-                    .row(t.get())
-                    .iter()
-                    .any(|a| artists.contains(a))
-            };
-            // The best `per_seed` under the artist-aware distance are among the best `per_seed`
-            // by sound alone plus every track of the seed's artists.
-            let mut list: Vec<Neighbour> =
-                exact_top_k(&catalog.scaled, SCALED_STRIDE, row, per_seed, |t| {
-                    !query.allowed(t)
-                })
+    let batch = &query.seeds[seeds.clone()];
+    let lists = &mut scratch.lists[seeds];
+    // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
+    // artist's track can be, the list is complete without a scan.
+    let mut scans: Vec<(Row, usize, Vec<Neighbour>)> = Vec::new();
+    for (j, (&seed, list)) in batch.iter().zip(lists.iter_mut()).enumerate() {
+        let row = catalog.scaled_row(seed);
+        scratch.same.clear();
+        scratch.same.extend(
+            catalog
+                .track_artists
+                .row(seed.get())
+                .iter()
+                .flat_map(|&a| query.index.artist(a))
+                .filter(|&t| query.allowed(t)),
+        );
+        scratch.same.sort_unstable();
+        scratch.same.dedup();
+        list.clear();
+        list.extend(scratch.same.iter().map(|&t| Neighbour {
+            track: t,
+            dist2: dist2(row, catalog.scaled_row(t)),
+        }));
+        list.sort_unstable();
+        list.truncate(per_seed);
+        let complete =
+            list.len() == per_seed && list.last().is_some_and(|n| n.dist2 < OTHER_ARTIST_DIST2);
+        if !complete {
+            let row = <Row>::try_from(row).unwrap_or([0.0; SCALED_STRIDE]);
+            scans.push((row, j, Vec::with_capacity(2 * per_seed)));
+        }
+    }
+    if scans.is_empty() {
+        return;
+    }
+    // The best `per_seed` under the artist-aware distance are among the best `per_seed` by sound
+    // alone plus every track of the seed's artists. One pass over the catalog for the batch.
+    for (tile_no, tile) in catalog.scaled.chunks(TILE_ROWS * SCALED_STRIDE).enumerate() {
+        // A validated catalog holds whole rows and fewer than 2^32 of them.
+        let Ok(index) = NearestIndex::new(tile) else {
+            return;
+        };
+        let offset = (tile_no * TILE_ROWS) as u32;
+        for (row, _, sound) in &mut scans {
+            let found = index.top_k(
+                row,
+                per_seed,
+                |t| !query.allowed(TrackIdx(t.0 + offset)),
+                &mut scratch.top,
+            );
+            sound.extend(found.iter().map(|n| Neighbour {
+                track: TrackIdx(n.track.0 + offset),
+                dist2: n.dist2,
+            }));
+            sound.sort_unstable();
+            sound.truncate(per_seed);
+        }
+    }
+    for (_, j, sound) in scans {
+        let seed = batch[j];
+        let artists = catalog.track_artists.row(seed.get());
+        let list = &mut lists[j];
+        list.extend(
+            sound
                 .into_iter()
-                .filter(|n| !shares_artist(n.track))
+                .filter(|n| {
+                    !catalog
+                        .track_artists
+                        .row(n.track.get())
+                        .iter()
+                        .any(|a| artists.contains(a))
+                })
                 .map(|n| Neighbour {
                     track: n.track,
                     dist2: n.dist2 + OTHER_ARTIST_DIST2,
-                })
-                .collect();
-            let mut same: Vec<TrackIdx> = artists
-                .iter()
-                .flat_map(|&a| query.index.artist(a))
-                .filter(|&t| query.allowed(t))
-                .collect();
-            same.sort_unstable();
-            same.dedup();
-            list.extend(same.into_iter().map(|t| Neighbour {
-                track: t,
-                dist2: dist2(row, catalog.scaled_row(t)),
-            }));
-            list.sort_unstable();
-            list.truncate(per_seed);
-            list
-        })
-        .collect();
-    let mut position = 0usize;
-    for round in 0..per_seed {
-        for list in &lists {
-            if let Some(n) = list.get(round)
-                && scores[n.track.get()] == f32::NEG_INFINITY
-            {
-                scores[n.track.get()] = -(position as f32);
-                position += 1;
-            }
-        }
+                }),
+        );
+        list.sort_unstable();
+        list.truncate(per_seed);
     }
 }

@@ -256,6 +256,7 @@ pub struct Recommender {
     blend_prior: OnceCell<blend::Prior>,
     adviser: OnceCell<adviser::Model>,
     centroid: OnceCell<centroid::Space>,
+    knn: knn::Scratch,
 }
 
 impl Recommender {
@@ -270,6 +271,7 @@ impl Recommender {
             blend_prior: OnceCell::new(),
             adviser: OnceCell::new(),
             centroid: OnceCell::new(),
+            knn: knn::Scratch::default(),
             catalog,
         }
     }
@@ -317,7 +319,7 @@ impl Recommender {
                 space.score(&query, method == Method::CentroidGenre, &mut self.scores);
             }
             Method::Clusters => clusters::score(&query, &mut self.scores),
-            Method::Knn => knn::score(&query, &mut self.scores),
+            Method::Knn => knn::score(&query, &mut self.knn, &mut self.scores),
             Method::Adviser | Method::AdviserGenre => {
                 let model = self.adviser.get_or_init(|| adviser::Model::fit(&catalog));
                 model.score(&query, method == Method::AdviserGenre, &mut self.scores);
