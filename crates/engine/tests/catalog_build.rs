@@ -400,6 +400,27 @@ fn a_corrupt_brotli_stream_with_a_valid_checksum_is_an_error() {
     );
 }
 
+#[test]
+fn bytes_after_a_brotli_stream_are_an_error() {
+    // `gset` is the file's last section: grow it by one byte.
+    let mut bytes = fixture_bytes();
+    let at = table_entry(&bytes, "gset");
+    assert_eq!(
+        (field(&bytes, at + 4) + field(&bytes, at + 8)) as usize,
+        bytes.len()
+    );
+    let grown = field(&bytes, at + 8) + 1;
+    bytes[at + 8..at + 12].copy_from_slice(&grown.to_le_bytes());
+    bytes.push(0);
+    assert_eq!(
+        Catalog::from_bytes(&with_checksum(bytes)).unwrap_err(),
+        CatalogError::TrailingBytes {
+            section: "gset",
+            extra: 1
+        }
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 

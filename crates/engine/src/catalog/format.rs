@@ -58,7 +58,6 @@
 //! section of cluster ids.
 
 use std::borrow::Cow;
-use std::io::Read;
 
 use thiserror::Error;
 
@@ -351,31 +350,69 @@ fn length_mismatch(section: &'static str, actual: usize, declared: usize) -> Cat
     )
 }
 
-/// Decodes a brotli section, reading no further than `decoded_len` + 1 output bytes, so a
-/// stream that would expand past its declared length stops there instead of filling memory.
+/// Decodes a brotli section. The output grows as the stream produces it and stops one byte past
+/// the declared length, so a lying length costs no allocation and an overlong stream (a
+/// decompression bomb) ends there. The stream must end exactly at the end of the section.
 fn unbrotli(
     section: &'static str,
     stored: &[u8],
     decoded_len: usize,
 ) -> Result<Vec<u8>, CatalogError> {
-    // Reserve for the declared length only as far as the stream could plausibly expand: a
-    // lying length must not cost an allocation.
-    let mut out = Vec::with_capacity(decoded_len.min(stored.len().saturating_mul(16)));
-    let limit = u64::try_from(decoded_len).map_or(u64::MAX, |l| l.saturating_add(1));
-    brotli_decompressor::Decompressor::new(stored, BROTLI_BUFFER)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| invalid(section, format!("brotli stream is corrupt: {e}")))?;
+    use brotli_decompressor::{BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc};
+
+    let mut state = BrotliState::new(
+        StandardAlloc::default(),
+        StandardAlloc::default(),
+        StandardAlloc::default(),
+    );
+    let limit = decoded_len.saturating_add(1);
+    // Start at what the stream could plausibly expand to; real sections expand about fourfold.
+    let mut out = vec![0u8; limit.min(stored.len().saturating_mul(8).max(1 << 12))];
+    let (mut available_in, mut input_offset) = (stored.len(), 0);
+    let (mut output_offset, mut total_out) = (0, 0);
+    loop {
+        let mut available_out = out.len() - output_offset;
+        match BrotliDecompressStream(
+            &mut available_in,
+            &mut input_offset,
+            stored,
+            &mut available_out,
+            &mut output_offset,
+            &mut out,
+            &mut total_out,
+            &mut state,
+        ) {
+            BrotliResult::ResultSuccess => break,
+            BrotliResult::NeedsMoreOutput if out.len() < limit => {
+                out.resize(out.len().saturating_mul(2).min(limit), 0);
+            }
+            BrotliResult::NeedsMoreOutput => {
+                return Err(invalid(
+                    section,
+                    format!("contents exceed the {decoded_len} bytes the section table says"),
+                ));
+            }
+            BrotliResult::NeedsMoreInput => {
+                return Err(invalid(section, "brotli stream ends early"));
+            }
+            BrotliResult::ResultFailure => {
+                return Err(invalid(section, "brotli stream is corrupt"));
+            }
+        }
+    }
+    if available_in > 0 {
+        return Err(CatalogError::TrailingBytes {
+            section,
+            extra: available_in,
+        });
+    }
+    out.truncate(output_offset);
     if out.len() == decoded_len {
         Ok(out)
     } else {
         Err(length_mismatch(section, out.len(), decoded_len))
     }
 }
-
-/// Input buffer of the brotli decoder: the stored bytes are in memory already, so one buffer
-/// of this size copies them in few steps.
-const BROTLI_BUFFER: usize = 1 << 16;
 
 /// A bounds-checked cursor over one section.
 struct Reader<'a> {
