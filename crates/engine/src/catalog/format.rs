@@ -1,5 +1,6 @@
-//! The catalog file: byte-level specification, writer ([`Catalog::to_bytes`]) and validating
-//! reader ([`Catalog::from_bytes`]).
+//! The catalog file: byte-level specification, writer (`Catalog::to_bytes`, behind the engine's
+//! `write` feature so the browser carries no brotli encoder) and validating reader
+//! ([`Catalog::from_bytes`]).
 //!
 //! Everything is little-endian. `varint` is unsigned LEB128 of a `u32` (at most 5 bytes);
 //! `zigzag` maps a signed delta to unsigned (`0, -1, 1, -2, ..` -> `0, 1, 2, 3, ..`) before the
@@ -22,9 +23,10 @@
 //! **Codecs.** Each tag has one fixed codec, given in the table below (the file does not choose
 //! it). `raw`: the stored bytes are the contents, and the decoded length equals the stored
 //! length. `brotli`: the stored bytes are one brotli stream (RFC 7932) whose output is the
-//! contents; it must decode to exactly the decoded length, and the reader stops at that length,
-//! so a lying length or a corrupt stream is an error, never a larger allocation. The CRC covers
-//! the stored bytes. Brotli goes where it gains most per decoding time (the strings and the
+//! contents; it must decode to exactly the decoded length and end exactly at the end of the
+//! section, and the reader stops at that length, so a lying length or a corrupt stream is an
+//! error, never a larger allocation. The writer uses quality 11 and the smallest window (2^10 to
+//! 2^24 bytes) that holds the section. The CRC covers the stored bytes. Brotli goes where it gains most per decoding time (the strings and the
 //! index columns: about 3.5 B per track after gzip); the rest stays raw.
 //!
 //! ## Sections
@@ -50,7 +52,8 @@
 //! standardized features are rebuilt from the quantized planes; the scaled matrix and the map
 //! projection are recomputed on load with the stored scaler and PCA axes, by the same code the
 //! builder ran, so a decoded catalog equals the built one. The writer fits the PCA axes on
-//! `scaled` itself ([`pca::fit_2d`](crate::pca::fit_2d)): [`Catalog::projection`] is by definition that map.
+//! `scaled` itself ([`pca::fit_2d`](crate::pca::fit_2d)): [`Catalog::projection`] is by
+//! definition that map.
 //! Likewise each track's cluster is not stored: it is the nearest stored centroid
 //! ([`kmeans::assign`]), which is what the builder's final k-means pass computed.
 //!
