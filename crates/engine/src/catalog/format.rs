@@ -535,32 +535,42 @@ impl<'a> Reader<'a> {
     fn strings(&mut self, count: usize) -> Result<StringTable, CatalogError> {
         self.ensure(count, 1, "string terminators")?;
         let rest = &self.bytes[self.pos..];
+        // Validate first, then split: a NUL is never part of a multi-byte character, so the run
+        // of strings is UTF-8 exactly when every string is, and `str` splitting finds the
+        // terminators word by word rather than byte by byte. Whatever follows the strings in
+        // the section (the IDF weights of `gnrs`) need not be text: only the valid prefix is
+        // searched.
+        let (valid, utf8_error) = match std::str::from_utf8(rest) {
+            Ok(text) => (text, None),
+            Err(e) => (
+                std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+                Some(e),
+            ),
+        };
         let mut offsets = Vec::with_capacity(count + 1);
         offsets.push(0u32);
-        // One pass finds the terminators, one validates all the text at once (a NUL is never
-        // part of a multi-byte character, so the whole run is UTF-8 exactly when every string
-        // is), and the text is copied without its terminators.
-        let mut end = 0;
-        let mut removed = 0u32;
+        let mut text = String::with_capacity(valid.len().saturating_sub(count));
+        let mut pieces = valid.split('\0');
+        let mut end = 0usize;
         for _ in 0..count {
-            let len = rest[end..]
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or(CatalogError::Truncated {
-                    section: self.section,
-                    what: "string terminators",
-                })?;
-            end += len + 1;
-            removed += 1;
-            let text_len =
-                u32::try_from(end).map_err(|_| invalid(self.section, "strings exceed 4 GiB"))?;
-            offsets.push(text_len - removed);
-        }
-        let run = std::str::from_utf8(&rest[..end])
-            .map_err(|e| invalid(self.section, format!("text is not utf-8: {e}")))?;
-        let mut text = String::with_capacity(end - count);
-        for piece in run.split_terminator('\0') {
+            let piece = pieces.next().unwrap_or_default();
+            end += piece.len() + 1;
+            if end > valid.len() {
+                // The last piece has no terminator: the strings are cut short, or run into
+                // bytes that are not UTF-8.
+                return Err(match utf8_error {
+                    Some(e) => invalid(self.section, format!("text is not utf-8: {e}")),
+                    None => CatalogError::Truncated {
+                        section: self.section,
+                        what: "string terminators",
+                    },
+                });
+            }
             text.push_str(piece);
+            offsets.push(
+                u32::try_from(text.len())
+                    .map_err(|_| invalid(self.section, "strings exceed 4 GiB"))?,
+            );
         }
         self.pos += end;
         Ok(StringTable { text, offsets })
