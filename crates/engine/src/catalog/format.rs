@@ -617,12 +617,10 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     let mut r = s.reader("tids");
     let id_bytes = r.take(n.saturating_mul(16), "track ids")?;
     let ids = id_bytes
-        .chunks_exact(16)
-        .map(|chunk| {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(chunk);
-            TrackId(u128::from_le_bytes(b))
-        })
+        .as_chunks::<16>()
+        .0
+        .iter()
+        .map(|&b| TrackId(u128::from_le_bytes(b)))
         .collect();
     r.finish()?;
 
