@@ -19,7 +19,8 @@
 use std::collections::HashMap;
 
 use super::Query;
-use crate::catalog::NONE_U32;
+use super::index::invert;
+use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
 /// The weight of each signal (log-lifts, except the genres' cosine in `0..=1`).
@@ -71,6 +72,10 @@ pub(crate) struct Prior {
     year: Vec<u8>,
     year_share: Vec<f32>,
     cluster_share: Vec<f32>,
+    /// Per track, the length of its IDF genre vector (0 without genres).
+    genre_norm: Vec<f32>,
+    /// Per genre, its tracks: the candidates a seed genre brings.
+    genre_tracks: Lists<u32>,
 }
 
 fn year_bucket(year: Option<u16>) -> u8 {
@@ -152,12 +157,27 @@ impl Prior {
                 *share += 1.0 / n;
             }
         }
+        let genre_norm = (0..catalog.n_tracks())
+            .map(|t| genre_norm(catalog, TrackIdx(t as u32)))
+            .collect();
+        let genre_tracks = invert(
+            catalog.genres.names.len(),
+            (0..catalog.n_tracks()).flat_map(|t| {
+                catalog
+                    .track_genres
+                    .row(t)
+                    .iter()
+                    .map(move |&g| (u32::from(g), t as u32))
+            }),
+        );
         Self {
             popularity,
             popularity_share,
             year,
             year_share,
             cluster_share,
+            genre_norm,
+            genre_tracks,
         }
     }
 }
@@ -181,7 +201,7 @@ fn log_lifts(counts: &[f32], shares: &[f32], n: f32, alpha: f32) -> Vec<f32> {
 pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores: &mut [f32]) {
     let catalog = query.catalog;
     let n_seeds = query.seeds.len() as f32;
-    let profile = genre_profile(query);
+    let profile = genre_profile(query, prior);
     let mut pop_counts = [0.0f32; POPULARITY_BUCKETS];
     let mut year_counts = vec![0.0f32; YEAR_BUCKETS];
     let mut cluster_counts = vec![0.0f32; prior.cluster_share.len()];
@@ -207,21 +227,53 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
         n_seeds,
         CLUSTER_ALPHA,
     );
-    for (t, score) in scores.iter_mut().enumerate() {
-        let track = TrackIdx(t as u32);
-        if !query.allowed(track) {
-            continue;
-        }
-        let genre = genre_cosine(query, &profile, track);
+    // `dot`: the track's IDF genre vector dotted with the seeds' profile.
+    let base = |t: usize, dot: f32| {
         let cluster = cluster_lift
             .get(catalog.clusters.get(t).copied().unwrap_or(0) as usize)
             .copied()
             .unwrap_or(0.0);
-        *score = weights.genre * genre
+        let norm = prior.genre_norm[t];
+        let genre = if norm > 0.0 { dot / norm } else { 0.0 };
+        weights.genre * genre
             + weights.sound * cluster
             + weights.era * year_lift[prior.year[t] as usize]
-            + weights.popularity * pop_lift[prior.popularity[t] as usize];
+            + weights.popularity * pop_lift[prior.popularity[t] as usize]
+    };
+    // Candidates first: tracks sharing a genre, an artist or an album with the seeds. Every other
+    // track scores only its era, popularity and sound, at most `bound`. The genre dots stream
+    // each seed genre's track list, accumulating in `scores` (in ascending genre order, the order
+    // of a track's genre row, so the sums are those of a dot product over the row).
+    let mut candidates: Vec<u32> = Vec::new();
+    let mut seed_genres: Vec<u16> = query
+        .seeds
+        .iter()
+        .flat_map(|s| catalog.track_genres.row(s.get()).iter().copied())
+        .collect();
+    seed_genres.sort_unstable();
+    seed_genres.dedup();
+    for &g in &seed_genres {
+        let w = idf(catalog, g) * profile.get(usize::from(g)).copied().unwrap_or(0.0);
+        for &t in prior.genre_tracks.row(usize::from(g)) {
+            let score = &mut scores[t as usize];
+            if score.is_finite() {
+                *score += w;
+            } else if query.allowed(TrackIdx(t)) {
+                *score = w;
+                candidates.push(t);
+            }
+        }
     }
+    for &t in &candidates {
+        scores[t as usize] = base(t as usize, scores[t as usize]);
+    }
+    // Tracks without a seed genre: their dot is zero.
+    let visit = |t: u32, scores: &mut [f32], candidates: &mut Vec<u32>| {
+        if scores[t as usize] == f32::NEG_INFINITY && query.allowed(TrackIdx(t)) {
+            scores[t as usize] = base(t as usize, 0.0);
+            candidates.push(t);
+        }
+    };
     // Artist and album affinity touch only the tracks of the seeds' artists and albums. A track
     // with several seed artists counts its best one, so a duet is not worth two songs.
     let mut artists: HashMap<u32, f32> = HashMap::new();
@@ -239,8 +291,14 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
         let size = query.index.artist_tracks.row(a as usize).len().max(1) as f32;
         let lift = (1.0 + count / (KAPPA * size)).ln();
         for t in query.index.artist(a) {
+            visit(t.0, scores, &mut candidates);
             let e = best.entry(t.0).or_insert(0.0);
             *e = e.max(lift);
+        }
+    }
+    for &b in albums.keys() {
+        for t in query.index.album(b) {
+            visit(t.0, scores, &mut candidates);
         }
     }
     for (t, lift) in best {
@@ -257,18 +315,41 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
             }
         }
     }
+    // The other tracks matter only when they could enter the pool: when the pool's last candidate
+    // does not beat the best they can score (with a per-artist cap the pool may grow, so always).
+    let max = |lifts: &[f32], weight: f32| {
+        lifts
+            .iter()
+            .map(|l| weight * l)
+            .fold(f32::NEG_INFINITY, f32::max)
+    };
+    let bound = max(&year_lift, weights.era)
+        + max(&pop_lift, weights.popularity)
+        + max(&cluster_lift, weights.sound);
+    if query.options.max_per_artist.is_none() && candidates.len() >= query.pool {
+        let mut top: Vec<f32> = candidates.iter().map(|&t| scores[t as usize]).collect();
+        let (_, last, _) = top.select_nth_unstable_by(query.pool - 1, |a, b| b.total_cmp(a));
+        // A margin for the rounding of the sums in another order.
+        if *last > bound + 1e-4 * (1.0 + bound.abs()) {
+            return;
+        }
+    }
+    // Every track sharing a seed genre is scored already.
+    for t in 0..scores.len() as u32 {
+        visit(t, scores, &mut candidates);
+    }
 }
 
 /// The seeds' genre profile: the sum of their unit IDF genre vectors, scaled to unit length.
-fn genre_profile(query: &Query) -> Vec<f32> {
+fn genre_profile(query: &Query, prior: &Prior) -> Vec<f32> {
     let catalog = query.catalog;
     let mut profile = vec![0.0f32; catalog.genres.names.len()];
     for &s in query.seeds {
-        let norm = genre_norm(query, s);
+        let norm = prior.genre_norm[s.get()];
         if norm > 0.0 {
             for &g in catalog.track_genres.row(s.get()) {
                 if let Some(p) = profile.get_mut(g as usize) {
-                    *p += idf(query, g) / norm;
+                    *p += idf(catalog, g) / norm;
                 }
             }
         }
@@ -280,9 +361,8 @@ fn genre_profile(query: &Query) -> Vec<f32> {
     profile
 }
 
-fn idf(query: &Query, genre: u16) -> f32 {
-    query
-        .catalog
+fn idf(catalog: &Catalog, genre: u16) -> f32 {
+    catalog
         .genres
         .idf
         .get(genre as usize)
@@ -290,27 +370,12 @@ fn idf(query: &Query, genre: u16) -> f32 {
         .unwrap_or(0.0)
 }
 
-fn genre_norm(query: &Query, track: TrackIdx) -> f32 {
-    query
-        .catalog
+fn genre_norm(catalog: &Catalog, track: TrackIdx) -> f32 {
+    catalog
         .track_genres
         .row(track.get())
         .iter()
-        .map(|&g| idf(query, g).powi(2))
+        .map(|&g| idf(catalog, g).powi(2))
         .sum::<f32>()
         .sqrt()
-}
-
-fn genre_cosine(query: &Query, profile: &[f32], track: TrackIdx) -> f32 {
-    let genres = query.catalog.track_genres.row(track.get());
-    if genres.is_empty() {
-        return 0.0;
-    }
-    let (mut dot, mut norm2) = (0.0f32, 0.0f32);
-    for &g in genres {
-        let w = idf(query, g);
-        dot += w * profile.get(g as usize).copied().unwrap_or(0.0);
-        norm2 += w * w;
-    }
-    if norm2 > 0.0 { dot / norm2.sqrt() } else { 0.0 }
 }

@@ -57,7 +57,7 @@ impl Index {
 
 /// Counting sort of `(key, track)` pairs into one row per key; keys out of range are dropped
 /// (a validated catalog has none).
-fn invert(n_keys: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone) -> Lists<u32> {
+pub(crate) fn invert(n_keys: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone) -> Lists<u32> {
     let mut counts = vec![0u32; n_keys + 1];
     for (key, _) in pairs.clone() {
         if let Some(c) = counts
