@@ -13,9 +13,14 @@ use crate::{Catalog, TrackIdx};
 
 /// The elbow is looked for among k = 2..=MAX_K.
 const MAX_K: usize = 16;
-/// The elbow curve and the centroids are fitted on a sample this large, then every track is
-/// assigned: the map has two dimensions, so a sample pins the clusters down well.
-const SAMPLE: usize = 20_000;
+/// The elbow curve is fitted on a seeded sample this large, each `k` for at most
+/// CURVE_MAX_ITER iterations, as the catalog builder does for its own k-means: the curve's shape,
+/// not each fit's last decimal, decides `k`.
+const CURVE_SAMPLE: usize = 2_000;
+const CURVE_MAX_ITER: usize = 25;
+/// The chosen `k` is fitted to convergence on a larger sample, then every track is assigned: the
+/// map has two dimensions, so a sample pins the clusters down well.
+const SAMPLE: usize = 10_000;
 const SEED: u64 = 5;
 
 /// The map clusters, fitted on first use of either adviser method.
@@ -28,14 +33,22 @@ pub(crate) struct Model {
 impl Model {
     pub fn fit(catalog: &Catalog) -> Self {
         let n = catalog.n_tracks();
-        let sample: Vec<f32> = SeededRng::new(SEED)
-            .sample_indices(n, SAMPLE)
-            .into_iter()
-            .flat_map(|t| catalog.projection.get(t).copied().unwrap_or_default())
-            .collect();
+        let sample = |size: usize| -> Vec<f32> {
+            SeededRng::new(SEED)
+                .sample_indices(n, size)
+                .into_iter()
+                .flat_map(|t| catalog.projection.get(t).copied().unwrap_or_default())
+                .collect()
+        };
+        let (small, sample) = (sample(CURVE_SAMPLE), sample(SAMPLE));
         let params = KMeansParams::new(2, SEED);
-        let max_k = MAX_K.min(sample.len() / 2);
-        let centroids = kmeans::inertia_curve(&sample, 2, 2..=max_k, &params).and_then(|curve| {
+        let curve_params = KMeansParams {
+            max_iter: CURVE_MAX_ITER,
+            ..params
+        };
+        let max_k = MAX_K.min(small.len() / 2);
+        let curve = kmeans::inertia_curve(&small, 2, 2..=max_k, &curve_params);
+        let centroids = curve.and_then(|curve| {
             kmeans::fit(
                 &sample,
                 2,
