@@ -263,6 +263,7 @@ mod tests {
                 album: Some(format!("Album {}", i % 60)),
                 year: Some(1960 + (i % 60) as u16),
                 popularity: Some((i % 101) as u8),
+                charted: None,
                 features: Some(std::array::from_fn(|f| match Feature::ALL[f] {
                     Feature::Key => rng.below(12) as f32,
                     Feature::Mode => rng.below(2) as f32,

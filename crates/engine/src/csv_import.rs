@@ -122,6 +122,8 @@ pub struct TrackRow {
     pub album: Option<String>,
     pub year: Option<u16>,
     pub popularity: Option<u8>,
+    /// Billboard Hot 100 hit (the hit predictor's `target`: 1 or 0); `None` elsewhere.
+    pub charted: Option<bool>,
     /// The audio features in [`Feature::ALL`] order; `None` when the row has none at all
     /// (newer Exportify exports).
     pub features: Option<[f32; Feature::COUNT]>,
@@ -268,6 +270,8 @@ struct Layout {
     release_date: Option<usize>,
     decade: Option<usize>,
     popularity: Option<usize>,
+    /// The hit predictor's `target` (Billboard Hot 100 hit).
+    charted: Option<usize>,
     genre_columns: Vec<usize>,
     features: [Option<usize>; Feature::COUNT],
     /// Genre from the file name (upstream per-genre files without `search_genre`).
@@ -295,6 +299,7 @@ impl Layout {
             release_date: None,
             decade: None,
             popularity: c.find("popularity"),
+            charted: None,
             genre_columns: Vec::new(),
             features,
             name_genre: None,
@@ -329,6 +334,7 @@ impl Layout {
                 layout.title = c.find("track");
                 layout.artists = c.find("artist");
                 layout.decade = c.find("decade");
+                layout.charted = c.find("target");
                 if layout.decade.is_none() {
                     layout.name_year = decade_middle(stem.rsplit(['-', '_']).next().unwrap_or(""));
                 }
@@ -389,6 +395,12 @@ impl Layout {
                 Some(value.round().clamp(0.0, 100.0) as u8)
             }
         };
+        let charted = match cell(self.charted) {
+            "" => None,
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => return Err(SkipReason::BadNumber("target")),
+        };
         let artists = split_artists(self.schema, cell(self.artists));
         let artist_ids = self.read_artist_ids(cell(self.artist_ids), artists.len());
         let year = match cell(self.release_date) {
@@ -415,6 +427,7 @@ impl Layout {
             album,
             year,
             popularity,
+            charted,
             features,
             genres,
         });
@@ -670,6 +683,11 @@ mod tests {
         let row = &read(&with_decade, "hits.csv").tracks[0];
         assert_eq!(row.id.to_string(), "1dtKN6wwlolkM8XZy2y9C1");
         assert_eq!((row.year, row.popularity), (Some(1965), None));
+        assert_eq!(row.charted, Some(true));
+        let miss = with_decade.replace(",9,1,1960s", ",9,0,1960s");
+        assert_eq!(read(&miss, "hits.csv").tracks[0].charted, Some(false));
+        let bad = read(&with_decade.replace(",9,1,1960s", ",9,x,1960s"), "hits.csv");
+        assert_eq!(bad.skipped[&SkipReason::BadNumber("target")], 1);
         let per_decade =
             format!("track,artist,uri,{FEATURES_HEADER},chorus_hit,sections,target\n{body}\n");
         assert_eq!(

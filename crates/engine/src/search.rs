@@ -484,6 +484,7 @@ pub(crate) mod tests {
             albums,
             years: vec![0; n],
             popularity: rows.iter().map(|r| r.2).collect(),
+            charted: vec![None; n],
             features: vec![0.0; n * Feature::COUNT],
             scaler: Scaler {
                 offsets: [0.0; Feature::COUNT],

@@ -94,6 +94,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         albums: source.albums.clone(),
         years: picks.iter().map(|&p| source.years[p]).collect(),
         popularity: picks.iter().map(|&p| source.popularity[p]).collect(),
+        charted: picks.iter().map(|&p| source.charted[p]).collect(),
         features,
         scaler: source.scaler.clone(),
         scaled,

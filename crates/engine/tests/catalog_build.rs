@@ -83,11 +83,14 @@ fn fixture_imports() -> Vec<ImportReport> {
         id(32),
         features(32)
     ));
-    hits.push_str(&format!(
-        "Song 1 hit,Bo,spotify:track:{},{},30.1,9,1,1990s\n",
-        id(1),
-        features(1)
-    ));
+    // Track 1 is listed as a miss, then as a hit: the hit wins. Track 2 is only a miss.
+    for (i, target) in [(1, 0), (1, 1), (2, 0)] {
+        hits.push_str(&format!(
+            "Song {i} hit,Bo,spotify:track:{},{},30.1,9,{target},1990s\n",
+            id(i),
+            features(i)
+        ));
+    }
     let artists =
         "genres,artists,acousticness,count\r\n\"['dream pop']\",ANA ,0.5,3\r\n[],Fay,0.1,1\r\n";
     [
@@ -129,7 +132,7 @@ fn find(catalog: &Catalog, i: usize) -> TrackIdx {
 fn merges_by_id_with_the_documented_precedence() {
     let (catalog, report) = build(&fixture_imports(), &config()).unwrap();
     assert_eq!(report.tracks_kept, 34);
-    assert_eq!(report.duplicate_rows, 3);
+    assert_eq!(report.duplicate_rows, 5);
     assert_eq!(catalog.n_tracks(), 34);
     let zero = find(&catalog, 0);
     // The genre-search crawl wins over the 114k set; genres are the union of every row, plus the
@@ -158,6 +161,8 @@ fn merges_by_id_with_the_documented_precedence() {
     assert_eq!(catalog.title(one), "Song 1, part");
     assert_eq!(catalog.artist_names(one).collect::<Vec<_>>(), ["Bo", "Ana"]);
     assert_eq!(catalog.year(one), Some(1995));
+    let hit_flags = [0, 1, 2, 32].map(|i| catalog.charted[find(&catalog, i).get()]);
+    assert_eq!(hit_flags, [None, Some(true), Some(false), Some(true)]);
     let oldie = find(&catalog, 32);
     assert_eq!(
         (catalog.year(oldie), catalog.popularity[oldie.get()]),
@@ -231,6 +236,9 @@ fn round_trips_exactly() {
     let decoded = Catalog::from_bytes(&bytes).unwrap();
     assert_eq!(decoded, catalog);
     assert_eq!(decoded.to_bytes().unwrap(), bytes);
+    // The Billboard flags survive import -> build -> bytes -> decode, unknown included.
+    let flags = [0, 1, 2].map(|i| decoded.charted[find(&decoded, i).get()]);
+    assert_eq!(flags, [None, Some(true), Some(false)]);
     let single = find(&decoded, 41);
     assert_eq!(
         decoded

@@ -7,7 +7,9 @@
 //! the files were given (the CLI sorts them by name), then by row. Artist ids are taken only with
 //! the artist names they belong to. Genres are the union over all rows, plus the genres the
 //! artist-genres file gives for each of the track's artists (joined by
-//! [`normalize_artist`]). Tracks without audio features are dropped and counted.
+//! [`normalize_artist`]). The Billboard flag (`charted`) is a hit when any row says so, not a
+//! hit when rows know it and none does, else unknown. Tracks without audio features are dropped
+//! and counted.
 //!
 //! **Order.** Tracks are sorted by primary artist, album, title, id, so the artist and album
 //! columns of the file are runs that compress well; artists and albums are numbered in order of
@@ -100,6 +102,7 @@ struct Merged {
     album: Option<String>,
     year: Option<u16>,
     popularity: Option<u8>,
+    charted: Option<bool>,
     features: Option<[f32; Feature::COUNT]>,
     genres: Vec<String>,
 }
@@ -114,6 +117,7 @@ impl Merged {
             album: row.album.as_deref().map(without_nul),
             year: row.year,
             popularity: row.popularity,
+            charted: row.charted,
             features: row.features,
             genres: row.genres.clone(),
         }
@@ -137,6 +141,11 @@ impl Merged {
         }
         self.year = self.year.or(row.year);
         self.popularity = self.popularity.or(row.popularity);
+        // A hit in any source wins: a chart run is a fact, a 0 may only mean "not in that list".
+        self.charted = match (self.charted, row.charted) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
         self.features = self.features.or(row.features);
         for g in &row.genres {
             if !self.genres.contains(g) {
@@ -328,6 +337,7 @@ fn assemble(
             .iter()
             .map(|t| t.popularity.map(|p| p.min(100)))
             .collect(),
+        charted: tracks.iter().map(|t| t.charted).collect(),
         features,
         scaler: Scaler::identity(),
         scaled: Vec::new(),

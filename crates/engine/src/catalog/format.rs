@@ -43,6 +43,7 @@
 //! | `talb` | brotli | per track: zigzag delta of `album + 1` (0 = no album) from the previous track's value (starting from 0) |
 //! | `year` | raw | `n` bytes: 0 = unknown, else `year - 1899` (1900..=2154) |
 //! | `popu` | raw | `n` bytes: 0..=100, or 255 = unknown |
+//! | `chrt` | brotli | Billboard Hot 100 flag, 2 bits per track, 4 tracks per byte (track `i` in bits `2 (i % 4)..2 (i % 4) + 2` of byte `i / 4`): 0 = unknown, 1 = not a hit, 2 = hit (3 is invalid); `ceil(n / 4)` bytes, unused high bits zero |
 //! | `feat` | raw | one plane per feature in [`Feature::ALL`] order: `n` bytes, or for 16-bit features `n` high bytes then `n` low bytes; value = `min + q * step` with the constants of [`FEATURE_CODECS`] |
 //! | `gnrs` | raw | genre names (string layout), then one `f32` IDF per genre |
 //! | `gset` | brotli | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
@@ -58,7 +59,7 @@
 //! ([`kmeans::assign`]), which is what the builder's final k-means pass computed.
 //!
 //! Version history: 1 stored every section raw, with 12-byte table entries, and a `clus`
-//! section of cluster ids.
+//! section of cluster ids; 2 had no `chrt` section.
 
 use std::borrow::Cow;
 
@@ -75,7 +76,7 @@ use crate::{ArtistId, Feature, TrackId};
 /// The file's first eight bytes.
 pub const MAGIC: [u8; 8] = *b"ENCORCAT";
 /// The only version this code reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 24;
 const TABLE_ENTRY_LEN: usize = 16;
 
@@ -212,8 +213,8 @@ enum Codec {
 /// catalog (B per track after gzip; ms to decode natively): titles 2.2 B for 14 ms, albums 0.7
 /// for 6, artist names 0.25 for 3, genre sets 0.17 for 3, artist and album columns 0.1 each for
 /// 2. The feature planes would gain 0.56 B for 16 ms, ids (random), year and popularity under
-/// 0.1 B: they stay raw.
-const SECTIONS: [(&str, Codec); 13] = [
+/// 0.1 B: they stay raw. The hit flags are brotli'd: known flags cluster by decade and artist.
+const SECTIONS: [(&str, Codec); 14] = [
     ("meta", Codec::Raw),
     ("tids", Codec::Raw),
     ("titl", Codec::Brotli),
@@ -224,6 +225,7 @@ const SECTIONS: [(&str, Codec); 13] = [
     ("talb", Codec::Brotli),
     ("year", Codec::Raw),
     ("popu", Codec::Raw),
+    ("chrt", Codec::Brotli),
     ("feat", Codec::Raw),
     ("gnrs", Codec::Raw),
     ("gset", Codec::Brotli),
@@ -715,6 +717,22 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
         .collect::<Result<Vec<_>, _>>()?;
     r.finish()?;
 
+    let mut r = s.reader("chrt");
+    let packed = r.take(n.div_ceil(4), "hit flags")?;
+    let mut charted = Vec::with_capacity(n);
+    for i in 0..n {
+        charted.push(match packed[i / 4] >> (2 * (i % 4)) & 3 {
+            0 => None,
+            1 => Some(false),
+            2 => Some(true),
+            _ => return Err(invalid("chrt", format!("track {i} has hit flag 3"))),
+        });
+    }
+    if !n.is_multiple_of(4) && packed.last().is_some_and(|&b| b >> (2 * (n % 4)) != 0) {
+        return Err(invalid("chrt", "unused bits are set"));
+    }
+    r.finish()?;
+
     let mut r = s.reader("feat");
     let mut features = vec![0.0f32; n * Feature::COUNT];
     for (f, codec) in FEATURE_CODECS.iter().enumerate() {
@@ -810,6 +828,7 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
         albums,
         years,
         popularity,
+        charted,
         features,
         scaler,
         scaled,
@@ -920,6 +939,7 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
         ("track_album", c.track_album.len()),
         ("years", c.years.len()),
         ("popularity", c.popularity.len()),
+        ("charted", c.charted.len()),
         ("features", c.features.len() / Feature::COUNT),
         ("track_genres", c.track_genres.n_rows()),
     ];
@@ -1087,6 +1107,17 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
             .map(|p| p.map_or(255, |p| p.min(100)))
             .collect(),
     ));
+
+    let mut packed = vec![0u8; n.div_ceil(4)];
+    for (i, flag) in c.charted.iter().enumerate() {
+        let code = match flag {
+            None => 0,
+            Some(false) => 1,
+            Some(true) => 2,
+        };
+        packed[i / 4] |= code << (2 * (i % 4));
+    }
+    sections.push(("chrt", packed));
 
     let mut w = Writer::default();
     for (f, codec) in FEATURE_CODECS.iter().enumerate() {

@@ -53,7 +53,8 @@ impl StringTable {
             self.offsets.push(0);
         }
         self.text.push_str(s);
-        self.offsets.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        self.offsets
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
@@ -71,7 +72,10 @@ pub struct Lists<T> {
 
 impl<T> Default for Lists<T> {
     fn default() -> Self {
-        Self { offsets: vec![0], values: Vec::new() }
+        Self {
+            offsets: vec![0],
+            values: Vec::new(),
+        }
     }
 }
 
@@ -83,14 +87,17 @@ impl<T> Lists<T> {
     /// Row `i`; empty when `i` is out of range.
     pub fn row(&self, i: usize) -> &[T] {
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&start), Some(&end)) => self.values.get(start as usize..end as usize).unwrap_or(&[]),
+            (Some(&start), Some(&end)) => {
+                self.values.get(start as usize..end as usize).unwrap_or(&[])
+            }
             _ => &[],
         }
     }
 
     pub fn push_row(&mut self, row: impl IntoIterator<Item = T>) {
         self.values.extend(row);
-        self.offsets.push(u32::try_from(self.values.len()).unwrap_or(u32::MAX));
+        self.offsets
+            .push(u32::try_from(self.values.len()).unwrap_or(u32::MAX));
     }
 }
 
@@ -148,6 +155,9 @@ pub struct Catalog {
     pub years: Vec<u16>,
     /// Spotify popularity 0..=100; `None` when no source knew it (unknown is not zero).
     pub popularity: Vec<Option<u8>>,
+    /// Billboard Hot 100 hit: `Some(true)` for a hit, `Some(false)` for a track a source says
+    /// did not chart, `None` when no source knew (only the hit-predictor CSV has the flag).
+    pub charted: Vec<Option<bool>>,
     /// Raw audio features, row-major, [`Feature::COUNT`] per track in [`Feature::ALL`] order.
     pub features: Vec<f32>,
     pub scaler: Scaler,
@@ -174,7 +184,10 @@ impl Catalog {
 
     /// The track's artists' names, primary first.
     pub fn artist_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
-        self.track_artists.row(track.get()).iter().map(|&a| self.artists.names.get(a as usize))
+        self.track_artists
+            .row(track.get())
+            .iter()
+            .map(|&a| self.artists.names.get(a as usize))
     }
 
     pub fn primary_artist(&self, track: TrackIdx) -> Option<u32> {
@@ -187,7 +200,9 @@ impl Catalog {
 
     pub fn raw_features(&self, track: TrackIdx) -> &[f32] {
         let start = track.get() * Feature::COUNT;
-        self.features.get(start..start + Feature::COUNT).unwrap_or(&[])
+        self.features
+            .get(start..start + Feature::COUNT)
+            .unwrap_or(&[])
     }
 
     pub fn scaled_row(&self, track: TrackIdx) -> &[f32] {
@@ -196,6 +211,9 @@ impl Catalog {
     }
 
     pub fn genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
-        self.track_genres.row(track.get()).iter().map(|&g| self.genres.names.get(g as usize))
+        self.track_genres
+            .row(track.get())
+            .iter()
+            .map(|&g| self.genres.names.get(g as usize))
     }
 }

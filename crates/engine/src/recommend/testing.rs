@@ -129,6 +129,7 @@ pub(crate) fn fixture() -> Catalog {
         albums,
         years,
         popularity,
+        charted: vec![None; N_TRACKS],
         features,
         scaler,
         scaled,
