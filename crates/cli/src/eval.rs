@@ -31,7 +31,7 @@ pub struct EvalArgs {
     #[arg(long)]
     limit: Option<usize>,
     /// Override blend's signal weights for tuning, e.g. `artist=1,genre=0.8` (others keep their
-    /// defaults). Keys: artist, album, genre, sound, era, popularity.
+    /// defaults). Keys: artist, album, genre, sound, era, popularity, hit.
     #[arg(long)]
     blend: Option<String>,
 }
@@ -162,6 +162,7 @@ fn parse_weights(spec: &str) -> anyhow::Result<BlendWeights> {
             "genre" => &mut weights.genre,
             "sound" => &mut weights.sound,
             "era" => &mut weights.era,
+            "hit" => &mut weights.hit,
             "popularity" => &mut weights.popularity,
             other => bail!("unknown blend weight {other:?}"),
         };

@@ -11,10 +11,21 @@
 //!   whether their artists are popular) among the seeds, so playlists of hits get hits and
 //!   playlists of deep cuts get deep cuts;
 //! - sound: the lift of the track's k-means cluster; the measurements gave it little weight next to
-//!   the others, so it mostly breaks ties.
+//!   the others, so it mostly breaks ties;
+//! - Billboard hit: the lift of the track's chart flag (a hit, known not to have charted, unknown)
+//!   among the seeds. It is a popularity signal where Spotify's popularity is unknown; on the
+//!   1,500 dev playlists it moved NDCG@50 from 0.1069 to 0.1099 and R-precision from 0.068 to
+//!   0.070 at weight 1 (0.5 did as well, 2 did worse).
 //!
 //! What did not earn its place (measured, then removed): distance to several taste centroids in
 //! the audio space, a global popularity prior, and gaussian era closeness around the median year.
+//!
+//! Speed: only candidates are scored first, the tracks sharing a genre, an artist or an album
+//! with the seeds (genre dots streamed from per-genre track lists). Every other track scores
+//! at most the best era, popularity, sound and hit lifts together; when the pool's last candidate
+//! beats that bound, they cannot enter the list and are never scored (about 85% of playlists),
+//! else they are scored too. The rankings are those of scoring every track: about 1.6 ms per
+//! 15-seed playlist at 180k tracks natively, versus 3.9 ms scoring everything.
 
 use std::collections::HashMap;
 
@@ -32,6 +43,7 @@ pub struct BlendWeights {
     pub sound: f32,
     pub era: f32,
     pub popularity: f32,
+    pub hit: f32,
 }
 
 impl Default for BlendWeights {
@@ -43,6 +55,7 @@ impl Default for BlendWeights {
             sound: 0.05,
             era: 1.0,
             popularity: 1.0,
+            hit: 1.0,
         }
     }
 }
@@ -60,6 +73,9 @@ const YEAR_KERNEL: f32 = 1.0;
 const POPULARITY_ALPHA: f32 = 6.0;
 const YEAR_ALPHA: f32 = 2.0;
 const CLUSTER_ALPHA: f32 = 0.5;
+const HIT_ALPHA: f32 = 6.0;
+/// Billboard buckets: a hit, known not to have charted, unknown.
+const HIT_BUCKETS: usize = 3;
 /// Artist and album smoothing: one seed by an artist with `n` catalog tracks lifts them by
 /// `ln(1 + 1 / (KAPPA * n))`.
 const KAPPA: f32 = 0.03;
@@ -72,6 +88,8 @@ pub(crate) struct Prior {
     year: Vec<u8>,
     year_share: Vec<f32>,
     cluster_share: Vec<f32>,
+    hit: Vec<u8>,
+    hit_share: [f32; HIT_BUCKETS],
     /// Per track, the length of its IDF genre vector (0 without genres).
     genre_norm: Vec<f32>,
     /// Per genre, its tracks: the candidates a seed genre brings.
@@ -157,6 +175,17 @@ impl Prior {
                 *share += 1.0 / n;
             }
         }
+        let hit: Vec<u8> = catalog
+            .charted
+            .iter()
+            .map(|c| match c {
+                Some(true) => 0,
+                Some(false) => 1,
+                None => 2,
+            })
+            .collect();
+        let mut hit_share = [0.0f32; HIT_BUCKETS];
+        hit.iter().for_each(|&b| hit_share[b as usize] += 1.0 / n);
         let genre_norm = (0..catalog.n_tracks())
             .map(|t| genre_norm(catalog, TrackIdx(t as u32)))
             .collect();
@@ -176,6 +205,8 @@ impl Prior {
             year,
             year_share,
             cluster_share,
+            hit,
+            hit_share,
             genre_norm,
             genre_tracks,
         }
@@ -205,7 +236,9 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     let mut pop_counts = [0.0f32; POPULARITY_BUCKETS];
     let mut year_counts = vec![0.0f32; YEAR_BUCKETS];
     let mut cluster_counts = vec![0.0f32; prior.cluster_share.len()];
+    let mut hit_counts = [0.0f32; HIT_BUCKETS];
     for &s in query.seeds {
+        hit_counts[usize::from(prior.hit.get(s.get()).copied().unwrap_or(2))] += 1.0;
         pop_counts[prior.popularity[s.get()] as usize] += 1.0;
         spread_year(prior.year[s.get()], 1.0, &mut year_counts);
         if let Some(c) =
@@ -227,6 +260,7 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
         n_seeds,
         CLUSTER_ALPHA,
     );
+    let hit_lift = log_lifts(&hit_counts, &prior.hit_share, n_seeds, HIT_ALPHA);
     // `dot`: the track's IDF genre vector dotted with the seeds' profile.
     let base = |t: usize, dot: f32| {
         let cluster = cluster_lift
@@ -239,6 +273,7 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
             + weights.sound * cluster
             + weights.era * year_lift[prior.year[t] as usize]
             + weights.popularity * pop_lift[prior.popularity[t] as usize]
+            + weights.hit * hit_lift[usize::from(prior.hit.get(t).copied().unwrap_or(2))]
     };
     // Candidates first: tracks sharing a genre, an artist or an album with the seeds. Every other
     // track scores only its era, popularity and sound, at most `bound`. The genre dots stream
@@ -325,7 +360,8 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     };
     let bound = max(&year_lift, weights.era)
         + max(&pop_lift, weights.popularity)
-        + max(&cluster_lift, weights.sound);
+        + max(&cluster_lift, weights.sound)
+        + max(&hit_lift, weights.hit);
     if query.options.max_per_artist.is_none() && candidates.len() >= query.pool {
         let mut top: Vec<f32> = candidates.iter().map(|&t| scores[t as usize]).collect();
         let (_, last, _) = top.select_nth_unstable_by(query.pool - 1, |a, b| b.total_cmp(a));

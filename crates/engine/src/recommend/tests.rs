@@ -506,3 +506,20 @@ fn knn_ranks_lazily_in_tiles_as_if_every_seed_ranked_a_whole_pool() {
         assert_eq!(got, want[..50], "{n_seeds} seeds");
     }
 }
+
+#[test]
+fn blend_favours_hits_when_the_seeds_are_hits() {
+    let score_of_6 = |six_charted: bool| {
+        let mut catalog = fixture();
+        for t in [0, 2, 4] {
+            catalog.charted[t] = Some(true);
+        }
+        catalog.charted[6] = Some(six_charted);
+        let mut rec = Recommender::new(catalog);
+        let results = rec
+            .recommend(Method::Blend, &tracks(&[0, 2, 4]), &options(N_TRACKS))
+            .unwrap();
+        results.iter().find(|r| r.track.get() == 6).unwrap().score
+    };
+    assert!(score_of_6(true) > score_of_6(false));
+}
