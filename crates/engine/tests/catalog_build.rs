@@ -5,9 +5,9 @@
 // too, and a panic is exactly how they should report a broken fixture.
 #![allow(clippy::unwrap_used)]
 
-use encore_engine::catalog::CatalogError;
 use encore_engine::catalog::build::{BuildConfig, BuildError, build};
 use encore_engine::catalog::format::FORMAT_VERSION;
+use encore_engine::catalog::{CatalogDecoder, CatalogError};
 use encore_engine::csv_import::{ImportReport, read_tracks};
 use encore_engine::synth::{SynthConfig, synthesize};
 use encore_engine::{Catalog, TrackId, TrackIdx};
@@ -472,4 +472,59 @@ fn synthesizes_a_deterministic_larger_catalog() {
     assert_eq!(decoded.n_tracks(), 200);
     assert_eq!(decoded.features, synth.features);
     assert_eq!(decoded.clusters, synth.clusters);
+}
+
+/// Decodes with [`CatalogDecoder`], one step at a time; also returns the number of steps.
+fn decode_in_steps(bytes: &[u8]) -> Result<(Catalog, usize), CatalogError> {
+    let mut decoder = CatalogDecoder::new(bytes)?;
+    let mut steps = 1;
+    while !decoder.step()? {
+        steps += 1;
+    }
+    Ok((decoder.finish()?, steps))
+}
+
+#[test]
+fn step_wise_decoding_equals_from_bytes() {
+    let bytes = fixture_bytes();
+    let (catalog, steps) = decode_in_steps(&bytes).unwrap();
+    assert_eq!(catalog, Catalog::from_bytes(&bytes).unwrap());
+    assert_eq!(catalog, fixture());
+    // The checksum, 14 sections read (7 of them unpacked first), the derived columns.
+    assert_eq!(steps, 1 + 14 + 7 + 1);
+    // Damage anywhere gives the error `from_bytes` gives, whichever step meets it.
+    let mut damaged = vec![bytes[..bytes.len() / 2].to_vec(), bytes[..10].to_vec()];
+    for tag in ["titl", "feat", "gset", "chrt"] {
+        let at = field(&bytes, table_entry(&bytes, tag) + 4) as usize;
+        let mut copy = bytes.clone();
+        copy[at] ^= 0x5a;
+        damaged.push(copy.clone());
+        damaged.push(with_checksum(copy));
+    }
+    let mut errors = 0;
+    for bytes in &damaged {
+        let expected = Catalog::from_bytes(bytes);
+        errors += usize::from(expected.is_err());
+        assert_eq!(decode_in_steps(bytes).map(|(c, _)| c), expected);
+    }
+    assert!(errors >= damaged.len() - 2, "{errors} errors");
+}
+
+#[test]
+fn step_wise_decoding_of_a_big_catalog_takes_bounded_steps() {
+    let config = SynthConfig {
+        n_tracks: 40_000,
+        seed: 9,
+        jitter: 0.05,
+    };
+    let synth = synthesize(&fixture(), &config).unwrap();
+    let bytes = synth.to_bytes().unwrap();
+    let (catalog, steps) = decode_in_steps(&bytes).unwrap();
+    assert_eq!(catalog, Catalog::from_bytes(&bytes).unwrap());
+    assert_eq!(catalog.features, synth.features);
+    assert_eq!(catalog.clusters, synth.clusters);
+    // The checksum takes one step per MiB, the derived columns one per 32k tracks.
+    let checksum_steps = (bytes.len() - 24).div_ceil(1 << 20);
+    assert_eq!(checksum_steps, 2);
+    assert_eq!(steps, checksum_steps + 14 + 7 + 2);
 }

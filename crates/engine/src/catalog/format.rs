@@ -1,6 +1,6 @@
 //! The catalog file: byte-level specification, writer (`Catalog::to_bytes`, behind the engine's
 //! `write` feature so the browser carries no brotli encoder) and validating reader
-//! ([`Catalog::from_bytes`]).
+//! ([`Catalog::from_bytes`], or [`CatalogDecoder`] for the same work in bounded steps).
 //!
 //! Everything is little-endian. `varint` is unsigned LEB128 of a `u32` (at most 5 bytes);
 //! `zigzag` maps a signed delta to unsigned (`0, -1, 1, -2, ..` -> `0, 1, 2, 3, ..`) before the
@@ -214,32 +214,34 @@ enum Codec {
 /// for 6, artist names 0.25 for 3, genre sets 0.17 for 3, artist and album columns 0.1 each for
 /// 2. The feature planes would gain 0.56 B for 16 ms, ids (random), year and popularity under
 /// 0.1 B: they stay raw. The hit flags are brotli'd: known flags cluster by decade and artist.
-const SECTIONS: [(&str, Codec); 14] = [
-    ("meta", Codec::Raw),
-    ("tids", Codec::Raw),
-    ("titl", Codec::Brotli),
-    ("arts", Codec::Brotli),
-    ("arid", Codec::Raw),
-    ("tart", Codec::Brotli),
-    ("albs", Codec::Brotli),
-    ("talb", Codec::Brotli),
-    ("year", Codec::Raw),
-    ("popu", Codec::Raw),
-    ("chrt", Codec::Brotli),
-    ("feat", Codec::Raw),
-    ("gnrs", Codec::Raw),
-    ("gset", Codec::Brotli),
+const SECTIONS: [(&str, Codec, ReadSection); 14] = [
+    ("meta", Codec::Raw, read_meta),
+    ("tids", Codec::Raw, read_tids),
+    ("titl", Codec::Brotli, read_titl),
+    ("arts", Codec::Brotli, read_arts),
+    ("arid", Codec::Raw, read_arid),
+    ("tart", Codec::Brotli, read_tart),
+    ("albs", Codec::Brotli, read_albs),
+    ("talb", Codec::Brotli, read_talb),
+    ("year", Codec::Raw, read_year),
+    ("popu", Codec::Raw, read_popu),
+    ("chrt", Codec::Brotli, read_chrt),
+    ("feat", Codec::Raw, read_feat),
+    ("gnrs", Codec::Raw, read_gnrs),
+    ("gset", Codec::Brotli, read_gset),
 ];
 
+/// Reads one section's contents into the catalog being decoded; runs in [`SECTIONS`] order.
+type ReadSection = fn(Reader<'_>, &mut Decoded) -> Result<(), CatalogError>;
+
 fn section_index(tag: &[u8]) -> Option<usize> {
-    SECTIONS.iter().position(|(s, _)| s.as_bytes() == tag)
+    SECTIONS.iter().position(|(s, _, _)| s.as_bytes() == tag)
 }
 
 impl Catalog {
     /// Validates and decodes a catalog file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Catalog, CatalogError> {
-        let sections = Sections::parse(bytes)?;
-        decode(&sections)
+        CatalogDecoder::new(bytes)?.finish()
     }
 
     /// Encodes the catalog. Features are quantized with [`FEATURE_CODECS`]; `scaled`,
@@ -253,14 +255,83 @@ impl Catalog {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// The validated section table: each required section's decoded contents (borrowed when raw).
-struct Sections<'a> {
-    n_tracks: usize,
+/// Bytes hashed per step of the checksum.
+const CRC_CHUNK: usize = 1 << 20;
+/// Rows per step when recomputing the scaled matrix, map positions and clusters.
+const DERIVE_ROWS: usize = 32 * 1024;
+
+/// Decodes and validates a catalog in bounded steps, so a browser can yield to its event loop
+/// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks for more than 100 ms.
+/// A step is one 1 MiB chunk of the checksum, one brotli section unpacked, one section read, or
+/// 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this decoder run to
+/// the end, so both give the same catalog and the same errors. After an error, stop: the decoder
+/// is not meant to be stepped again.
+///
+/// ```no_run
+/// # fn load(bytes: &[u8]) -> Result<encore_engine::catalog::Catalog, encore_engine::catalog::CatalogError> {
+/// let mut decoder = encore_engine::catalog::format::CatalogDecoder::new(bytes)?;
+/// while !decoder.step()? {
+///     // yield to the event loop
+/// }
+/// decoder.finish()
+/// # }
+/// ```
+pub struct CatalogDecoder<'a> {
+    bytes: &'a [u8],
+    stored_crc: u32,
+    crc: crc32fast::Hasher,
+    /// Each known section's stored bytes and declared decoded length, as the table gives them.
+    found: [Option<(&'a [u8], usize)>; SECTIONS.len()],
+    /// Each section's contents once unpacked (borrowed when raw).
     parts: [Cow<'a, [u8]>; SECTIONS.len()],
+    stage: Stage,
+    decoded: Decoded,
 }
 
-impl<'a> Sections<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<Self, CatalogError> {
+impl std::fmt::Debug for CatalogDecoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogDecoder")
+            .field("len", &self.bytes.len())
+            .field("n_tracks", &self.decoded.n)
+            .field("next_step", &self.next_step())
+            .finish()
+    }
+}
+
+/// What the next [`CatalogDecoder::step`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Hash the file from this byte on (one chunk).
+    Checksum {
+        from: usize,
+    },
+    /// Brotli-decode section `SECTIONS[i]`.
+    Unpack(usize),
+    /// Read section `SECTIONS[i]` into the catalog.
+    Read(usize),
+    /// Scaled rows, map positions and clusters of the tracks from this one on (one chunk).
+    Derive {
+        from: usize,
+    },
+    Done,
+}
+
+/// The catalog as far as it is decoded, with what later sections need from earlier ones.
+struct Decoded {
+    n: usize,
+    n_artists: usize,
+    n_albums: usize,
+    n_genres: usize,
+    n_sets: usize,
+    pca: Projection2d,
+    /// Album names as stored (singles empty), until `talb` says which track names them.
+    stored_albums: StringTable,
+    catalog: Catalog,
+}
+
+impl<'a> CatalogDecoder<'a> {
+    /// Checks the header and the section table (not yet the checksum).
+    pub fn new(bytes: &'a [u8]) -> Result<Self, CatalogError> {
         let len = bytes.len();
         if len < HEADER_LEN {
             // A prefix of the magic is still not a catalog we can read; say which problem it is.
@@ -294,7 +365,7 @@ impl<'a> Sections<'a> {
         }
         let n_tracks = word(12) as usize;
         let n_sections = word(16);
-        let stored = word(20);
+        let stored_crc = word(20);
         let table_end = (n_sections as u64) * TABLE_ENTRY_LEN as u64 + HEADER_LEN as u64;
         if table_end > len as u64 {
             return Err(CatalogError::TableOutOfBounds {
@@ -303,7 +374,6 @@ impl<'a> Sections<'a> {
                 len,
             });
         }
-        // Each required section's stored bytes and declared decoded length.
         let mut found: [Option<(&[u8], usize)>; SECTIONS.len()] = [None; SECTIONS.len()];
         for entry in bytes[HEADER_LEN..table_end as usize].chunks_exact(TABLE_ENTRY_LEN) {
             let tag = String::from_utf8_lossy(&entry[..4]).into_owned();
@@ -322,29 +392,167 @@ impl<'a> Sections<'a> {
                 found[slot] = Some((&bytes[offset as usize..end as usize], field(12) as usize));
             }
         }
-        let computed = crc32fast::hash(&bytes[HEADER_LEN..]);
-        if computed != stored {
-            return Err(CatalogError::Checksum { stored, computed });
-        }
-        let mut parts: [Cow<'a, [u8]>; SECTIONS.len()] = Default::default();
-        for ((part, found), (tag, codec)) in parts.iter_mut().zip(found).zip(SECTIONS) {
-            let (stored, decoded_len) = found.ok_or(CatalogError::MissingSection(tag))?;
-            *part = match codec {
-                Codec::Raw if stored.len() == decoded_len => Cow::Borrowed(stored),
-                Codec::Raw => return Err(length_mismatch(tag, stored.len(), decoded_len)),
-                Codec::Brotli => Cow::Owned(unbrotli(tag, stored, decoded_len)?),
-            };
-        }
-        Ok(Self { n_tracks, parts })
+        Ok(Self {
+            bytes,
+            stored_crc,
+            crc: crc32fast::Hasher::new(),
+            found,
+            parts: Default::default(),
+            stage: Stage::Checksum { from: HEADER_LEN },
+            decoded: Decoded {
+                n: n_tracks,
+                n_artists: 0,
+                n_albums: 0,
+                n_genres: 0,
+                n_sets: 0,
+                pca: Projection2d::default(),
+                stored_albums: StringTable::default(),
+                catalog: empty_catalog(),
+            },
+        })
     }
 
-    fn reader(&self, tag: &'static str) -> Reader<'_> {
-        let i = section_index(tag.as_bytes()).unwrap_or(0);
-        Reader {
-            bytes: &self.parts[i],
-            pos: 0,
-            section: tag,
+    /// Does one bounded unit of work; `Ok(true)` once everything is decoded and validated.
+    pub fn step(&mut self) -> Result<bool, CatalogError> {
+        self.stage = match self.stage {
+            Stage::Checksum { from } => {
+                let to = from.saturating_add(CRC_CHUNK).min(self.bytes.len());
+                self.crc.update(&self.bytes[from..to]);
+                if to < self.bytes.len() {
+                    Stage::Checksum { from: to }
+                } else {
+                    self.check_sections()?;
+                    section_stage(0)
+                }
+            }
+            Stage::Unpack(i) => {
+                let (tag, _, _) = SECTIONS[i];
+                if let Some((stored, decoded_len)) = self.found[i] {
+                    self.parts[i] = Cow::Owned(unbrotli(tag, stored, decoded_len)?);
+                }
+                Stage::Read(i)
+            }
+            Stage::Read(i) => {
+                let (tag, _, read) = SECTIONS[i];
+                let reader = Reader {
+                    bytes: &self.parts[i],
+                    pos: 0,
+                    section: tag,
+                };
+                read(reader, &mut self.decoded)?;
+                section_stage(i + 1)
+            }
+            Stage::Derive { from } => {
+                let to = from.saturating_add(DERIVE_ROWS).min(self.decoded.n);
+                self.decoded.derive(from, to);
+                if to < self.decoded.n {
+                    Stage::Derive { from: to }
+                } else {
+                    Stage::Done
+                }
+            }
+            Stage::Done => Stage::Done,
+        };
+        Ok(self.stage == Stage::Done)
+    }
+
+    /// What the next [`step`](Self::step) will do, for progress reports and timings.
+    pub fn next_step(&self) -> String {
+        match self.stage {
+            Stage::Checksum { from } => format!("checksum from byte {from}"),
+            Stage::Unpack(i) => format!("unpack {}", SECTIONS[i].0),
+            Stage::Read(i) => format!("read {}", SECTIONS[i].0),
+            Stage::Derive { from } => format!("derive tracks from {from}"),
+            Stage::Done => "done".to_owned(),
         }
+    }
+
+    /// Runs the remaining steps and returns the catalog.
+    pub fn finish(mut self) -> Result<Catalog, CatalogError> {
+        while !self.step()? {}
+        Ok(self.decoded.catalog)
+    }
+
+    /// After the checksum: every required section is present, and raw ones have their length.
+    fn check_sections(&mut self) -> Result<(), CatalogError> {
+        let computed = std::mem::take(&mut self.crc).finalize();
+        if computed != self.stored_crc {
+            return Err(CatalogError::Checksum {
+                stored: self.stored_crc,
+                computed,
+            });
+        }
+        for ((part, found), (tag, codec, _)) in self.parts.iter_mut().zip(self.found).zip(SECTIONS)
+        {
+            let (stored, decoded_len) = found.ok_or(CatalogError::MissingSection(tag))?;
+            match codec {
+                Codec::Raw if stored.len() == decoded_len => *part = Cow::Borrowed(stored),
+                Codec::Raw => return Err(length_mismatch(tag, stored.len(), decoded_len)),
+                // Unpacked in its own step.
+                Codec::Brotli => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first step for section `i` (or the derived columns after the last section).
+fn section_stage(i: usize) -> Stage {
+    match SECTIONS.get(i) {
+        Some((_, Codec::Brotli, _)) => Stage::Unpack(i),
+        Some((_, Codec::Raw, _)) => Stage::Read(i),
+        None => Stage::Derive { from: 0 },
+    }
+}
+
+/// A catalog with no columns yet, filled section by section.
+fn empty_catalog() -> Catalog {
+    Catalog {
+        ids: Vec::new(),
+        titles: StringTable::default(),
+        track_artists: Lists::default(),
+        artists: ArtistTable::default(),
+        track_album: Vec::new(),
+        albums: StringTable::default(),
+        years: Vec::new(),
+        popularity: Vec::new(),
+        charted: Vec::new(),
+        features: Vec::new(),
+        scaler: Scaler::identity(),
+        scaled: Vec::new(),
+        kmeans: KMeansModel {
+            centroids: Vec::new(),
+            inertia_curve: Vec::new(),
+        },
+        clusters: Vec::new(),
+        projection: Vec::new(),
+        track_genres: Lists::default(),
+        genres: GenreVocab::default(),
+    }
+}
+
+impl Decoded {
+    /// Tracks `from..to` of the scaled matrix, map projection and clusters, recomputed with the
+    /// stored scaler, PCA axes and centroids by the same code the builder ran.
+    fn derive(&mut self, from: usize, to: usize) {
+        let c = &mut self.catalog;
+        if from == 0 {
+            c.scaled = vec![0.0; self.n * SCALED_STRIDE];
+            c.projection.reserve_exact(self.n);
+            c.clusters.reserve_exact(self.n);
+        }
+        let raw = &c.features[from * Feature::COUNT..to * Feature::COUNT];
+        let scaled = &mut c.scaled[from * SCALED_STRIDE..to * SCALED_STRIDE];
+        for (raw, out) in raw
+            .chunks_exact(Feature::COUNT)
+            .zip(scaled.chunks_exact_mut(SCALED_STRIDE))
+        {
+            c.scaler.transform_row(raw, out);
+        }
+        c.projection
+            .extend(self.pca.project_all(scaled, SCALED_STRIDE));
+        c.clusters
+            .extend(kmeans::assign(scaled, SCALED_STRIDE, &c.kmeans.centroids));
     }
 }
 
@@ -579,14 +787,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
-    let n = s.n_tracks;
-
-    let mut meta = s.reader("meta");
-    let n_artists = meta.u32("artist count")? as usize;
-    let n_albums = meta.u32("album count")? as usize;
-    let n_genres = meta.u32("genre count")? as usize;
-    let n_sets = meta.u32("genre set count")? as usize;
+fn read_meta(mut meta: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.n_artists = meta.u32("artist count")? as usize;
+    d.n_albums = meta.u32("album count")? as usize;
+    d.n_genres = meta.u32("genre count")? as usize;
+    d.n_sets = meta.u32("genre set count")? as usize;
     let k = usize::from(meta.u16("k")?);
     let curve_len = usize::from(meta.u16("curve length")?);
     let scaler = Scaler {
@@ -607,34 +812,45 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
         let inertia = f64::from_le_bytes(meta.array("curve inertia")?);
         inertia_curve.push((kk, inertia));
     }
-    let pca = Projection2d {
+    d.pca = Projection2d {
         mean: meta.f32s("pca mean")?,
         axes: [meta.f32s("pca axis")?, meta.f32s("pca axis")?],
     };
     meta.finish()?;
-    if n > 0 && k == 0 {
+    if d.n > 0 && k == 0 {
         return Err(invalid("meta", "k is 0 for a non-empty catalog"));
     }
+    d.catalog.scaler = scaler;
+    d.catalog.kmeans = KMeansModel {
+        centroids,
+        inertia_curve,
+    };
+    Ok(())
+}
 
-    let mut r = s.reader("tids");
-    let id_bytes = r.take(n.saturating_mul(16), "track ids")?;
-    let ids = id_bytes
+fn read_tids(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let id_bytes = r.take(d.n.saturating_mul(16), "track ids")?;
+    d.catalog.ids = id_bytes
         .as_chunks::<16>()
         .0
         .iter()
         .map(|&b| TrackId(u128::from_le_bytes(b)))
         .collect();
-    r.finish()?;
+    r.finish()
+}
 
-    let mut r = s.reader("titl");
-    let titles = r.strings(n)?;
-    r.finish()?;
+fn read_titl(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.catalog.titles = r.strings(d.n)?;
+    r.finish()
+}
 
-    let mut r = s.reader("arts");
-    let artist_names = r.strings(n_artists)?;
-    r.finish()?;
+fn read_arts(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.catalog.artists.names = r.strings(d.n_artists)?;
+    r.finish()
+}
 
-    let mut r = s.reader("arid");
+fn read_arid(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let n_artists = d.n_artists;
     let bitmap = r.take(n_artists.div_ceil(8), "artist id bitmap")?;
     let mut artist_ids = Vec::with_capacity(n_artists);
     for i in 0..n_artists {
@@ -644,11 +860,14 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
             None
         });
     }
-    r.finish()?;
+    d.catalog.artists.ids = artist_ids;
+    r.finish()
+}
 
-    let mut r = s.reader("tart");
+fn read_tart(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let n = d.n;
     r.ensure(n, 1, "track artists")?;
-    let limit = u32::try_from(n_artists).map_err(|_| invalid("meta", "too many artists"))?;
+    let limit = u32::try_from(d.n_artists).map_err(|_| invalid("meta", "too many artists"))?;
     let mut track_artists = Lists {
         offsets: Vec::with_capacity(n + 1),
         values: Vec::with_capacity(n),
@@ -676,11 +895,19 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
             .offsets
             .push(track_artists.values.len() as u32);
     }
-    r.finish()?;
+    d.catalog.track_artists = track_artists;
+    r.finish()
+}
 
-    let mut r = s.reader("talb");
+fn read_albs(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.stored_albums = r.strings(d.n_albums)?;
+    r.finish()
+}
+
+fn read_talb(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let n = d.n;
     r.ensure(n, 1, "track albums")?;
-    let album_limit = u32::try_from(n_albums)
+    let album_limit = u32::try_from(d.n_albums)
         .ok()
         .and_then(|a| a.checked_add(1))
         .ok_or_else(|| invalid("meta", "too many albums"))?;
@@ -691,23 +918,24 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
         track_album.push(previous.checked_sub(1).unwrap_or(NONE_U32));
     }
     r.finish()?;
+    let c = &mut d.catalog;
+    c.albums = restore_album_names(&d.stored_albums, &track_album, &c.titles);
+    c.track_album = track_album;
+    Ok(())
+}
 
-    let mut r = s.reader("albs");
-    let stored_albums = r.strings(n_albums)?;
-    r.finish()?;
-    let albums = restore_album_names(&stored_albums, &track_album, &titles);
-
-    let mut r = s.reader("year");
-    let years = r
-        .take(n, "years")?
+fn read_year(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.catalog.years = r
+        .take(d.n, "years")?
         .iter()
         .map(|&b| if b == 0 { 0 } else { 1899 + u16::from(b) })
         .collect();
-    r.finish()?;
+    r.finish()
+}
 
-    let mut r = s.reader("popu");
-    let popularity = r
-        .take(n, "popularity")?
+fn read_popu(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.catalog.popularity = r
+        .take(d.n, "popularity")?
         .iter()
         .map(|&b| match b {
             255 => Ok(None),
@@ -715,9 +943,11 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
             _ => Err(invalid("popu", format!("popularity {b} is above 100"))),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    r.finish()?;
+    r.finish()
+}
 
-    let mut r = s.reader("chrt");
+fn read_chrt(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let n = d.n;
     let packed = r.take(n.div_ceil(4), "hit flags")?;
     let mut charted = Vec::with_capacity(n);
     for i in 0..n {
@@ -731,9 +961,12 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
     if !n.is_multiple_of(4) && packed.last().is_some_and(|&b| b >> (2 * (n % 4)) != 0) {
         return Err(invalid("chrt", "unused bits are set"));
     }
-    r.finish()?;
+    d.catalog.charted = charted;
+    r.finish()
+}
 
-    let mut r = s.reader("feat");
+fn read_feat(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let n = d.n;
     let mut features = vec![0.0f32; n * Feature::COUNT];
     for (f, codec) in FEATURE_CODECS.iter().enumerate() {
         let rows = features.chunks_exact_mut(Feature::COUNT);
@@ -749,17 +982,23 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
             }
         }
     }
-    r.finish()?;
+    d.catalog.features = features;
+    r.finish()
+}
 
-    let mut r = s.reader("gnrs");
-    let genre_names = r.strings(n_genres)?;
+fn read_gnrs(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let n_genres = d.n_genres;
+    let names = r.strings(n_genres)?;
     r.ensure(n_genres, 4, "idf weights")?;
     let idf = (0..n_genres)
         .map(|_| r.f32("idf"))
         .collect::<Result<Vec<_>, _>>()?;
-    r.finish()?;
+    d.catalog.genres = GenreVocab { names, idf };
+    r.finish()
+}
 
-    let mut r = s.reader("gset");
+fn read_gset(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let (n, n_genres, n_sets) = (d.n, d.n_genres, d.n_sets);
     r.ensure(n_sets, 1, "genre sets")?;
     let genre_limit = u32::try_from(n_genres)
         .map_err(|_| invalid("meta", "too many genres"))?
@@ -810,40 +1049,8 @@ fn decode(s: &Sections<'_>) -> Result<Catalog, CatalogError> {
                 .map_err(|_| invalid("gset", "too many genre ids"))?,
         );
     }
-    r.finish()?;
-
-    let mut scaled = Vec::new();
-    scaler.transform_into(&features, &mut scaled);
-    let projection = pca.project_all(&scaled, SCALED_STRIDE);
-    let clusters = kmeans::assign(&scaled, SCALED_STRIDE, &centroids);
-    Ok(Catalog {
-        ids,
-        titles,
-        track_artists,
-        artists: ArtistTable {
-            names: artist_names,
-            ids: artist_ids,
-        },
-        track_album,
-        albums,
-        years,
-        popularity,
-        charted,
-        features,
-        scaler,
-        scaled,
-        kmeans: KMeansModel {
-            centroids,
-            inertia_curve,
-        },
-        clusters,
-        projection,
-        track_genres,
-        genres: GenreVocab {
-            names: genre_names,
-            idf,
-        },
-    })
+    d.catalog.track_genres = track_genres;
+    r.finish()
 }
 
 /// Album names stored empty take the title of the first track on them (see `encode`).

@@ -12,7 +12,7 @@
 pub mod build;
 pub mod format;
 
-pub use format::CatalogError;
+pub use format::{CatalogDecoder, CatalogError};
 
 use crate::{ArtistId, Feature, TrackId, TrackIdx};
 
