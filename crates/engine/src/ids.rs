@@ -123,7 +123,11 @@ mod tests {
 
     #[test]
     fn round_trips_real_ids() {
-        for s in ["5SuOikwiRyPMVoIQDJUgSV", "0poAcsyKGAMc8goHsV0Dxm", "0000000000000000000000"] {
+        for s in [
+            "5SuOikwiRyPMVoIQDJUgSV",
+            "0poAcsyKGAMc8goHsV0Dxm",
+            "0000000000000000000000",
+        ] {
             let id = TrackId::parse(s).unwrap();
             assert_eq!(id.to_string(), s);
         }
@@ -134,7 +138,13 @@ mod tests {
         let id = TrackId::parse("spotify:track:1dtKN6wwlolkM8XZy2y9C1").unwrap();
         assert_eq!(id.uri(), "spotify:track:1dtKN6wwlolkM8XZy2y9C1");
         assert_eq!(TrackId::parse("short"), Err(IdError::Length(5)));
-        assert_eq!(TrackId::parse("5SuOikwiRyPMVoIQDJUgS!"), Err(IdError::Character('!')));
-        assert_eq!(TrackId::parse("ZZZZZZZZZZZZZZZZZZZZZZ"), Err(IdError::Overflow));
+        assert_eq!(
+            TrackId::parse("5SuOikwiRyPMVoIQDJUgS!"),
+            Err(IdError::Character('!'))
+        );
+        assert_eq!(
+            TrackId::parse("ZZZZZZZZZZZZZZZZZZZZZZ"),
+            Err(IdError::Overflow)
+        );
     }
 }
