@@ -362,13 +362,16 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
         + max(&pop_lift, weights.popularity)
         + max(&cluster_lift, weights.sound)
         + max(&hit_lift, weights.hit);
-    if query.options.max_per_artist.is_none() && candidates.len() >= query.pool {
-        let mut top: Vec<f32> = candidates.iter().map(|&t| scores[t as usize]).collect();
-        let (_, last, _) = top.select_nth_unstable_by(query.pool - 1, |a, b| b.total_cmp(a));
-        // A margin for the rounding of the sums in another order.
-        if *last > bound + 1e-4 * (1.0 + bound.abs()) {
-            return;
-        }
+    // A margin for the rounding of the sums in another order.
+    let bound = bound + 1e-4 * (1.0 + bound.abs());
+    if query.options.max_per_artist.is_none()
+        && candidates
+            .iter()
+            .filter(|&&t| scores[t as usize] > bound)
+            .count()
+            >= query.pool
+    {
+        return;
     }
     // Every track sharing a seed genre is scored already.
     for t in 0..scores.len() as u32 {

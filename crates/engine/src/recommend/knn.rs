@@ -77,7 +77,8 @@ pub(crate) fn score(query: &Query, scratch: &mut Scratch, scores: &mut [f32]) {
         for t in &scratch.placed {
             scores[t.get()] = f32::NEG_INFINITY;
         }
-        per_seed = per_seed.saturating_mul(2).min(target);
+        // Straight to whole pools: another short round would cost a whole pass again.
+        per_seed = target;
     }
 }
 
