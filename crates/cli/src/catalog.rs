@@ -3,13 +3,13 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use encore_engine::Catalog;
 use encore_engine::catalog::build::{self, BuildConfig};
-use encore_engine::catalog::format;
+use encore_engine::catalog::{CatalogDecoder, format};
 use encore_engine::csv_import::{self, ImportReport};
 use encore_engine::synth::{self, SynthConfig};
 use flate2::Compression;
@@ -261,19 +261,45 @@ fn synth_catalog(args: &SynthArgs) -> anyhow::Result<()> {
 
 fn info(path: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let invalid = || format!("{} is not a valid catalog", path.display());
+    // Step by step, as the browser decodes it, timing each step: the slowest one is how long the
+    // page's main thread can be blocked at once.
     let started = Instant::now();
-    let catalog = Catalog::from_bytes(&bytes)
-        .with_context(|| format!("{} is not a valid catalog", path.display()))?;
+    let mut decoder = CatalogDecoder::new(&bytes).with_context(invalid)?;
+    let (mut steps, mut slowest) = (0usize, (Duration::ZERO, String::new()));
+    loop {
+        let step = decoder.next_step();
+        let step_started = Instant::now();
+        let done = decoder.step().with_context(invalid)?;
+        let took = step_started.elapsed();
+        steps += 1;
+        if took > slowest.0 {
+            slowest = (took, step);
+        }
+        if done {
+            break;
+        }
+    }
+    let catalog = decoder.finish().with_context(invalid)?;
     let decode = started.elapsed();
     println!(
-        "{}: {} tracks, {} artists, {} albums, {} genres, k = {}; decoded and validated in {:.1} ms",
+        "{}: {} tracks, {} artists, {} albums, {} genres, k = {}; decoded and validated in {:.1} ms ({steps} steps, slowest {:.1} ms: {})",
         path.display(),
         catalog.n_tracks(),
         catalog.artists.names.len(),
         catalog.albums.len(),
         catalog.genres.names.len(),
         catalog.kmeans.k(),
-        decode.as_secs_f64() * 1000.0
+        decode.as_secs_f64() * 1000.0,
+        slowest.0.as_secs_f64() * 1000.0,
+        slowest.1
+    );
+    let hits = catalog.charted.iter().filter(|&&c| c == Some(true)).count();
+    let known = catalog.charted.iter().filter(|c| c.is_some()).count();
+    println!(
+        "Billboard Hot 100 flag: {hits} hits, {} not, {} unknown",
+        known - hits,
+        catalog.n_tracks() - known
     );
     print_sizes(&bytes, catalog.n_tracks())
 }

@@ -262,10 +262,10 @@ const DERIVE_ROWS: usize = 32 * 1024;
 
 /// Decodes and validates a catalog in bounded steps, so a browser can yield to its event loop
 /// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks for more than 100 ms.
-/// A step is one 1 MiB chunk of the checksum, one brotli section unpacked, one section read, or
-/// 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this decoder run to
-/// the end, so both give the same catalog and the same errors. After an error, stop: the decoder
-/// is not meant to be stepped again.
+/// A step is one 1 MiB chunk of the checksum, 256 KiB of a brotli section unpacked, one section
+/// read, or 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this
+/// decoder run to the end, so both give the same catalog and the same errors. After an error,
+/// stop: the decoder is not meant to be stepped again.
 ///
 /// ```no_run
 /// # fn load(bytes: &[u8]) -> Result<encore_engine::catalog::Catalog, encore_engine::catalog::CatalogError> {
@@ -285,6 +285,8 @@ pub struct CatalogDecoder<'a> {
     /// Each section's contents once unpacked (borrowed when raw).
     parts: [Cow<'a, [u8]>; SECTIONS.len()],
     stage: Stage,
+    /// The brotli section being unpacked, across steps.
+    unpacking: Option<Unbrotli>,
     decoded: Decoded,
 }
 
@@ -399,6 +401,7 @@ impl<'a> CatalogDecoder<'a> {
             found,
             parts: Default::default(),
             stage: Stage::Checksum { from: HEADER_LEN },
+            unpacking: None,
             decoded: Decoded {
                 n: n_tracks,
                 n_artists: 0,
@@ -427,10 +430,19 @@ impl<'a> CatalogDecoder<'a> {
             }
             Stage::Unpack(i) => {
                 let (tag, _, _) = SECTIONS[i];
-                if let Some((stored, decoded_len)) = self.found[i] {
-                    self.parts[i] = Cow::Owned(unbrotli(tag, stored, decoded_len)?);
+                // Present: `check_sections` ran before any unpacking.
+                let (stored, decoded_len) = self.found[i].unwrap_or_default();
+                let unpacking = self
+                    .unpacking
+                    .get_or_insert_with(|| Unbrotli::new(stored.len(), decoded_len));
+                match unpacking.run(tag, stored, decoded_len, BROTLI_CHUNK)? {
+                    Some(contents) => {
+                        self.unpacking = None;
+                        self.parts[i] = Cow::Owned(contents);
+                        Stage::Read(i)
+                    }
+                    None => Stage::Unpack(i),
                 }
-                Stage::Read(i)
             }
             Stage::Read(i) => {
                 let (tag, _, read) = SECTIONS[i];
@@ -563,67 +575,104 @@ fn length_mismatch(section: &'static str, actual: usize, declared: usize) -> Cat
     )
 }
 
-/// Decodes a brotli section. The output grows as the stream produces it and stops one byte past
-/// the declared length, so a lying length costs no allocation and an overlong stream (a
-/// decompression bomb) ends there. The stream must end exactly at the end of the section.
-fn unbrotli(
-    section: &'static str,
-    stored: &[u8],
-    decoded_len: usize,
-) -> Result<Vec<u8>, CatalogError> {
-    use brotli_decompressor::{BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc};
+/// Compressed bytes fed to brotli per step: about 8 ms of decoding natively.
+const BROTLI_CHUNK: usize = 256 * 1024;
 
-    let mut state = BrotliState::new(
-        StandardAlloc::default(),
-        StandardAlloc::default(),
-        StandardAlloc::default(),
-    );
-    let limit = decoded_len.saturating_add(1);
-    // Start at what the stream could plausibly expand to; real sections expand about fourfold.
-    let mut out = vec![0u8; limit.min(stored.len().saturating_mul(8).max(1 << 12))];
-    let (mut available_in, mut input_offset) = (stored.len(), 0);
-    let (mut output_offset, mut total_out) = (0, 0);
-    loop {
-        let mut available_out = out.len() - output_offset;
-        match BrotliDecompressStream(
-            &mut available_in,
-            &mut input_offset,
-            stored,
-            &mut available_out,
-            &mut output_offset,
-            &mut out,
-            &mut total_out,
-            &mut state,
-        ) {
-            BrotliResult::ResultSuccess => break,
-            BrotliResult::NeedsMoreOutput if out.len() < limit => {
-                out.resize(out.len().saturating_mul(2).min(limit), 0);
-            }
-            BrotliResult::NeedsMoreOutput => {
-                return Err(invalid(
-                    section,
-                    format!("contents exceed the {decoded_len} bytes the section table says"),
-                ));
-            }
-            BrotliResult::NeedsMoreInput => {
-                return Err(invalid(section, "brotli stream ends early"));
-            }
-            BrotliResult::ResultFailure => {
-                return Err(invalid(section, "brotli stream is corrupt"));
-            }
+/// One brotli section being decoded, a chunk of input per [`Unbrotli::run`]. The output grows as
+/// the stream produces it and stops one byte past the declared length, so a lying length costs
+/// no allocation and an overlong stream (a decompression bomb) ends there. The stream must end
+/// exactly at the end of the section.
+struct Unbrotli {
+    state: brotli_decompressor::BrotliState<
+        brotli_decompressor::StandardAlloc,
+        brotli_decompressor::StandardAlloc,
+        brotli_decompressor::StandardAlloc,
+    >,
+    out: Vec<u8>,
+    input_offset: usize,
+    output_offset: usize,
+    total_out: usize,
+}
+
+impl Unbrotli {
+    fn new(stored_len: usize, decoded_len: usize) -> Self {
+        use brotli_decompressor::{BrotliState, StandardAlloc};
+        let limit = decoded_len.saturating_add(1);
+        Self {
+            state: BrotliState::new(
+                StandardAlloc::default(),
+                StandardAlloc::default(),
+                StandardAlloc::default(),
+            ),
+            // Start at what the stream could plausibly expand to; real sections expand about
+            // fourfold.
+            out: vec![0u8; limit.min(stored_len.saturating_mul(8).max(1 << 12))],
+            input_offset: 0,
+            output_offset: 0,
+            total_out: 0,
         }
     }
-    if available_in > 0 {
-        return Err(CatalogError::TrailingBytes {
-            section,
-            extra: available_in,
-        });
-    }
-    out.truncate(output_offset);
-    if out.len() == decoded_len {
-        Ok(out)
-    } else {
-        Err(length_mismatch(section, out.len(), decoded_len))
+
+    /// Decodes up to `budget` more bytes of `stored`; the contents once the stream has ended.
+    fn run(
+        &mut self,
+        section: &'static str,
+        stored: &[u8],
+        decoded_len: usize,
+        budget: usize,
+    ) -> Result<Option<Vec<u8>>, CatalogError> {
+        use brotli_decompressor::{BrotliDecompressStream, BrotliResult};
+
+        let limit = decoded_len.saturating_add(1);
+        let mut available_in = (stored.len() - self.input_offset).min(budget);
+        loop {
+            let mut available_out = self.out.len() - self.output_offset;
+            match BrotliDecompressStream(
+                &mut available_in,
+                &mut self.input_offset,
+                stored,
+                &mut available_out,
+                &mut self.output_offset,
+                &mut self.out,
+                &mut self.total_out,
+                &mut self.state,
+            ) {
+                BrotliResult::ResultSuccess => break,
+                BrotliResult::NeedsMoreOutput if self.out.len() < limit => {
+                    let grown = self.out.len().saturating_mul(2).min(limit);
+                    self.out.resize(grown, 0);
+                }
+                BrotliResult::NeedsMoreOutput => {
+                    return Err(invalid(
+                        section,
+                        format!("contents exceed the {decoded_len} bytes the section table says"),
+                    ));
+                }
+                // This step's input is used up; the next step goes on.
+                BrotliResult::NeedsMoreInput if self.input_offset < stored.len() => {
+                    return Ok(None);
+                }
+                BrotliResult::NeedsMoreInput => {
+                    return Err(invalid(section, "brotli stream ends early"));
+                }
+                BrotliResult::ResultFailure => {
+                    return Err(invalid(section, "brotli stream is corrupt"));
+                }
+            }
+        }
+        if self.input_offset < stored.len() {
+            return Err(CatalogError::TrailingBytes {
+                section,
+                extra: stored.len() - self.input_offset,
+            });
+        }
+        let mut out = std::mem::take(&mut self.out);
+        out.truncate(self.output_offset);
+        if out.len() == decoded_len {
+            Ok(Some(out))
+        } else {
+            Err(length_mismatch(section, out.len(), decoded_len))
+        }
     }
 }
 
