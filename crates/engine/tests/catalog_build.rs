@@ -517,14 +517,33 @@ fn step_wise_decoding_of_a_big_catalog_takes_bounded_steps() {
         seed: 9,
         jitter: 0.05,
     };
-    let synth = synthesize(&fixture(), &config).unwrap();
+    let mut synth = synthesize(&fixture(), &config).unwrap();
+    // Titles of 12 seeded random characters, so the brotli'd `titl` section (about 400 KB) is
+    // unpacked in two steps of 256 KiB.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut titles = encore_engine::catalog::StringTable::default();
+    for _ in 0..synth.n_tracks() {
+        let title: String = (0..12)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b'0' + (state % 64) as u8)
+            })
+            .collect();
+        titles.push(&title);
+    }
+    synth.titles = titles;
     let bytes = synth.to_bytes().unwrap();
+    let titl_stored = field(&bytes, table_entry(&bytes, "titl") + 8) as usize;
+    assert_eq!(titl_stored.div_ceil(256 * 1024), 2);
     let (catalog, steps) = decode_in_steps(&bytes).unwrap();
+    assert_eq!(catalog.titles, synth.titles);
     assert_eq!(catalog, Catalog::from_bytes(&bytes).unwrap());
     assert_eq!(catalog.features, synth.features);
     assert_eq!(catalog.clusters, synth.clusters);
     // The checksum takes one step per MiB, the derived columns one per 32k tracks.
     let checksum_steps = (bytes.len() - 24).div_ceil(1 << 20);
     assert_eq!(checksum_steps, 2);
-    assert_eq!(steps, checksum_steps + 14 + 7 + 2);
+    assert_eq!(steps, checksum_steps + 14 + 7 + 1 + 2);
 }
