@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
+mod common;
+use common::{HEADER, track_rows};
+
 fn encore(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_encore"))
         .args(args)
@@ -26,29 +29,11 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-const HEADER: &str = "track_id,artists,album_name,track_name,popularity,danceability,energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,duration_ms,time_signature,track_genre";
-
+/// Rows for tracks `first..first + count`, with ids that are valid but unlike real ones.
 fn rows(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| {
-            let g = i % 4;
-            format!(
-                "{:0>22},Artist {},Album {},Song {i},{},{:.2},{:.2},{},-{}.5,1,0.05,{:.2},0,0.1,{:.2},{},{},4,genre{g}\n",
-                format!("{i}xyz"),
-                i % 6,
-                i % 9,
-                i % 100,
-                0.2 + 0.2 * g as f32,
-                0.9 - 0.2 * g as f32,
-                i % 12,
-                3 + 3 * g,
-                0.1 + 0.2 * g as f32,
-                0.3 + 0.1 * g as f32,
-                90 + 20 * g,
-                200_000 + 500 * i
-            )
-        })
-        .collect()
+    track_rows(first..first + count, |i| {
+        format!("{:0>22}", format!("{i}xyz"))
+    })
 }
 
 fn write_fixture(dir: &Path) {

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-const HEADER: &str = "track_id,artists,album_name,track_name,popularity,danceability,energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,duration_ms,time_signature,track_genre";
+mod common;
+use common::{HEADER, track_rows};
 
 /// The 22-character id of generated track `i`.
 fn id(i: usize) -> String {
@@ -16,27 +17,7 @@ fn id(i: usize) -> String {
 
 /// 120 tracks: six artists, four genres, four sounds.
 fn csv() -> String {
-    let rows: String = (0..120)
-        .map(|i| {
-            let g = i % 4;
-            format!(
-                "{},Artist {},Album {},Song {i},{},{:.2},{:.2},{},-{}.5,1,0.05,{:.2},0,0.1,{:.2},{},{},4,genre{g}\n",
-                id(i),
-                i % 6,
-                i % 9,
-                i % 100,
-                0.2 + 0.2 * g as f32,
-                0.9 - 0.2 * g as f32,
-                i % 12,
-                3 + 3 * g,
-                0.1 + 0.2 * g as f32,
-                0.3 + 0.1 * g as f32,
-                90 + 20 * g,
-                200_000 + 500 * i
-            )
-        })
-        .collect();
-    format!("{HEADER}\n{rows}")
+    format!("{HEADER}\n{}", track_rows(0..120, id))
 }
 
 /// Builds the catalog once per test into its own folder and returns its path.
