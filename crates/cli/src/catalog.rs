@@ -227,7 +227,8 @@ fn build_catalog(args: &BuildArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_catalog(path: &Path) -> anyhow::Result<Catalog> {
+/// Reads and validates a catalog file, naming the file in any error.
+pub(crate) fn read_catalog(path: &Path) -> anyhow::Result<Catalog> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Catalog::from_bytes(&bytes)
         .with_context(|| format!("{} is not a valid catalog", path.display()))

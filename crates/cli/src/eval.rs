@@ -14,7 +14,8 @@ use encore_engine::eval::{Accumulator, Scores};
 use encore_engine::recommend::{BlendWeights, Method, Options, Recommender};
 use serde::Deserialize;
 
-use crate::recommend::{IdLookup, load_catalog};
+use crate::catalog::read_catalog;
+use crate::recommend::IdLookup;
 
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
@@ -51,7 +52,7 @@ struct Prepared {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let catalog = load_catalog(&args.catalog)?;
+    let catalog = read_catalog(&args.catalog)?;
     let lookup = IdLookup::new(&catalog);
     let text = std::fs::read(&args.cases)
         .with_context(|| format!("cannot read {}", args.cases.display()))?;

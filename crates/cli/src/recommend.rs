@@ -10,12 +10,14 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use encore_engine::recommend::{Method, Options, Recommender};
 use encore_engine::{Catalog, TrackId, TrackIdx};
 use serde::{Deserialize, Serialize};
+
+use crate::catalog::read_catalog;
 
 #[derive(Debug, clap::Args)]
 pub struct RecommendArgs {
@@ -52,12 +54,6 @@ struct LineError {
     error: String,
 }
 
-pub(crate) fn load_catalog(path: &Path) -> anyhow::Result<Catalog> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Catalog::from_bytes(&bytes)
-        .with_context(|| format!("{} is not a valid catalog", path.display()))
-}
-
 /// Finds catalog tracks by Spotify id.
 #[derive(Debug)]
 pub(crate) struct IdLookup(HashMap<TrackId, TrackIdx>);
@@ -92,7 +88,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<()> {
     if args.k == 0 {
         bail!("--k must be at least 1");
     }
-    let catalog = load_catalog(&args.catalog)?;
+    let catalog = read_catalog(&args.catalog)?;
     let lookup = IdLookup::new(&catalog);
     let mut recommender = Recommender::new(catalog);
     let options = Options {
