@@ -123,21 +123,21 @@ impl TopK {
         Self::default()
     }
 
-    fn reset(&mut self, k: usize) {
+    pub(crate) fn reset(&mut self, k: usize) {
         self.k = k;
         self.heap.clear();
     }
 
     /// The largest distance a row may have and still enter the top `k` (ties are settled by track
     /// index in [`TopK::offer`]).
-    fn threshold(&self) -> f32 {
+    pub(crate) fn threshold(&self) -> f32 {
         match self.heap.peek() {
             Some(worst) if self.heap.len() >= self.k => worst.dist2,
             _ => f32::INFINITY,
         }
     }
 
-    fn offer(&mut self, candidate: Neighbour) {
+    pub(crate) fn offer(&mut self, candidate: Neighbour) {
         if self.heap.len() < self.k {
             self.heap.push(candidate);
         } else if let Some(mut worst) = self.heap.peek_mut()
@@ -148,7 +148,7 @@ impl TopK {
     }
 
     /// The candidates, nearest first.
-    fn finish(&mut self) -> &[Neighbour] {
+    pub(crate) fn finish(&mut self) -> &[Neighbour] {
         self.sorted.clear();
         self.sorted.extend(self.heap.drain());
         self.sorted.sort_unstable();

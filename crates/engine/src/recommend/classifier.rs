@@ -15,6 +15,8 @@ const N_INPUTS: usize = Feature::COUNT + 2;
 const NEGATIVES_PER_SEED: usize = 10;
 const MIN_NEGATIVES: usize = 200;
 const MAX_NEGATIVES: usize = 2_000;
+/// Seeds trained on, at most (a seeded sample of a larger library).
+const MAX_POSITIVES: usize = 2_000;
 const EPOCHS: usize = 300;
 const LEARNING_RATE: f32 = 0.5;
 const L2: f32 = 1e-3;
@@ -32,14 +34,12 @@ fn inputs(query: &Query, track: TrackIdx) -> [f32; N_INPUTS] {
     x
 }
 
-/// A seed for the negative sample that depends only on the set of seeds (FNV-1a over the sorted
+/// A seed for the samples that depends only on the set of seeds (FNV-1a over the sorted
 /// indices), so the same request always trains the same model.
-fn sample_seed(seeds: &[TrackIdx]) -> u64 {
-    let mut sorted: Vec<u32> = seeds.iter().map(|t| t.0).collect();
-    sorted.sort_unstable();
-    sorted
+fn sample_seed(sorted_seeds: &[TrackIdx]) -> u64 {
+    sorted_seeds
         .iter()
-        .flat_map(|t| t.to_le_bytes())
+        .flat_map(|t| t.0.to_le_bytes())
         .fold(0xcbf2_9ce4_8422_2325, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         })
@@ -47,13 +47,25 @@ fn sample_seed(seeds: &[TrackIdx]) -> u64 {
 
 pub(crate) fn score(query: &Query, scores: &mut [f32]) {
     let n_tracks = query.catalog.n_tracks();
-    let positives: Vec<[f32; N_INPUTS]> = query.seeds.iter().map(|&s| inputs(query, s)).collect();
+    let mut sorted_seeds = query.seeds.to_vec();
+    sorted_seeds.sort_unstable();
+    let mut rng = SeededRng::new(sample_seed(&sorted_seeds));
+    // A large library trains on a seeded sample of its tracks: the loss is class-balanced, so
+    // the sample estimates the same gradient, and training stays a few milliseconds.
+    let positives: Vec<[f32; N_INPUTS]> = if query.seeds.len() > MAX_POSITIVES {
+        rng.sample_indices(query.seeds.len(), MAX_POSITIVES)
+            .into_iter()
+            .map(|i| inputs(query, query.seeds[i]))
+            .collect()
+    } else {
+        query.seeds.iter().map(|&s| inputs(query, s)).collect()
+    };
     let n_negatives = (positives.len() * NEGATIVES_PER_SEED).clamp(MIN_NEGATIVES, MAX_NEGATIVES);
-    let negatives: Vec<[f32; N_INPUTS]> = SeededRng::new(sample_seed(query.seeds))
+    let negatives: Vec<[f32; N_INPUTS]> = rng
         .sample_indices(n_tracks, n_negatives)
         .into_iter()
         .map(|t| TrackIdx(t as u32))
-        .filter(|t| !query.seeds.contains(t))
+        .filter(|t| sorted_seeds.binary_search(t).is_err())
         .map(|t| inputs(query, t))
         .collect();
     let (weights, bias) = train(&positives, &negatives);

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Query;
-use crate::nearest::dist2;
+use crate::nearest::{NearestIndex, dist2};
+use crate::simd::Row;
 use crate::{Catalog, Feature, TrackIdx};
 
 /// Features a listener recognises in a comparison; key, mode, length and metre say little about
@@ -83,7 +84,12 @@ impl Explanation {
 #[derive(Debug)]
 pub(crate) struct Explainer<'a> {
     catalog: &'a Catalog,
-    seeds: &'a [TrackIdx],
+    /// The seeds in track order, and their scaled rows in the same order: a library has
+    /// thousands of seeds, so the nearest one is found with the ranking kernel.
+    sorted_seeds: Vec<TrackIdx>,
+    seed_rows: Vec<f32>,
+    /// Per artist, the seeds by them (in track order).
+    seeds_by_artist: HashMap<u32, Vec<TrackIdx>>,
     seed_artists: Vec<u32>,
     genre_weights: HashMap<u16, f32>,
 }
@@ -91,13 +97,20 @@ pub(crate) struct Explainer<'a> {
 impl<'a> Explainer<'a> {
     pub fn new(query: &Query<'a>) -> Self {
         let catalog = query.catalog;
-        let mut seed_artists: Vec<u32> = query
-            .seeds
+        let mut sorted_seeds = query.seeds.to_vec();
+        sorted_seeds.sort_unstable();
+        let seed_rows = sorted_seeds
             .iter()
-            .flat_map(|&s| catalog.track_artists.row(s.get()).iter().copied())
+            .flat_map(|&s| catalog.scaled_row(s).iter().copied())
             .collect();
+        let mut seeds_by_artist: HashMap<u32, Vec<TrackIdx>> = HashMap::new();
+        for &s in &sorted_seeds {
+            for &a in catalog.track_artists.row(s.get()) {
+                seeds_by_artist.entry(a).or_default().push(s);
+            }
+        }
+        let mut seed_artists: Vec<u32> = seeds_by_artist.keys().copied().collect();
         seed_artists.sort_unstable();
-        seed_artists.dedup();
         let mut genre_weights = HashMap::new();
         for &s in query.seeds {
             for &g in catalog.track_genres.row(s.get()) {
@@ -107,7 +120,9 @@ impl<'a> Explainer<'a> {
         }
         Self {
             catalog,
-            seeds: query.seeds,
+            sorted_seeds,
+            seed_rows,
+            seeds_by_artist,
             seed_artists,
             genre_weights,
         }
@@ -121,27 +136,16 @@ impl<'a> Explainer<'a> {
             .copied()
             .find(|a| self.seed_artists.binary_search(a).is_ok());
         let row = catalog.scaled_row(track);
-        let seed = self
-            .seeds
+        let same_artist = artists
             .iter()
-            .copied()
-            .min_by(|&a, &b| {
-                let shares = |s: TrackIdx| {
-                    catalog
-                        .track_artists
-                        .row(s.get())
-                        .iter()
-                        .any(|x| artists.contains(x))
-                };
-                shares(b)
-                    .cmp(&shares(a))
-                    .then(
-                        dist2(row, catalog.scaled_row(a))
-                            .total_cmp(&dist2(row, catalog.scaled_row(b))),
-                    )
-                    .then(a.cmp(&b))
-            })
-            .unwrap_or(track);
+            .filter_map(|a| self.seeds_by_artist.get(a))
+            .flatten()
+            .map(|&s| (dist2(row, catalog.scaled_row(s)), s))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let seed = match same_artist {
+            Some((_, s)) => s,
+            None => self.nearest_seed(row).unwrap_or(track),
+        };
         let seed_row = catalog.scaled_row(seed);
         let mut features: Vec<(f32, Feature)> = DESCRIPTIVE
             .iter()
@@ -172,5 +176,12 @@ impl<'a> Explainer<'a> {
                 .collect(),
             artist,
         }
+    }
+
+    /// The seed nearest in sound (the lowest track index among equals).
+    fn nearest_seed(&self, row: &[f32]) -> Option<TrackIdx> {
+        let row = <&Row>::try_from(row).ok()?;
+        let nearest = NearestIndex::new(&self.seed_rows).ok()?.nearest(row)?;
+        self.sorted_seeds.get(nearest.track.get()).copied()
     }
 }

@@ -380,13 +380,9 @@ fn validate(
     if let Some(nudge) = options.nudges.iter().find(|n| !n.amount.is_finite()) {
         return Err(RecommendError::Nudge(nudge.feature));
     }
-    let mut distinct = Vec::with_capacity(seeds.len());
-    for &seed in seeds {
-        if !distinct.contains(&seed) {
-            distinct.push(seed);
-        }
-    }
-    Ok(distinct)
+    // A set, not `Vec::contains`: a liked-songs library has thousands of seeds.
+    let mut seen = std::collections::HashSet::with_capacity(seeds.len());
+    Ok(seeds.iter().copied().filter(|&s| seen.insert(s)).collect())
 }
 
 #[cfg(test)]
