@@ -6,7 +6,7 @@
 
 use super::Query;
 use crate::catalog::SCALED_STRIDE;
-use crate::kmeans::{self, KMeansParams};
+use crate::kmeans::{self, KMeansError, KMeansParams};
 use crate::nearest::exact_top_k;
 use crate::seeded::SeededRng;
 use crate::{Catalog, TrackIdx};
@@ -23,15 +23,27 @@ const CURVE_MAX_ITER: usize = 25;
 const SAMPLE: usize = 10_000;
 const SEED: u64 = 5;
 
-/// The map clusters, fitted on first use of either adviser method.
+/// The map clusters, fitted on first use of either adviser method (or ahead of it, a step at a
+/// time, by [`Fitter`]).
 #[derive(Debug)]
 pub(crate) struct Model {
     /// Per track, its cluster on the map.
     clusters: Vec<u16>,
 }
 
-impl Model {
-    pub fn fit(catalog: &Catalog) -> Self {
+/// Fits the [`Model`] in steps of bounded work: one `k` of the elbow curve per step, then the
+/// chosen `k`, then every track's assignment. A caller on a UI thread yields between steps.
+#[derive(Debug)]
+pub(crate) struct Fitter {
+    small: Vec<f32>,
+    sample: Vec<f32>,
+    curve: Vec<(u16, f64)>,
+    ks: std::ops::RangeInclusive<usize>,
+    centroids: Option<Result<Vec<f32>, KMeansError>>,
+}
+
+impl Fitter {
+    pub fn new(catalog: &Catalog) -> Self {
         let n = catalog.n_tracks();
         let sample = |size: usize| -> Vec<f32> {
             SeededRng::new(SEED)
@@ -41,32 +53,60 @@ impl Model {
                 .collect()
         };
         let (small, sample) = (sample(CURVE_SAMPLE), sample(SAMPLE));
-        let params = KMeansParams::new(2, SEED);
-        let curve_params = KMeansParams {
-            max_iter: CURVE_MAX_ITER,
-            ..params
-        };
         let max_k = MAX_K.min(small.len() / 2);
-        let curve = kmeans::inertia_curve(&small, 2, 2..=max_k, &curve_params);
-        let centroids = curve.and_then(|curve| {
-            kmeans::fit(
-                &sample,
-                2,
-                &KMeansParams {
-                    k: usize::from(kmeans::elbow(&curve)),
-                    ..params
-                },
-            )
-        });
-        let clusters = match centroids {
-            Ok(fit) => {
+        Self {
+            small,
+            sample,
+            curve: Vec::new(),
+            ks: 2..=max_k,
+            centroids: None,
+        }
+    }
+
+    /// Does one step; the model once the last step is done.
+    pub fn step(&mut self, catalog: &Catalog) -> Option<Model> {
+        let params = KMeansParams::new(2, SEED);
+        match &self.centroids {
+            None => {
+                if let Some(k) = self.ks.next() {
+                    let curve_params = KMeansParams {
+                        k,
+                        max_iter: CURVE_MAX_ITER,
+                        ..params
+                    };
+                    match kmeans::fit(&self.small, 2, &curve_params) {
+                        Ok(fit) => self.curve.push((k as u16, fit.inertia)),
+                        Err(e) => self.centroids = Some(Err(e)),
+                    }
+                } else {
+                    let k = usize::from(kmeans::elbow(&self.curve));
+                    let fit = kmeans::fit(&self.sample, 2, &KMeansParams { k, ..params });
+                    self.centroids = Some(fit.map(|fit| fit.centroids));
+                }
+                None
+            }
+            Some(Ok(centroids)) => {
                 let points: Vec<f32> = catalog.projection.iter().flatten().copied().collect();
-                kmeans::assign(&points, 2, &fit.centroids)
+                Some(Model {
+                    clusters: kmeans::assign(&points, 2, centroids),
+                })
             }
             // Too few tracks to cluster: the whole map is one cluster.
-            Err(_) => vec![0; n],
-        };
-        Self { clusters }
+            Some(Err(_)) => Some(Model {
+                clusters: vec![0; catalog.n_tracks()],
+            }),
+        }
+    }
+}
+
+impl Model {
+    pub fn fit(catalog: &Catalog) -> Self {
+        let mut fitter = Fitter::new(catalog);
+        loop {
+            if let Some(model) = fitter.step(catalog) {
+                return model;
+            }
+        }
     }
 
     fn cluster(&self, track: TrackIdx) -> u16 {

@@ -25,81 +25,112 @@ const BATCH: usize = 32;
 /// Catalog rows per tile: 2,048 rows of 64 bytes (128 KiB) stay in cache across a batch.
 const TILE_ROWS: usize = 2048;
 
-/// Buffers reused across requests, so a request allocates only when it needs more than before.
+/// How far one request has got: the seeds' neighbour lists ranked so far. A request ranks them a
+/// batch at a time ([`step`]), so a caller on a UI thread can yield between batches.
 #[derive(Debug, Default)]
-pub(crate) struct Scratch {
+pub(crate) struct Progress {
+    /// Neighbours per seed wanted; 0 before the first step.
+    per_seed: usize,
+    /// Seeds whose list is ranked (a prefix of the seeds).
+    ready: usize,
     top: TopK,
     /// Per seed, its neighbours (valid for the first `ready` seeds).
     lists: Vec<Vec<Neighbour>>,
     same: Vec<TrackIdx>,
-    /// Tracks given a position, to undo them when a retry needs longer lists.
-    placed: Vec<TrackIdx>,
 }
 
-pub(crate) fn score(query: &Query, scratch: &mut Scratch, scores: &mut [f32]) {
+/// What one round-robin over the ranked lists came to.
+enum Placed {
+    /// The pool is placed in the scores.
+    Done,
+    /// The round-robin reached a seed whose list is not ranked yet.
+    NeedsSeed,
+    /// Short of the pool although some lists stopped at `per_seed`: longer lists may add more.
+    Short,
+}
+
+/// One bounded piece of work: ranks the next batch of seeds (`false`), or places the pool into
+/// `scores` (`true`, the request is answered). `scores` must hold no placement on entry.
+pub(crate) fn step(query: &Query, progress: &mut Progress, scores: &mut [f32]) -> bool {
     let n_seeds = query.seeds.len();
     let target = query.pool;
     if n_seeds == 0 || target == 0 {
-        return;
+        return true;
     }
-    if scratch.lists.len() < n_seeds {
-        scratch.lists.resize_with(n_seeds, Vec::new);
+    if progress.per_seed == 0 {
+        progress.per_seed = (target.div_ceil(n_seeds) + MARGIN).min(target);
+        progress.lists.resize_with(n_seeds, Vec::new);
     }
-    let mut per_seed = (target.div_ceil(n_seeds) + MARGIN).min(target);
-    loop {
-        scratch.placed.clear();
-        let mut ready = 0;
-        let mut cut_short = false;
-        'rounds: for round in 0..per_seed {
-            for i in 0..n_seeds {
-                if i == ready {
-                    let end = (ready + BATCH).min(n_seeds);
-                    rank_batch(query, ready..end, per_seed, scratch);
-                    ready = end;
+    match round_robin(query, progress, scores) {
+        Placed::Done => true,
+        Placed::NeedsSeed => {
+            let end = (progress.ready + BATCH).min(n_seeds);
+            rank_batch(query, progress.ready..end, progress);
+            progress.ready = end;
+            false
+        }
+        Placed::Short => {
+            // Straight to whole pools: another short round would cost a whole pass again.
+            progress.per_seed = target;
+            progress.ready = 0;
+            false
+        }
+    }
+}
+
+/// Hands out positions round by round over the ranked lists. Anything but [`Placed::Done`]
+/// leaves `scores` as it found it.
+fn round_robin(query: &Query, progress: &Progress, scores: &mut [f32]) -> Placed {
+    let target = query.pool;
+    let per_seed = progress.per_seed;
+    let mut placed: Vec<TrackIdx> = Vec::with_capacity(target);
+    let mut cut_short = false;
+    let outcome = 'rounds: {
+        for round in 0..per_seed {
+            for (i, list) in progress.lists.iter().enumerate() {
+                if i >= progress.ready {
+                    break 'rounds Placed::NeedsSeed;
                 }
-                let list = &scratch.lists[i];
                 cut_short |= list.len() == per_seed;
                 if let Some(n) = list.get(round)
                     && scores[n.track.get()] == f32::NEG_INFINITY
                 {
-                    scores[n.track.get()] = -(scratch.placed.len() as f32);
-                    scratch.placed.push(n.track);
-                    if scratch.placed.len() == target {
-                        break 'rounds;
+                    scores[n.track.get()] = -(placed.len() as f32);
+                    placed.push(n.track);
+                    if placed.len() == target {
+                        break 'rounds Placed::Done;
                     }
                 }
             }
         }
-        // Short of the pool although some list stopped at `per_seed`: longer lists may add more.
-        if scratch.placed.len() == target || !cut_short || per_seed == target {
-            return;
+        if cut_short && per_seed < target {
+            Placed::Short
+        } else {
+            Placed::Done
         }
-        for t in &scratch.placed {
+    };
+    if !matches!(outcome, Placed::Done) {
+        for t in placed {
             scores[t.get()] = f32::NEG_INFINITY;
         }
-        // Straight to whole pools: another short round would cost a whole pass again.
-        per_seed = target;
     }
+    outcome
 }
 
-/// Fills `scratch.lists[seeds]` with each seed's `per_seed` best tracks under the artist-aware
+/// Fills `progress.lists[seeds]` with each seed's `per_seed` best tracks under the artist-aware
 /// distance, nearest first.
-fn rank_batch(
-    query: &Query,
-    seeds: std::ops::Range<usize>,
-    per_seed: usize,
-    scratch: &mut Scratch,
-) {
+fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progress) {
+    let per_seed = progress.per_seed;
     let catalog = query.catalog;
     let batch = &query.seeds[seeds.clone()];
-    let lists = &mut scratch.lists[seeds];
+    let lists = &mut progress.lists[seeds];
     // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
     // artist's track can be, the list is complete without a scan.
     let mut scans: Vec<(Row, usize, Vec<Neighbour>)> = Vec::new();
     for (j, (&seed, list)) in batch.iter().zip(lists.iter_mut()).enumerate() {
         let row = catalog.scaled_row(seed);
-        scratch.same.clear();
-        scratch.same.extend(
+        progress.same.clear();
+        progress.same.extend(
             catalog
                 .track_artists
                 .row(seed.get())
@@ -107,10 +138,10 @@ fn rank_batch(
                 .flat_map(|&a| query.index.artist(a))
                 .filter(|&t| query.allowed(t)),
         );
-        scratch.same.sort_unstable();
-        scratch.same.dedup();
+        progress.same.sort_unstable();
+        progress.same.dedup();
         list.clear();
-        list.extend(scratch.same.iter().map(|&t| Neighbour {
+        list.extend(progress.same.iter().map(|&t| Neighbour {
             track: t,
             dist2: dist2(row, catalog.scaled_row(t)),
         }));
@@ -139,7 +170,7 @@ fn rank_batch(
                 row,
                 per_seed,
                 |t| !query.allowed(TrackIdx(t.0 + offset)),
-                &mut scratch.top,
+                &mut progress.top,
             );
             sound.extend(found.iter().map(|n| Neighbour {
                 track: TrackIdx(n.track.0 + offset),

@@ -243,20 +243,31 @@ impl Query<'_> {
     }
 }
 
-/// Recommends from one catalog. Holds the indexes built from it and scratch buffers reused across
+/// Recommends from one catalog. Holds the indexes built from it and a score buffer reused across
 /// requests, and fits the models only some methods need (the adviser's map clusters, the centroid
-/// vectors) on first use.
+/// vectors, blend's prior) on first use, or ahead of it with [`Recommender::warm_up_step`].
 #[derive(Debug)]
 pub struct Recommender {
     catalog: Arc<Catalog>,
     index: index::Index,
     scores: Vec<f32>,
-    blocked: Vec<bool>,
     blend: BlendWeights,
     blend_prior: OnceCell<blend::Prior>,
     adviser: OnceCell<adviser::Model>,
+    adviser_fitter: Option<adviser::Fitter>,
     centroid: OnceCell<centroid::Space>,
-    knn: knn::Scratch,
+}
+
+/// A request being answered a piece at a time: see [`Recommender::begin`].
+#[derive(Debug)]
+pub struct Job {
+    method: Method,
+    /// Distinct seeds, in the order given.
+    seeds: Vec<TrackIdx>,
+    options: Options,
+    /// Per track: a seed or excluded.
+    blocked: Vec<bool>,
+    knn: knn::Progress,
 }
 
 impl Recommender {
@@ -266,12 +277,11 @@ impl Recommender {
         Self {
             index: index::Index::new(&catalog),
             scores: vec![f32::NEG_INFINITY; n],
-            blocked: vec![false; n],
             blend: BlendWeights::default(),
             blend_prior: OnceCell::new(),
             adviser: OnceCell::new(),
+            adviser_fitter: None,
             centroid: OnceCell::new(),
-            knn: knn::Scratch::default(),
             catalog,
         }
     }
@@ -286,6 +296,29 @@ impl Recommender {
         self.blend = weights;
     }
 
+    /// Fits one piece of the models that some methods otherwise fit on first use; `true` once
+    /// every model is ready. A UI calls it between frames after loading, so that no method's
+    /// first use is slow; skipping it changes no result.
+    pub fn warm_up_step(&mut self) -> bool {
+        let catalog = &self.catalog;
+        if self.blend_prior.get().is_none() {
+            self.blend_prior.get_or_init(|| blend::Prior::new(catalog));
+        } else if self.centroid.get().is_none() {
+            self.centroid.get_or_init(|| centroid::Space::new(catalog));
+        } else if self.adviser.get().is_none() {
+            let fitter = self
+                .adviser_fitter
+                .get_or_insert_with(|| adviser::Fitter::new(catalog));
+            if let Some(model) = fitter.step(catalog) {
+                self.adviser_fitter = None;
+                let _ = self.adviser.set(model);
+            }
+        }
+        self.blend_prior.get().is_some()
+            && self.centroid.get().is_some()
+            && self.adviser.get().is_some()
+    }
+
     /// The `options.k` best tracks for `seeds` by `method`, best first, never a seed or an
     /// excluded track. Duplicate seeds count once.
     pub fn recommend(
@@ -294,21 +327,51 @@ impl Recommender {
         seeds: &[TrackIdx],
         options: &Options,
     ) -> Result<Vec<Recommendation>, RecommendError> {
-        let catalog = Arc::clone(&self.catalog);
-        let seeds = validate(&catalog, seeds, options)?;
-        for &t in seeds.iter().chain(&options.exclude) {
-            self.blocked[t.get()] = true;
+        let mut job = self.begin(method, seeds, options)?;
+        loop {
+            if let Some(results) = self.advance(&mut job) {
+                return Ok(results);
+            }
         }
+    }
+
+    /// Checks a request and starts it; [`Recommender::advance`] answers it. The answer is the
+    /// one [`Recommender::recommend`] gives. A caller that must stay responsive (the app's main
+    /// thread) yields between calls of `advance`, and simply drops a job it no longer wants.
+    pub fn begin(
+        &self,
+        method: Method,
+        seeds: &[TrackIdx],
+        options: &Options,
+    ) -> Result<Job, RecommendError> {
+        let seeds = validate(&self.catalog, seeds, options)?;
+        let mut blocked = vec![false; self.catalog.n_tracks()];
+        for &t in seeds.iter().chain(&options.exclude) {
+            blocked[t.get()] = true;
+        }
+        Ok(Job {
+            method,
+            seeds,
+            options: options.clone(),
+            blocked,
+            knn: knn::Progress::default(),
+        })
+    }
+
+    /// Does one bounded piece of `job`: the whole of most methods, one batch of seeds for `knn`.
+    /// Returns the results once the job is done.
+    pub fn advance(&mut self, job: &mut Job) -> Option<Vec<Recommendation>> {
+        let catalog = Arc::clone(&self.catalog);
         let query = Query {
             catalog: &catalog,
             index: &self.index,
-            seeds: &seeds,
-            options,
-            blocked: &self.blocked,
-            pool: select::pool_size(options, catalog.n_tracks()),
+            seeds: &job.seeds,
+            options: &job.options,
+            blocked: &job.blocked,
+            pool: select::pool_size(&job.options, catalog.n_tracks()),
         };
         self.scores.fill(f32::NEG_INFINITY);
-        match method {
+        match job.method {
             Method::Blend => {
                 let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
                 blend::score(&query, &self.blend, prior, &mut self.scores);
@@ -316,30 +379,36 @@ impl Recommender {
             Method::Classifier => classifier::score(&query, &mut self.scores),
             Method::CentroidGenre | Method::Centroid => {
                 let space = self.centroid.get_or_init(|| centroid::Space::new(&catalog));
-                space.score(&query, method == Method::CentroidGenre, &mut self.scores);
+                space.score(
+                    &query,
+                    job.method == Method::CentroidGenre,
+                    &mut self.scores,
+                );
             }
             Method::Clusters => clusters::score(&query, &mut self.scores),
-            Method::Knn => knn::score(&query, &mut self.knn, &mut self.scores),
+            Method::Knn => {
+                if !knn::step(&query, &mut job.knn, &mut self.scores) {
+                    return None;
+                }
+            }
             Method::Adviser | Method::AdviserGenre => {
                 let model = self.adviser.get_or_init(|| adviser::Model::fit(&catalog));
-                model.score(&query, method == Method::AdviserGenre, &mut self.scores);
+                model.score(&query, job.method == Method::AdviserGenre, &mut self.scores);
             }
             Method::Popular => popular::score(&query, &mut self.scores),
         }
         let picked = select::select(&query, &self.scores);
         let explainer = explain::Explainer::new(&query);
-        let results = picked
-            .into_iter()
-            .map(|(track, score)| Recommendation {
-                track,
-                score,
-                explanation: explainer.explain(track),
-            })
-            .collect();
-        for &t in seeds.iter().chain(&options.exclude) {
-            self.blocked[t.get()] = false;
-        }
-        Ok(results)
+        Some(
+            picked
+                .into_iter()
+                .map(|(track, score)| Recommendation {
+                    track,
+                    score,
+                    explanation: explainer.explain(track),
+                })
+                .collect(),
+        )
     }
 }
 

@@ -523,3 +523,75 @@ fn blend_favours_hits_when_the_seeds_are_hits() {
     };
     assert!(score_of_6(true) > score_of_6(false));
 }
+
+/// A catalog large enough for `knn` to rank its seeds in several batches.
+fn large_recommender() -> (Recommender, Vec<TrackIdx>) {
+    use crate::synth::{SynthConfig, synthesize};
+    let config = SynthConfig {
+        n_tracks: 4_000,
+        seed: 9,
+        jitter: 0.3,
+    };
+    let catalog = synthesize(&fixture(), &config).unwrap();
+    let seeds = (0..300).map(|i| TrackIdx(i * 13)).collect();
+    (Recommender::new(catalog), seeds)
+}
+
+#[test]
+fn knn_answers_a_large_library_in_several_pieces_with_the_same_result() {
+    let (mut rec, seeds) = large_recommender();
+    let options = options(20);
+    let mut job = rec.begin(Method::Knn, &seeds, &options).unwrap();
+    let mut pieces = 1;
+    let stepped = loop {
+        if let Some(results) = rec.advance(&mut job) {
+            break results;
+        }
+        pieces += 1;
+    };
+    assert!(pieces > 2, "{pieces} pieces");
+    let (mut fresh, _) = large_recommender();
+    assert_eq!(
+        stepped,
+        fresh.recommend(Method::Knn, &seeds, &options).unwrap()
+    );
+}
+
+#[test]
+fn an_abandoned_job_leaves_no_trace() {
+    let (mut rec, seeds) = large_recommender();
+    let mut abandoned = rec.begin(Method::Knn, &seeds[..200], &options(50)).unwrap();
+    assert!(rec.advance(&mut abandoned).is_none());
+    drop(abandoned);
+    let (mut fresh, _) = large_recommender();
+    for method in Method::ALL {
+        assert_eq!(
+            rec.recommend(method, &seeds[100..], &options(10)).unwrap(),
+            fresh
+                .recommend(method, &seeds[100..], &options(10))
+                .unwrap(),
+            "{method}"
+        );
+    }
+}
+
+#[test]
+fn warming_up_fits_every_model_and_changes_no_result() {
+    let (mut warm, seeds) = large_recommender();
+    let mut steps = 1;
+    while !warm.warm_up_step() {
+        steps += 1;
+        assert!(steps < 100, "warm-up does not finish");
+    }
+    // The blend prior, the centroid space, and the adviser's elbow curve, fit and assignment.
+    assert!(steps > 4, "{steps} steps");
+    assert!(warm.warm_up_step(), "stays warm");
+    let (mut cold, _) = large_recommender();
+    for method in Method::ALL {
+        assert_eq!(
+            warm.recommend(method, &seeds, &options(15)).unwrap(),
+            cold.recommend(method, &seeds, &options(15)).unwrap(),
+            "{method}"
+        );
+    }
+}
