@@ -141,7 +141,12 @@ async fn prepare(bench: Workbench) {
     }
     let matcher = matcher.finish(&catalog);
     yield_now().await;
-    let recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
+    let mut recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
+    // The models some methods fit on first use, fitted now in pieces: switching method later
+    // never freezes the page.
+    while !timed("recommender-warm-up", || recommender.warm_up_step()) {
+        yield_now().await;
+    }
     bench.engine.set_value(Some(Engine {
         catalog,
         search,

@@ -7,12 +7,13 @@
 
 use std::time::Duration;
 
-use encore_engine::recommend::{Method, Nudge, Options, RecommendError, Recommendation};
+use encore_engine::recommend::{Job, Method, Nudge, Options, RecommendError, Recommendation};
 use encore_engine::{Catalog, Feature, TrackIdx};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::app::{Engine, Workbench, timed};
+use crate::app::{Engine, Workbench, timed, yield_now};
 use crate::components::result_card::ResultCard;
 use crate::components::status::ErrorMessage;
 use crate::session::SessionContext;
@@ -178,12 +179,10 @@ fn refusal(e: &RecommendError) -> String {
     }
 }
 
-/// Runs the recommender for the current taste and controls.
-fn recommend(
-    engine: &mut Engine,
-    seeds: &[TrackIdx],
-    controls: &Controls,
-) -> Result<Vec<Shown>, String> {
+/// Starts a request for the current taste and controls; [`Recommender::advance`] answers it.
+///
+/// [`Recommender::advance`]: encore_engine::recommend::Recommender::advance
+fn begin(engine: &Engine, seeds: &[TrackIdx], controls: &Controls) -> Result<Job, String> {
     let exclude = if controls.leave_out_owned {
         seeds
             .iter()
@@ -193,14 +192,10 @@ fn recommend(
         Vec::new()
     };
     let options = controls.options(catalog_years(&engine.catalog), exclude);
-    let recs = engine
+    engine
         .recommender
-        .recommend(controls.method, seeds, &options)
-        .map_err(|e| refusal(&e))?;
-    Ok(recs
-        .iter()
-        .map(|r| Shown::new(&engine.catalog, r))
-        .collect())
+        .begin(controls.method, seeds, &options)
+        .map_err(|e| refusal(&e))
 }
 
 fn download_csv(text: &str) -> Option<()> {
@@ -268,6 +263,8 @@ pub fn RecommendPanel() -> impl IntoView {
     let controls = RwSignal::new(Controls::default());
     let requested = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // A request is being answered.
+    let working = RwSignal::new(false);
     let era = Memo::new(move |_| {
         bench.ready.get();
         bench
@@ -279,25 +276,54 @@ pub fn RecommendPanel() -> impl IntoView {
         let (lo, hi) = era.get();
         controls.update(|c| c.years = (lo, hi));
     });
+    // Each request gets a number; a request still in progress when a newer one starts stops at
+    // its next piece, so only the latest settings ever reach the list.
+    let latest = StoredValue::new(0u64);
     let run = move || {
         let Some(report) = bench.report.get_untracked() else {
             return;
         };
         let c = controls.get_untracked();
-        let out = timed("recommend", || {
-            bench.with_engine_mut(|e| recommend(e, &report.matched, &c))
+        latest.update_value(|n| *n += 1);
+        let mine = latest.get_value();
+        spawn_local(async move {
+            let mut job =
+                match bench.with_engine(|e| timed("recommend", || begin(e, &report.matched, &c))) {
+                    Some(Ok(job)) => job,
+                    Some(Err(message)) => {
+                        error.set(Some(message));
+                        bench.recs.set(Vec::new());
+                        working.set(false);
+                        return;
+                    }
+                    None => return,
+                };
+            working.set(true);
+            // Most methods answer in one piece; `knn` over a large library ranks a batch of
+            // seeds per piece, and the page paints and takes input between pieces.
+            while latest.get_value() == mine {
+                let answer = bench.with_engine_mut(|e| {
+                    timed("recommend", || {
+                        let recs = e.recommender.advance(&mut job)?;
+                        Some(
+                            recs.iter()
+                                .map(|r| Shown::new(&e.catalog, r))
+                                .collect::<Vec<_>>(),
+                        )
+                    })
+                });
+                match answer {
+                    Some(Some(recs)) => {
+                        error.set(None);
+                        bench.recs.set(recs);
+                        working.set(false);
+                        return;
+                    }
+                    Some(None) => yield_now().await,
+                    None => return,
+                }
+            }
         });
-        match out {
-            Some(Ok(recs)) => {
-                error.set(None);
-                bench.recs.set(recs);
-            }
-            Some(Err(message)) => {
-                error.set(Some(message));
-                bench.recs.set(Vec::new());
-            }
-            None => {}
-        }
     };
     let pending = StoredValue::new_local(None::<TimeoutHandle>);
     Effect::new(move |_| {
@@ -437,6 +463,7 @@ pub fn RecommendPanel() -> impl IntoView {
             >
                 "Recommend"
             </button>
+            <p class="hint" role="status">{move || working.get().then_some("Updating the list…")}</p>
             <Show when=move || !has_seeds() && !requested.get()>
                 <p class="hint">"Add some tracks above first: recommendations start from them."</p>
             </Show>
