@@ -1,5 +1,5 @@
 //! The control API under `/__mock/` (documented in the crate's `//!` doc): scenarios, settings,
-//! token expiry, reset, and the record of what the mock received.
+//! token expiry, the listener liking more songs, reset, and the record of what the mock received.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -22,6 +22,7 @@ pub fn router() -> Router<SharedState> {
         .route("/faults", get(faults).post(add_faults).delete(clear_faults))
         .route("/faults/{id}", axum::routing::delete(remove_fault))
         .route("/expire_tokens", post(expire_tokens))
+        .route("/like_more", post(like_more))
         .route("/settings", get(settings).post(change_settings))
         .route("/reset", post(reset))
         .route("/library", get(library))
@@ -94,6 +95,30 @@ async fn expire_tokens(State(shared): State<SharedState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LikeMore {
+    n: usize,
+}
+
+/// The listener likes `n` more songs now: they come first in `GET /v1/me/tracks` from now on.
+async fn like_more(State(shared): State<SharedState>, body: Bytes) -> Result<Response, ApiError> {
+    let LikeMore { n } = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid like_more: {e}")))?;
+    let library = &shared.library;
+    let mut state = shared.lock();
+    let added = state
+        .like_more(library, n)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let ids: Vec<String> = added
+        .iter()
+        .filter_map(|s| library.tracks.get(s.track))
+        .map(|t| t.id.to_string())
+        .collect();
+    let body = json!({ "ids": ids, "liked_total": state.liked.len() });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
 async fn settings(State(shared): State<SharedState>) -> Response {
     Json(&shared.lock().settings).into_response()
 }
@@ -126,8 +151,9 @@ async fn reset(State(shared): State<SharedState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// What the library holds, so a test knows what a complete import looks like. The liked songs'
-/// ids (newest first) come only with `?ids=true`: 50,000 of them make a megabyte.
+/// What the library holds (liked songs as they stand now), so a test knows what a complete import
+/// looks like. The liked songs' ids (newest first) come only with `?ids=true`: 50,000 of them
+/// make a megabyte.
 async fn library(State(shared): State<SharedState>, params: Params) -> Json<Value> {
     let library = &shared.library;
     let ids = |tracks: &mut dyn Iterator<Item = usize>| -> Vec<String> {
@@ -164,13 +190,13 @@ async fn library(State(shared): State<SharedState>, params: Params) -> Json<Valu
     let mut body = json!({
         "user_id": crate::library::USER_ID,
         "n_tracks_in_pool": library.tracks.len(),
-        "liked_total": library.liked.len(),
+        "liked_total": state.liked.len(),
         "top_tracks": top,
         "playlists": playlists,
         "recently_played_total": library.recent.len(),
     });
     if params.get("ids") == Some("true") {
-        body["liked_ids"] = json!(ids(&mut library.liked.iter().map(|s| s.track)));
+        body["liked_ids"] = json!(ids(&mut state.liked.iter().map(|s| s.track)));
     }
     Json(body)
 }

@@ -29,7 +29,8 @@
 //!
 //! # Library
 //!
-//! - Liked songs: `--liked N` distinct tracks (0..=50,000), newest first.
+//! - Liked songs: `--liked N` distinct tracks (0..=50,000), newest first; more can be liked at
+//!   runtime (`POST /__mock/like_more`).
 //! - Top tracks: 50 per time range (`short_term`, `medium_term`, `long_term`).
 //! - Playlists, in this order in `GET /v1/me/playlists`: playlists the app created (newest first),
 //!   then "Road Trip" (owned, private, 130 entries: entry 3 is `item: null`, 7 a local file, 11 an
@@ -54,8 +55,9 @@
 //! | `GET /__mock/faults` | the rules with `id`, `seen` (matching requests) and `fired` counters |
 //! | `DELETE /__mock/faults`, `DELETE /__mock/faults/{id}` | remove all rules, or one |
 //! | `POST /__mock/expire_tokens` | every access token issued so far is expired from now on (refresh tokens stay valid) |
+//! | `POST /__mock/like_more` | body `{"n": 120}`: the listener likes `n` more songs now, pool tracks not liked yet, chosen by the seed and the liked songs so far; they come first in `GET /v1/me/tracks`, saved a minute apart and after every earlier song (newest first); answers `201 {"ids": [the new ids, newest first], "liked_total": N}`, or 400 when the pool has too few unliked tracks or the total would pass 50,000 |
 //! | `GET/POST /__mock/settings` | read, or change `{"expires_in_s": 5, "expose_retry_after": true}` (either field) |
-//! | `POST /__mock/reset` | back to the start: no tokens, the library's playlists, the start's rules and settings, empty records |
+//! | `POST /__mock/reset` | back to the start: no tokens, the library's playlists and liked songs, the start's rules and settings, empty records |
 //!
 //! A fault rule: `{"path": "/v1/me/tracks", "method": "GET", "kind": "rate_limit", "retry_after_s": 2,
 //! "after": 3, "times": 1}`. It matches requests whose path starts with `path` (default `/`) and
@@ -122,7 +124,7 @@ pub use app_site::config_json;
 pub use faults::{FaultKind, FaultRule};
 pub use library::{
     EDITORIAL_PLAYLIST_ID, Library, LibraryError, LibraryParams, MAX_LIKED, MockArtist, MockTrack,
-    USER_ID, catalog_tracks, generated_tracks,
+    Saved, USER_ID, catalog_tracks, generated_tracks,
 };
 pub use state::Settings;
 

@@ -3,8 +3,9 @@
 //!
 //! Everything is derived from the pool and a seed, so the same flags give the same library on every
 //! run; tests and e2e suites can compare what they imported against [`Library::liked`].
-//! The library itself never changes while the server runs: playlists the app creates or extends
-//! live in the server's mutable state, which `POST /__mock/reset` rebuilds from [`Library::playlists`].
+//! The library itself never changes while the server runs: playlists the app creates or extends,
+//! and songs liked later ([`Library::like_more`]), live in the server's mutable state, which
+//! `POST /__mock/reset` rebuilds from [`Library::playlists`] and [`Library::liked`].
 
 use std::collections::HashMap;
 
@@ -25,6 +26,9 @@ const TOP_TRACKS_PER_RANGE: usize = 50;
 
 /// How far back the oldest liked song goes, at most (ten years).
 const LIKED_SPAN_S: usize = 10 * 365 * 86_400;
+
+/// Seconds between two songs liked later ([`Library::like_more`]): a listener liking songs now.
+const LIKE_MORE_GAP_S: i64 = 60;
 
 /// Spotify keeps the last 50 plays.
 const RECENT_PLAYS: usize = 50;
@@ -217,6 +221,8 @@ pub struct Library {
     /// Newest first.
     pub recent: Vec<Play>,
     pub playlists: Vec<Playlist>,
+    /// Seeds the songs liked later, so they are the same on every run.
+    seed: u64,
 }
 
 impl Library {
@@ -266,7 +272,43 @@ impl Library {
             top,
             recent,
             playlists,
+            seed: params.seed,
         })
+    }
+
+    /// What liking `n` more songs now puts in front of `liked` (the liked songs as they stand,
+    /// newest first): `n` tracks of the pool not in `liked`, each saved after every song there,
+    /// newest first as Spotify lists them. The choice depends only on the library's seed and
+    /// `liked`, so a test run is reproducible.
+    pub fn like_more(&self, liked: &[Saved], n: usize) -> Result<Vec<Saved>, LibraryError> {
+        let total = liked.len().saturating_add(n);
+        if total > MAX_LIKED {
+            return Err(LibraryError::TooManyLiked(total));
+        }
+        let mut is_liked = vec![false; self.tracks.len()];
+        for saved in liked {
+            if let Some(flag) = is_liked.get_mut(saved.track) {
+                *flag = true;
+            }
+        }
+        let candidates: Vec<usize> = (0..self.tracks.len()).filter(|&t| !is_liked[t]).collect();
+        if n > candidates.len() {
+            return Err(LibraryError::TooFewTracks {
+                liked: total,
+                available: self.tracks.len(),
+            });
+        }
+        // A new stream per library size, so liking more twice picks from a fresh draw.
+        let mut rng = SeededRng::new(self.seed.wrapping_add(liked.len() as u64));
+        let newest_s = liked.first().map_or(LIBRARY_EPOCH_S, |s| s.added_at_s);
+        Ok(shuffled_sample(&mut rng, candidates.len(), n)
+            .into_iter()
+            .zip((1..=n as i64).rev())
+            .map(|(c, later)| Saved {
+                track: candidates[c],
+                added_at_s: newest_s + later * LIKE_MORE_GAP_S,
+            })
+            .collect())
     }
 
     pub fn track_index(&self, id: TrackId) -> Option<usize> {
@@ -514,6 +556,65 @@ mod tests {
         let err =
             Library::from_tracks(Vec::new(), LibraryParams { liked: 0, seed: 0 }).unwrap_err();
         assert_eq!(err, LibraryError::EmptyPool);
+    }
+
+    #[test]
+    fn liking_more_puts_new_distinct_songs_in_front_newest_first() {
+        let library = Library::from_tracks(
+            generated_tracks(600, 4),
+            LibraryParams {
+                liked: 300,
+                seed: 9,
+            },
+        )
+        .unwrap();
+        let more = library.like_more(&library.liked, 120).unwrap();
+        assert_eq!(
+            more,
+            library.like_more(&library.liked, 120).unwrap(),
+            "deterministic"
+        );
+        assert_eq!(more.len(), 120);
+        let mut liked = more.clone();
+        liked.extend_from_slice(&library.liked);
+        let mut tracks: Vec<usize> = liked.iter().map(|s| s.track).collect();
+        tracks.sort_unstable();
+        tracks.dedup();
+        assert_eq!(tracks.len(), 420, "none liked twice");
+        assert!(
+            liked.windows(2).all(|w| w[0].added_at_s > w[1].added_at_s),
+            "still newest first"
+        );
+
+        // Liking the rest of the pool works once; one more song is refused.
+        let rest = library.like_more(&liked, 180).unwrap();
+        assert_eq!(rest.len(), 180);
+        liked.splice(0..0, rest);
+        assert_eq!(
+            library.like_more(&liked, 1).unwrap_err(),
+            LibraryError::TooFewTracks {
+                liked: 601,
+                available: 600
+            }
+        );
+    }
+
+    #[test]
+    fn liking_more_starts_after_the_epoch_in_an_empty_library() {
+        let library =
+            Library::from_tracks(generated_tracks(10, 4), LibraryParams { liked: 0, seed: 1 })
+                .unwrap();
+        let more = library.like_more(&library.liked, 3).unwrap();
+        assert_eq!(
+            more.iter().map(|s| s.added_at_s).collect::<Vec<_>>(),
+            [3, 2, 1].map(|k| LIBRARY_EPOCH_S + k * LIKE_MORE_GAP_S)
+        );
+        assert_eq!(
+            library
+                .like_more(&library.liked, MAX_LIKED + 1)
+                .unwrap_err(),
+            LibraryError::TooManyLiked(MAX_LIKED + 1)
+        );
     }
 
     #[test]

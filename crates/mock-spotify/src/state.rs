@@ -1,5 +1,6 @@
-//! The server's mutable state: issued codes and tokens, playlists as the app changed them, fault
-//! rules, runtime settings, and the record of what the mock received.
+//! The server's mutable state: issued codes and tokens, playlists as the app changed them, the
+//! liked songs as the listener changed them, fault rules, runtime settings, and the record of what
+//! the mock received.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -9,7 +10,7 @@ use encore_engine::seeded::SeededRng;
 use serde::Serialize;
 
 use crate::faults::ActiveFault;
-use crate::library::{Library, Playlist};
+use crate::library::{Library, LibraryError, Playlist, Saved};
 
 /// Settings a test may change at runtime (`POST /__mock/settings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,6 +125,8 @@ pub struct State {
     pub refresh: HashMap<String, RefreshGrant>,
     /// The library's playlists plus those the app created, as changed by the app.
     pub playlists: Vec<Playlist>,
+    /// The library's liked songs plus those liked since (`POST /__mock/like_more`), newest first.
+    pub liked: Vec<Saved>,
     pub faults: Vec<ActiveFault>,
     pub next_fault_id: u64,
     pub received: Received,
@@ -138,6 +141,7 @@ impl State {
             access: HashMap::new(),
             refresh: HashMap::new(),
             playlists: library.playlists.clone(),
+            liked: library.liked.clone(),
             faults: Vec::new(),
             next_fault_id: 1,
             received: Received::default(),
@@ -172,6 +176,14 @@ impl State {
             },
         );
         (access, refresh)
+    }
+
+    /// The listener likes `n` more songs now (see [`Library::like_more`]); returns them, newest
+    /// first.
+    pub fn like_more(&mut self, library: &Library, n: usize) -> Result<&[Saved], LibraryError> {
+        let more = library.like_more(&self.liked, n)?;
+        self.liked.splice(0..0, more);
+        Ok(&self.liked[..n])
     }
 
     /// Makes every access token issued so far expired (refresh tokens stay valid).
@@ -238,7 +250,7 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Back to how the server started: tokens, playlists, faults, settings and records. The secret
+    /// Back to how the server started: tokens, playlists, liked songs, faults, settings and records. The secret
     /// generator runs on, so a token from before the reset never becomes valid again.
     pub fn reset(&self) {
         let mut state = self.lock();

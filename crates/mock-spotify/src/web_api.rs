@@ -129,13 +129,19 @@ async fn saved_tracks(
 ) -> ApiResult {
     bearer.require(LIBRARY_READ)?;
     let page = Page::parse(&params, STANDARD_PAGING)?;
+    let (saved, total) = {
+        let state = shared.lock();
+        (
+            state.liked[page.range(state.liked.len())].to_vec(),
+            state.liked.len(),
+        )
+    };
     let render = renderer(&shared);
-    let liked = &shared.library.liked;
-    let items = liked[page.range(liked.len())]
+    let items = saved
         .iter()
         .map(|s| json!({ "added_at": timestamp(s.added_at_s), "track": render.track_at(s.track) }))
         .collect();
-    Ok(Json(page.object(&endpoint(&shared, "me/tracks"), "", liked.len(), items)).into_response())
+    Ok(Json(page.object(&endpoint(&shared, "me/tracks"), "", total, items)).into_response())
 }
 
 async fn top_tracks(

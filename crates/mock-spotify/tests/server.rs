@@ -498,6 +498,97 @@ async fn ten_thousand_liked_songs_page_completely_in_order() {
     assert_eq!(library["liked_total"], 10_000);
 }
 
+/// Liked songs' ids and `added_at` as `GET /v1/me/tracks` pages them, newest first.
+async fn liked_pages(m: &Mock, token: &str) -> Vec<(String, String)> {
+    let mut next = Some(m.url("/v1/me/tracks?limit=50"));
+    let mut liked = Vec::new();
+    while let Some(url) = next {
+        let page: Paging<SavedTrack> = m.get(&url, token).await.json().await.unwrap();
+        liked.extend(
+            page.items
+                .into_iter()
+                .map(|s| (s.track.unwrap().id.unwrap(), s.added_at.unwrap())),
+        );
+        next = page.next;
+    }
+    liked
+}
+
+#[tokio::test]
+async fn liking_more_songs_puts_them_first_until_a_reset() {
+    let m = mock(300).await;
+    let token = m.login(READ_SCOPES).await.access_token;
+    let before = liked_pages(&m, &token).await;
+
+    let response = m
+        .control(
+            reqwest::Method::POST,
+            "/like_more",
+            Some(json!({ "n": 120 })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let added: Value = response.json().await.unwrap();
+    assert_eq!(added["liked_total"], 420);
+    let new_ids: Vec<String> = serde_json::from_value(added["ids"].clone()).unwrap();
+    assert_eq!(new_ids.len(), 120);
+
+    let after = liked_pages(&m, &token).await;
+    let after_ids: Vec<&str> = after.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        after_ids[..120],
+        new_ids.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    );
+    assert_eq!(
+        after[120..],
+        before[..],
+        "the earlier songs follow, unchanged"
+    );
+    // RFC 3339 timestamps in UTC of one width compare in time order as strings.
+    assert!(
+        after.windows(2).all(|w| w[0].1 > w[1].1),
+        "newest first, every new song saved after every earlier one"
+    );
+    let mut distinct = after_ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 420, "no song liked twice");
+    let library: Value = m
+        .control(reqwest::Method::GET, "/library?ids=true", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(library["liked_total"], 420);
+    assert_eq!(library["liked_ids"], json!(after_ids));
+
+    // More than the pool holds is refused and changes nothing.
+    let response = m
+        .control(
+            reqwest::Method::POST,
+            "/like_more",
+            Some(json!({ "n": 5_000 })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = m
+        .control(
+            reqwest::Method::POST,
+            "/like_more",
+            Some(json!({ "count": 1 })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    m.control(reqwest::Method::POST, "/reset", None).await;
+    let token = m.login(READ_SCOPES).await.access_token;
+    assert_eq!(
+        liked_pages(&m, &token).await,
+        before,
+        "a reset forgets the new likes"
+    );
+}
+
 #[tokio::test]
 async fn saved_track_objects_carry_what_the_app_reads() {
     let m = mock(10).await;
