@@ -503,12 +503,11 @@ async fn liked_pages(m: &Mock, token: &str) -> Vec<(String, String)> {
     let mut next = Some(m.url("/v1/me/tracks?limit=50"));
     let mut liked = Vec::new();
     while let Some(url) = next {
-        let page: Paging<SavedTrack> = m.get(&url, token).await.json().await.unwrap();
-        liked.extend(
-            page.items
-                .into_iter()
-                .map(|s| (s.track.unwrap().id.unwrap(), s.added_at.unwrap())),
-        );
+        let page: Paging<SavedTrack> = m.get(&url, token).await.json().await.expect("a page");
+        liked.extend(page.items.into_iter().map(|s| {
+            let id = s.track.and_then(|t| t.id).expect("a track id");
+            (id, s.added_at.expect("added_at"))
+        }));
         next = page.next;
     }
     liked
