@@ -1,6 +1,11 @@
 // Importing the listener's library from Spotify (the mock): 10,000 liked songs through a rate
-// limit and a CORS-less failure, the incremental sync after it, top tracks and a playlist as
-// sources, and a playlist Spotify will not let the listener read.
+// limit and a CORS-less failure, the incremental syncs after it (nothing new, then 120 songs
+// liked since), top tracks and a playlist as sources, and a playlist Spotify will not let the
+// listener read.
+//
+// The sync of added songs extends the 10,000-song test rather than importing a library of its
+// own: it costs three pages instead of a second full import, and it rewrites a cache of eleven
+// chunks, which a small library would not.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,7 +17,7 @@ async function mockFaults(rig) {
   return response.json();
 }
 
-test('10,000 liked songs import through a 429 and a CORS-less failure without losing a track', async (t) => {
+test('10,000 liked songs import through a 429 and a CORS-less failure without losing a track, then sync only what was added', async (t) => {
   const rig = await startRig(t, { liked: 10_000, seed: 7 });
   await logIn(rig);
   await rig.mock.addFaults([
@@ -60,6 +65,33 @@ test('10,000 liked songs import through a 429 and a CORS-less failure without lo
   const synced = (await apiCalls(rig, '/v1/me/tracks')).length - before;
   assert.equal(synced, 1, 'an incremental sync, not a re-import');
   assert.equal((await likedCache(rig.page)).entries.length, 10_000);
+
+  // The listener likes 120 more songs. The sync reads from the newest song until it meets the
+  // newest one it had: offsets 0 and 50 (all new), then 100 (20 new, then the old newest).
+  const { ids: newIds, liked_total: newTotal } = await rig.mock.likeMore(120);
+  assert.equal(newTotal, 10_120);
+  const beforeAdded = (await apiCalls(rig, '/v1/me/tracks')).length;
+  await rig.open('/');
+  await rig.page.getByTestId('source-liked').click();
+  const summary = rig.page.getByTestId('match-summary');
+  await eventually(async () => /10,?120 of 10,?120 of your tracks/.test((await summary.textContent()) ?? ''), {
+    what: 'the match summary counting 10,120 tracks',
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const addedSync = (await apiCalls(rig, '/v1/me/tracks')).slice(beforeAdded);
+  assert.deepEqual(
+    addedSync.map((c) => [c.status, /offset=(\d+)/.exec(c.query ?? '')?.[1]]),
+    [[200, '0'], [200, '50'], [200, '100']],
+    'only the three pages holding the new songs',
+  );
+  const afterAdded = await likedCache(rig.page);
+  assert.equal(afterAdded.complete, true);
+  const cachedIds = afterAdded.entries.map((e) => e.track?.id);
+  const { liked_ids: likedNow } = await rig.mock.library({ ids: true });
+  assert.deepEqual(likedNow.slice(0, 120), newIds, 'the mock lists the new songs first');
+  assert.deepEqual(cachedIds, likedNow, 'the cache holds every liked song, in order');
+  assert.equal(new Set(cachedIds).size, 10_120, 'each song once');
+  t.diagnostic(`120 songs liked since: synced in ${addedSync.length} requests`);
   // Chromium itself logs the 429 and the blocked CORS-less reply; the app logs nothing.
   const browserNoise = /status of 429|blocked by CORS policy|net::ERR_FAILED/;
   assert.deepEqual(rig.consoleErrors.filter((e) => !browserNoise.test(e)), []);

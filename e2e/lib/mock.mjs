@@ -97,7 +97,16 @@ export class Mock {
     return this.#control('GET', ids ? 'library?ids=true' : 'library');
   }
 
-  /** Forgets tokens, faults, created playlists and the record of requests. */
+  /**
+   * The listener likes `n` more songs now: library tracks not liked yet, the same ones on every
+   * run, listed first by `GET /v1/me/tracks` (saved after every earlier song, newest first).
+   * Resolves to `{ ids, liked_total }`: the new songs' ids, newest first, and the new total.
+   */
+  async likeMore(n) {
+    return this.#control('POST', 'like_more', { n });
+  }
+
+  /** Forgets tokens, faults, created playlists, songs liked since the start and the record of requests. */
   async reset() {
     await this.#control('POST', 'reset');
   }
