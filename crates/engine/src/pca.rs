@@ -77,13 +77,21 @@ pub fn fit_2d(data: &[f32], dims: usize) -> Projection2d {
 impl Projection2d {
     /// The map position of one row (`row.len()` up to the axes' width).
     pub fn project(&self, row: &[f32]) -> [f32; 2] {
-        self.axes.map(|axis| {
-            row.iter()
-                .zip(&self.mean)
-                .zip(&axis)
-                .map(|((x, m), a)| (x - m) * a)
-                .sum()
-        })
+        // Both sums at once, each in lane order from -0.0 as `Iterator::sum` would: the same
+        // bits, in two independent chains of additions instead of one twice as long (the map
+        // is recomputed for every track on each catalog load).
+        let mut sums = [-0.0f32; 2];
+        for (((x, m), a0), a1) in row
+            .iter()
+            .zip(&self.mean)
+            .zip(&self.axes[0])
+            .zip(&self.axes[1])
+        {
+            let centred = x - m;
+            sums[0] += centred * a0;
+            sums[1] += centred * a1;
+        }
+        sums
     }
 
     /// The map position of every row of `data` (`stride` values each).

@@ -53,9 +53,15 @@ impl Scaler {
 
     /// Scales one raw row into `out` ([`Feature::COUNT`] values; extra lanes untouched).
     pub fn transform_row(&self, raw: &[f32], out: &mut [f32]) {
-        for (((o, &x), off), scale) in out.iter_mut().zip(raw).zip(self.offsets).zip(self.scales) {
-            *o = (x - off) / scale;
+        for (f, (o, &x)) in out.iter_mut().zip(raw).take(Feature::COUNT).enumerate() {
+            *o = self.transform_one(f, x);
         }
+    }
+
+    /// Scales one raw value of feature column `f` (< [`Feature::COUNT`]), exactly as
+    /// [`Scaler::transform_row`] does (the catalog decoder relies on the same bits).
+    pub fn transform_one(&self, f: usize, raw: f32) -> f32 {
+        (raw - self.offsets[f]) / self.scales[f]
     }
 
     /// Scales every raw row into a matrix of [`SCALED_STRIDE`]-wide rows, padding lanes zero.

@@ -485,7 +485,6 @@ pub(crate) mod tests {
             years: vec![0; n],
             popularity: rows.iter().map(|r| r.2).collect(),
             charted: vec![None; n],
-            features: vec![0.0; n * Feature::COUNT],
             scaler: Scaler {
                 offsets: [0.0; Feature::COUNT],
                 scales: [1.0; Feature::COUNT],

@@ -70,7 +70,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         track_artists.push_row(source.track_artists.row(p).iter().copied());
         track_genres.push_row(source.track_genres.row(p).iter().copied());
         source.scaler.transform_row(
-            source.raw_features(crate::TrackIdx(p as u32)),
+            &source.raw_features(crate::TrackIdx(p as u32)),
             &mut scaled_row,
         );
         for z in &mut scaled_row {
@@ -95,7 +95,6 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         years: picks.iter().map(|&p| source.years[p]).collect(),
         popularity: picks.iter().map(|&p| source.popularity[p]).collect(),
         charted: picks.iter().map(|&p| source.charted[p]).collect(),
-        features,
         scaler: source.scaler.clone(),
         scaled,
         kmeans: source.kmeans.clone(),

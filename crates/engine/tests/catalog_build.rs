@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use encore_engine::catalog::build::{BuildConfig, BuildError, build};
-use encore_engine::catalog::format::FORMAT_VERSION;
+use encore_engine::catalog::format::{FORMAT_VERSION, max_unpacked_len, round_features};
 use encore_engine::catalog::{CatalogDecoder, CatalogError};
 use encore_engine::csv_import::{ImportReport, read_tracks};
 use encore_engine::synth::{SynthConfig, synthesize};
@@ -249,6 +249,22 @@ fn round_trips_exactly() {
 }
 
 #[test]
+fn raw_features_are_the_rounded_input_values() {
+    let decoded = Catalog::from_bytes(&fixture_bytes()).unwrap();
+    for i in [0, 1, 7, 29, 41] {
+        // Track 0's first row (tracks.csv, taken before search.csv) gives its features.
+        let mut expected: Vec<f32> = features(i).split(',').map(|x| x.parse().unwrap()).collect();
+        round_features(&mut expected);
+        assert_eq!(
+            decoded.raw_features(find(&decoded, i)),
+            expected[..],
+            "track {i}"
+        );
+    }
+    assert_eq!(decoded.raw_features(TrackIdx(u32::MAX)), [0.0; 13]);
+}
+
+#[test]
 fn every_truncated_prefix_is_an_error() {
     let bytes = fixture_bytes();
     for len in 0..bytes.len() {
@@ -287,6 +303,60 @@ fn damaged_headers_say_what_is_wrong() {
     assert!(matches!(
         Catalog::from_bytes(&flipped),
         Err(CatalogError::Checksum { .. })
+    ));
+}
+
+#[test]
+fn a_declared_length_beyond_the_cap_is_refused_before_any_unpacking() {
+    let bytes = fixture_bytes();
+    let n = fixture().n_tracks();
+    let cap = max_unpacked_len(n);
+    assert!(
+        cap < 2 << 20,
+        "a few tracks may unpack to about 1 MiB per section, not 4 GiB"
+    );
+    for tag in ["titl", "gset"] {
+        for declared in [cap as u32 + 1, u32::MAX] {
+            // `new` only reads the table: the refusal comes before any stream is decoded
+            // (a brotli stream can expand a thousandfold, to what the table says).
+            let err = CatalogDecoder::new(&with_decoded_len(&bytes, tag, declared)).unwrap_err();
+            assert!(
+                matches!(&err, CatalogError::Invalid { section, .. } if *section == tag),
+                "{err}"
+            );
+            assert!(err.to_string().contains("may hold"), "{err}");
+        }
+        // At the cap itself the table is accepted, and the stream's real length decides.
+        let err = Catalog::from_bytes(&with_decoded_len(&bytes, tag, cap as u32)).unwrap_err();
+        assert!(err.to_string().contains("the section table says"), "{err}");
+    }
+}
+
+#[test]
+fn header_fields_outside_the_checksum_are_checked() {
+    let bytes = fixture_bytes();
+    // Neither the track count nor the section count is under the checksum.
+    for n in [0u32, 1, 1000, u32::MAX] {
+        let mut damaged = bytes.clone();
+        damaged[12..16].copy_from_slice(&n.to_le_bytes());
+        let err = CatalogDecoder::new(&damaged).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CatalogError::Invalid {
+                    section: "tids",
+                    ..
+                }
+            ),
+            "{n} tracks: {err}"
+        );
+    }
+    let mut one_more = bytes.clone();
+    let n_sections = field(&bytes, 16);
+    one_more[16..20].copy_from_slice(&(n_sections + 1).to_le_bytes());
+    assert!(matches!(
+        CatalogDecoder::new(&one_more),
+        Err(CatalogError::SectionOverlapsTable { .. })
     ));
 }
 
@@ -470,7 +540,11 @@ fn synthesizes_a_deterministic_larger_catalog() {
     assert_eq!(synth, synthesize(&source, &config).unwrap());
     let decoded = Catalog::from_bytes(&synth.to_bytes().unwrap()).unwrap();
     assert_eq!(decoded.n_tracks(), 200);
-    assert_eq!(decoded.features, synth.features);
+    assert_eq!(decoded.scaled, synth.scaled);
+    for t in 0..200 {
+        let t = TrackIdx(t);
+        assert_eq!(decoded.raw_features(t), synth.raw_features(t));
+    }
     assert_eq!(decoded.clusters, synth.clusters);
 }
 
@@ -540,7 +614,7 @@ fn step_wise_decoding_of_a_big_catalog_takes_bounded_steps() {
     let (catalog, steps) = decode_in_steps(&bytes).unwrap();
     assert_eq!(catalog.titles, synth.titles);
     assert_eq!(catalog, Catalog::from_bytes(&bytes).unwrap());
-    assert_eq!(catalog.features, synth.features);
+    assert_eq!(catalog.scaled, synth.scaled);
     assert_eq!(catalog.clusters, synth.clusters);
     // The checksum takes one step per MiB, the derived columns one per 32k tracks.
     let checksum_steps = (bytes.len() - 24).div_ceil(1 << 20);

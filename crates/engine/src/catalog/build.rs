@@ -245,19 +245,20 @@ pub fn build(
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let tracks: Vec<Merged> = keyed.into_iter().map(|(_, m)| m).collect();
 
-    let mut catalog = assemble(&tracks, &artist_genres, config, &mut report)?;
-    fit_models(&mut catalog, config, &mut report)?;
+    let (mut catalog, features) = assemble(&tracks, &artist_genres, config, &mut report)?;
+    fit_models(&mut catalog, &features, config, &mut report)?;
     report.tracks_kept = catalog.n_tracks();
     Ok((catalog, report))
 }
 
-/// The string and index columns, genres and rounded features, before any fit.
+/// The string and index columns and genres, and the rounded raw features (row-major), before
+/// any fit.
 fn assemble(
     tracks: &[Merged],
     artist_genres: &HashMap<String, Vec<String>>,
     config: &BuildConfig,
     report: &mut BuildReport,
-) -> Result<Catalog, BuildError> {
+) -> Result<(Catalog, Vec<f32>), BuildError> {
     let mut titles = new_table();
     let mut artists = ArtistTable {
         names: new_table(),
@@ -322,7 +323,7 @@ fn assemble(
     let (genres, track_genres) = genre::build_vocab(&genre_names, config.min_genre_tracks);
     report.genres_kept = genres.names.len();
 
-    Ok(Catalog {
+    let catalog = Catalog {
         ids: tracks.iter().map(|t| t.id).collect(),
         titles,
         track_artists,
@@ -338,7 +339,6 @@ fn assemble(
             .map(|t| t.popularity.map(|p| p.min(100)))
             .collect(),
         charted: tracks.iter().map(|t| t.charted).collect(),
-        features,
         scaler: Scaler::identity(),
         scaled: Vec::new(),
         kmeans: KMeansModel {
@@ -349,7 +349,8 @@ fn assemble(
         projection: Vec::new(),
         track_genres,
         genres,
-    })
+    };
+    Ok((catalog, features))
 }
 
 fn new_table() -> StringTable {
@@ -359,17 +360,16 @@ fn new_table() -> StringTable {
     }
 }
 
-/// Scaler, k-means (elbow), PCA: everything derived from the rounded features.
+/// Scaler, k-means (elbow), PCA: everything derived from the rounded `features`.
 fn fit_models(
     catalog: &mut Catalog,
+    features: &[f32],
     config: &BuildConfig,
     report: &mut BuildReport,
 ) -> Result<(), BuildError> {
     let n_tracks = catalog.n_tracks();
-    catalog.scaler = Scaler::fit(&catalog.features);
-    catalog
-        .scaler
-        .transform_into(&catalog.features, &mut catalog.scaled);
+    catalog.scaler = Scaler::fit(features);
+    catalog.scaler.transform_into(features, &mut catalog.scaled);
 
     let k = match config.fixed_k {
         Some(k) => k.clamp(1, n_tracks),

@@ -17,17 +17,21 @@
 //! | 20 | 4 | CRC-32 (IEEE) of every byte from offset 24 to the end of the file |
 //! | 24 | 16 `s` | section table: per section a 4-byte ASCII tag, `u32` offset, `u32` stored length, `u32` decoded length |
 //!
-//! Sections may come in any order, must lie inside the file, and each tag may appear once. Every
-//! section below is required; unknown tags are ignored. A section must be consumed exactly.
+//! Sections may come in any order, must lie inside the file after the section table, and each tag
+//! may appear once. Every section below is required; unknown tags are ignored. A section must be
+//! consumed exactly. `tids` must hold exactly 16 `n` bytes, so the file's length bounds `n`.
 //!
 //! **Codecs.** Each tag has one fixed codec, given in the table below (the file does not choose
 //! it). `raw`: the stored bytes are the contents, and the decoded length equals the stored
 //! length. `brotli`: the stored bytes are one brotli stream (RFC 7932) whose output is the
 //! contents; it must decode to exactly the decoded length and end exactly at the end of the
 //! section, and the reader stops at that length, so a lying length or a corrupt stream is an
-//! error, never a larger allocation. The writer uses quality 11 and the smallest window (2^10 to
-//! 2^24 bytes) that holds the section. The CRC covers the stored bytes. Brotli goes where it gains most per decoding time (the strings and the
-//! index columns: about 3.5 B per track after gzip); the rest stays raw.
+//! error. The decoded length may be at most [`max_unpacked_len`]`(n)` = 256 `n` + 2^20 bytes,
+//! checked before anything is decoded, so a crafted file (a small stream that expands to
+//! gigabytes, with a table that says so) cannot make a reader allocate more. The writer uses
+//! quality 11 and the smallest window (2^10 to 2^24 bytes) that holds the section. The CRC covers
+//! the stored bytes. Brotli goes where it gains most per decoding time (the strings and the index
+//! columns: about 3.5 B per track after gzip); the rest stays raw.
 //!
 //! ## Sections
 //!
@@ -49,10 +53,10 @@
 //! | `gset` | brotli | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
 //!
 //! Columns are stored plane by plane and as deltas because tracks are sorted by artist and album
-//! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. Raw and
-//! standardized features are rebuilt from the quantized planes; the scaled matrix and the map
-//! projection are recomputed on load with the stored scaler and PCA axes, by the same code the
-//! builder ran, so a decoded catalog equals the built one. The writer fits the PCA axes on
+//! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. The scaled
+//! matrix is computed from the quantized planes on load with the stored scaler (raw values are
+//! not kept: [`Catalog::raw_features`] maps a scaled row back), and the map projection with the
+//! stored PCA axes, by the same code the builder ran, so a decoded catalog equals the built one. The writer fits the PCA axes on
 //! `scaled` itself ([`pca::fit_2d`](crate::pca::fit_2d)): [`Catalog::projection`] is by
 //! definition that map.
 //! Likewise each track's cluster is not stored: it is the nearest stored centroid
@@ -173,6 +177,14 @@ pub enum CatalogError {
     },
     #[error("section `{tag}` ends at byte {end} past the end of the file ({len} bytes)")]
     SectionOutOfBounds { tag: String, end: u64, len: usize },
+    #[error(
+        "section `{tag}` starts at byte {offset}, inside the header and section table (bytes 0..{table_end})"
+    )]
+    SectionOverlapsTable {
+        tag: String,
+        offset: u64,
+        table_end: u64,
+    },
     #[error("section `{0}` appears twice")]
     DuplicateSection(String),
     #[error("section `{0}` is missing")]
@@ -232,7 +244,50 @@ const SECTIONS: [(&str, Codec, ReadSection); 14] = [
 ];
 
 /// Reads one section's contents into the catalog being decoded; runs in [`SECTIONS`] order.
-type ReadSection = fn(Reader<'_>, &mut Decoded) -> Result<(), CatalogError>;
+type ReadSection = fn(Contents<'_>, &mut Decoded) -> Result<(), CatalogError>;
+
+/// Where section `tag` is in [`SECTIONS`] (at compile time: a wrong tag fails the build).
+const fn position(tag: &[u8; 4]) -> usize {
+    let mut i = 0;
+    while i < SECTIONS.len() {
+        let s = SECTIONS[i].0.as_bytes();
+        if s[0] == tag[0] && s[1] == tag[1] && s[2] == tag[2] && s[3] == tag[3] {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no such section")
+}
+
+const TIDS: usize = position(b"tids");
+/// The derived columns are computed from this section's planes.
+const FEAT: usize = position(b"feat");
+
+/// Bytes per track in `feat`: one per 8-bit feature, two per 16-bit one.
+const FEATURE_BYTES: usize = {
+    let mut total = 0;
+    let mut f = 0;
+    while f < Feature::COUNT {
+        total += FEATURE_CODECS[f].bits as usize / 8;
+        f += 1;
+    }
+    total
+};
+
+/// The most a brotli section may declare as its decoded length, per track, on top of
+/// [`UNPACKED_SLACK`]: the real catalog needs at most about 20 (titles). Capping the declared
+/// length before decoding is what keeps a crafted file (a small stream that expands to gigabytes,
+/// with a table that says so) from making the reader allocate more than this.
+const MAX_UNPACKED_PER_TRACK: usize = 256;
+/// Room for the vocabularies (artist, album and genre names) of catalogs with few tracks.
+const UNPACKED_SLACK: usize = 1 << 20;
+
+/// The largest decoded length a brotli section of a catalog of `n_tracks` may declare.
+pub fn max_unpacked_len(n_tracks: usize) -> usize {
+    n_tracks
+        .saturating_mul(MAX_UNPACKED_PER_TRACK)
+        .saturating_add(UNPACKED_SLACK)
+}
 
 fn section_index(tag: &[u8]) -> Option<usize> {
     SECTIONS.iter().position(|(s, _, _)| s.as_bytes() == tag)
@@ -328,6 +383,8 @@ struct Decoded {
     pca: Projection2d,
     /// Album names as stored (singles empty), until `talb` says which track names them.
     stored_albums: StringTable,
+    /// Per feature, the scaled value of each 8-bit code (filled by the first derive step).
+    scaled_codes: [[f32; 256]; Feature::COUNT],
     catalog: Catalog,
 }
 
@@ -387,11 +444,47 @@ impl<'a> CatalogDecoder<'a> {
             if end > len as u64 {
                 return Err(CatalogError::SectionOutOfBounds { tag, end, len });
             }
+            // The header's section count is not under the checksum: one too many would read
+            // the first section's bytes as a table entry, which this catches.
+            if offset < table_end {
+                return Err(CatalogError::SectionOverlapsTable {
+                    tag,
+                    offset,
+                    table_end,
+                });
+            }
             if let Some(slot) = section_index(&entry[..4]) {
                 if found[slot].is_some() {
                     return Err(CatalogError::DuplicateSection(tag));
                 }
                 found[slot] = Some((&bytes[offset as usize..end as usize], field(12) as usize));
+            }
+        }
+        // The ids hold 16 bytes per track, so the file bounds the track count, and with it
+        // every allocation below; checked before any work.
+        if let Some((ids, _)) = found[TIDS]
+            && Some(ids.len()) != n_tracks.checked_mul(16)
+        {
+            return Err(invalid(
+                "tids",
+                format!(
+                    "{} bytes of track ids for {n_tracks} tracks (16 bytes each)",
+                    ids.len()
+                ),
+            ));
+        }
+        let max_unpacked = max_unpacked_len(n_tracks);
+        for ((tag, codec, _), found) in SECTIONS.iter().zip(&found) {
+            if let (Codec::Brotli, Some((_, declared))) = (codec, found)
+                && *declared > max_unpacked
+            {
+                return Err(invalid(
+                    tag,
+                    format!(
+                        "the section table says {declared} bytes once unpacked, more than the \
+                         {max_unpacked} a catalog of {n_tracks} tracks may hold"
+                    ),
+                ));
             }
         }
         Ok(Self {
@@ -410,6 +503,7 @@ impl<'a> CatalogDecoder<'a> {
                 n_sets: 0,
                 pca: Projection2d::default(),
                 stored_albums: StringTable::default(),
+                scaled_codes: [[0.0; 256]; Feature::COUNT],
                 catalog: empty_catalog(),
             },
         })
@@ -446,17 +540,21 @@ impl<'a> CatalogDecoder<'a> {
             }
             Stage::Read(i) => {
                 let (tag, _, read) = SECTIONS[i];
-                let reader = Reader {
-                    bytes: &self.parts[i],
-                    pos: 0,
+                // Taken, so an unpacked section is freed (or kept as a column) once read.
+                let contents = Contents {
+                    bytes: std::mem::take(&mut self.parts[i]),
                     section: tag,
                 };
-                read(reader, &mut self.decoded)?;
+                read(contents, &mut self.decoded)?;
                 section_stage(i + 1)
             }
             Stage::Derive { from } => {
                 let to = from.saturating_add(DERIVE_ROWS).min(self.decoded.n);
-                self.decoded.derive(from, to);
+                // `read_feat` checked the planes' length.
+                let planes = self.found[FEAT]
+                    .map(|(planes, _)| planes)
+                    .unwrap_or_default();
+                self.decoded.derive(planes, from, to);
                 if to < self.decoded.n {
                     Stage::Derive { from: to }
                 } else {
@@ -529,7 +627,6 @@ fn empty_catalog() -> Catalog {
         years: Vec::new(),
         popularity: Vec::new(),
         charted: Vec::new(),
-        features: Vec::new(),
         scaler: Scaler::identity(),
         scaled: Vec::new(),
         kmeans: KMeansModel {
@@ -543,28 +640,55 @@ fn empty_catalog() -> Catalog {
     }
 }
 
+/// Where each feature's plane starts in `feat`, in planes of `n` bytes (a 16-bit feature has two,
+/// high bytes first).
+const PLANE_STARTS: [usize; Feature::COUNT] = {
+    let mut starts = [0; Feature::COUNT];
+    let mut f = 1;
+    while f < Feature::COUNT {
+        starts[f] = starts[f - 1] + FEATURE_CODECS[f - 1].bits as usize / 8;
+        f += 1;
+    }
+    starts
+};
+
 impl Decoded {
-    /// Tracks `from..to` of the scaled matrix, map projection and clusters, recomputed with the
-    /// stored scaler, PCA axes and centroids by the same code the builder ran.
-    fn derive(&mut self, from: usize, to: usize) {
+    /// Tracks `from..to` of the scaled matrix, map projection and clusters, computed from the
+    /// feature planes with the stored scaler, PCA axes and centroids by the same code the builder
+    /// ran: a code's scaled value is [`Scaler::transform_one`] of its raw value (looked up in a
+    /// table for 8-bit features).
+    fn derive(&mut self, planes: &[u8], from: usize, to: usize) {
+        let n = self.n;
         let c = &mut self.catalog;
         if from == 0 {
-            c.scaled = vec![0.0; self.n * SCALED_STRIDE];
-            c.projection.reserve_exact(self.n);
-            c.clusters.reserve_exact(self.n);
+            c.scaled = vec![0.0; n * SCALED_STRIDE];
+            c.projection.reserve_exact(n);
+            c.clusters.reserve_exact(n);
+            for (f, (table, codec)) in self.scaled_codes.iter_mut().zip(FEATURE_CODECS).enumerate()
+            {
+                for (code, z) in (0..).zip(table.iter_mut()) {
+                    *z = c.scaler.transform_one(f, codec.dequantize(code));
+                }
+            }
         }
-        let raw = &c.features[from * Feature::COUNT..to * Feature::COUNT];
-        let scaled = &mut c.scaled[from * SCALED_STRIDE..to * SCALED_STRIDE];
-        for (raw, out) in raw
-            .chunks_exact(Feature::COUNT)
-            .zip(scaled.chunks_exact_mut(SCALED_STRIDE))
-        {
-            c.scaler.transform_row(raw, out);
+        let rows = &mut c.scaled[from * SCALED_STRIDE..to * SCALED_STRIDE];
+        for (t, row) in (from..to).zip(rows.chunks_exact_mut(SCALED_STRIDE)) {
+            // `FEATURE_CODECS` is a constant: this loop unrolls into one lookup per feature.
+            for (f, codec) in FEATURE_CODECS.iter().enumerate() {
+                let at = PLANE_STARTS[f] * n + t;
+                row[f] = if codec.bits == 16 {
+                    let code = u16::from_le_bytes([planes[at + n], planes[at]]);
+                    c.scaler.transform_one(f, codec.dequantize(code))
+                } else {
+                    self.scaled_codes[f][usize::from(planes[at])]
+                };
+            }
         }
+        let rows = &c.scaled[from * SCALED_STRIDE..to * SCALED_STRIDE];
         c.projection
-            .extend(self.pca.project_all(scaled, SCALED_STRIDE));
+            .extend(self.pca.project_all(rows, SCALED_STRIDE));
         c.clusters
-            .extend(kmeans::assign(scaled, SCALED_STRIDE, &c.kmeans.centroids));
+            .extend(kmeans::assign(rows, SCALED_STRIDE, &c.kmeans.centroids));
     }
 }
 
@@ -604,9 +728,9 @@ impl Unbrotli {
                 StandardAlloc::default(),
                 StandardAlloc::default(),
             ),
-            // Start at what the stream could plausibly expand to; real sections expand about
-            // fourfold.
-            out: vec![0u8; limit.min(stored_len.saturating_mul(8).max(1 << 12))],
+            // Start at what the stream could plausibly expand to (real sections expand up to
+            // about 13-fold), so the buffer is rarely grown (copied); `new` capped the length.
+            out: vec![0u8; limit.min(stored_len.saturating_mul(16).max(1 << 12))],
             input_offset: 0,
             output_offset: 0,
             total_out: 0,
@@ -677,6 +801,7 @@ impl Unbrotli {
 }
 
 /// A bounds-checked cursor over one section.
+#[derive(Clone)]
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -727,6 +852,13 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self, what: &'static str) -> Result<u32, CatalogError> {
+        // Most values of the columns (deltas, counts) fit one byte.
+        if let Some(&byte) = self.bytes.get(self.pos)
+            && byte < 0x80
+        {
+            self.pos += 1;
+            return Ok(u32::from(byte));
+        }
         let mut value = 0u32;
         for shift in (0..35).step_by(7) {
             let byte = self.take(1, what)?[0];
@@ -779,6 +911,10 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
     fn finish(self) -> Result<(), CatalogError> {
         match self.bytes.len() - self.pos {
             0 => Ok(()),
@@ -789,54 +925,107 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `count` NUL-terminated UTF-8 strings into one [`StringTable`] (one allocation for the
-    /// text, none per string).
+    /// `count` NUL-terminated UTF-8 strings, copied into one [`StringTable`]; what follows them
+    /// need not be text.
     fn strings(&mut self, count: usize) -> Result<StringTable, CatalogError> {
-        self.ensure(count, 1, "string terminators")?;
         let rest = &self.bytes[self.pos..];
-        // Validate first, then split: a NUL is never part of a multi-byte character, so the run
-        // of strings is UTF-8 exactly when every string is, and `str` splitting finds the
-        // terminators word by word rather than byte by byte. Whatever follows the strings in
-        // the section (the IDF weights of `gnrs`) need not be text: only the valid prefix is
-        // searched.
-        let (valid, utf8_error) = match std::str::from_utf8(rest) {
-            Ok(text) => (text, None),
-            Err(e) => (
-                std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
-                Some(e),
-            ),
-        };
-        let mut offsets = Vec::with_capacity(count + 1);
-        offsets.push(0u32);
-        let mut text = String::with_capacity(valid.len().saturating_sub(count));
-        let mut pieces = valid.split('\0');
-        let mut end = 0usize;
-        for _ in 0..count {
-            let piece = pieces.next().unwrap_or_default();
-            end += piece.len() + 1;
-            if end > valid.len() {
-                // The last piece has no terminator: the strings are cut short, or run into
-                // bytes that are not UTF-8.
-                return Err(match utf8_error {
-                    Some(e) => invalid(self.section, format!("text is not utf-8: {e}")),
-                    None => CatalogError::Truncated {
-                        section: self.section,
-                        what: "string terminators",
-                    },
-                });
-            }
-            text.push_str(piece);
-            offsets.push(
-                u32::try_from(text.len())
-                    .map_err(|_| invalid(self.section, "strings exceed 4 GiB"))?,
-            );
-        }
-        self.pos += end;
-        Ok(StringTable { text, offsets })
+        let ends = string_ends(rest, count, self.section)?;
+        let len = ends.last().map_or(0, |&end| end as usize);
+        let text = std::str::from_utf8(&rest[..len])
+            .map_err(|e| invalid(self.section, format!("text is not utf-8: {e}")))?;
+        self.pos += len;
+        Ok(StringTable {
+            text: text.to_owned(),
+            offsets: ends,
+        })
     }
 }
 
-fn read_meta(mut meta: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+/// One section's contents, handed to its reader: borrowed from the file when raw, owned when
+/// unpacked, so a section of strings becomes its column without a copy.
+struct Contents<'a> {
+    bytes: Cow<'a, [u8]>,
+    section: &'static str,
+}
+
+impl Contents<'_> {
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            bytes: &self.bytes,
+            pos: 0,
+            section: self.section,
+        }
+    }
+
+    /// The whole section as `count` NUL-terminated UTF-8 strings: the bytes become the table's
+    /// text as they are (the terminators stay, see [`StringTable`]).
+    fn into_strings(self, count: usize) -> Result<StringTable, CatalogError> {
+        let section = self.section;
+        let ends = string_ends(&self.bytes, count, section)?;
+        let len = ends.last().map_or(0, |&end| end as usize);
+        if len < self.bytes.len() {
+            return Err(CatalogError::TrailingBytes {
+                section,
+                extra: self.bytes.len() - len,
+            });
+        }
+        let text = String::from_utf8(self.bytes.into_owned())
+            .map_err(|e| invalid(section, format!("text is not utf-8: {}", e.utf8_error())))?;
+        Ok(StringTable {
+            text,
+            offsets: ends,
+        })
+    }
+}
+
+/// The offsets of `count` NUL-terminated strings at the start of `bytes`: 0, then the end of
+/// each string's terminator. Errors when the terminators run out first.
+fn string_ends(
+    bytes: &[u8],
+    count: usize,
+    section: &'static str,
+) -> Result<Vec<u32>, CatalogError> {
+    let truncated = CatalogError::Truncated {
+        section,
+        what: "string terminators",
+    };
+    if count > bytes.len() {
+        return Err(truncated);
+    }
+    if u32::try_from(bytes.len()).is_err() {
+        return Err(invalid(section, "strings exceed 4 GiB"));
+    }
+    let mut ends = Vec::with_capacity(count + 1);
+    ends.push(0u32);
+    // Eight bytes at a time: the zero bytes of a word, found without a branch per byte (the
+    // exact test of Hacker's Delight 6-1: no carry crosses a byte), one bit each.
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let (words, tail) = bytes.as_chunks::<8>();
+    'scan: for (word, at) in words.iter().zip((0u32..).step_by(8)) {
+        let x = u64::from_le_bytes(*word);
+        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+        while zeros != 0 {
+            if ends.len() > count {
+                break 'scan;
+            }
+            ends.push(at + zeros.trailing_zeros() / 8 + 1);
+            zeros &= zeros - 1;
+        }
+    }
+    let tail_at = words.len() * 8;
+    for (i, &b) in tail.iter().enumerate() {
+        if b == 0 && ends.len() <= count {
+            ends.push((tail_at + i + 1) as u32);
+        }
+    }
+    if ends.len() <= count {
+        return Err(truncated);
+    }
+    Ok(ends)
+}
+
+fn read_meta(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut meta = contents.reader();
     d.n_artists = meta.u32("artist count")? as usize;
     d.n_albums = meta.u32("album count")? as usize;
     d.n_genres = meta.u32("genre count")? as usize;
@@ -877,7 +1066,8 @@ fn read_meta(mut meta: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> 
     Ok(())
 }
 
-fn read_tids(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_tids(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let id_bytes = r.take(d.n.saturating_mul(16), "track ids")?;
     d.catalog.ids = id_bytes
         .as_chunks::<16>()
@@ -888,17 +1078,18 @@ fn read_tids(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     r.finish()
 }
 
-fn read_titl(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
-    d.catalog.titles = r.strings(d.n)?;
-    r.finish()
+fn read_titl(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.catalog.titles = contents.into_strings(d.n)?;
+    Ok(())
 }
 
-fn read_arts(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
-    d.catalog.artists.names = r.strings(d.n_artists)?;
-    r.finish()
+fn read_arts(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.catalog.artists.names = contents.into_strings(d.n_artists)?;
+    Ok(())
 }
 
-fn read_arid(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_arid(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let n_artists = d.n_artists;
     let bitmap = r.take(n_artists.div_ceil(8), "artist id bitmap")?;
     let mut artist_ids = Vec::with_capacity(n_artists);
@@ -913,13 +1104,16 @@ fn read_arid(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     r.finish()
 }
 
-fn read_tart(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_tart(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let n = d.n;
     r.ensure(n, 1, "track artists")?;
     let limit = u32::try_from(d.n_artists).map_err(|_| invalid("meta", "too many artists"))?;
+    // Each track takes at least a byte (its count) and each artist index another: an upper
+    // bound on the values, so they are never grown (copied) while read.
     let mut track_artists = Lists {
         offsets: Vec::with_capacity(n + 1),
-        values: Vec::with_capacity(n),
+        values: Vec::with_capacity(r.remaining() - n),
     };
     track_artists.offsets.push(0);
     let mut primary = 0u32;
@@ -944,16 +1138,18 @@ fn read_tart(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
             .offsets
             .push(track_artists.values.len() as u32);
     }
+    track_artists.values.shrink_to_fit();
     d.catalog.track_artists = track_artists;
     r.finish()
 }
 
-fn read_albs(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
-    d.stored_albums = r.strings(d.n_albums)?;
-    r.finish()
+fn read_albs(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    d.stored_albums = contents.into_strings(d.n_albums)?;
+    Ok(())
 }
 
-fn read_talb(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_talb(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let n = d.n;
     r.ensure(n, 1, "track albums")?;
     let album_limit = u32::try_from(d.n_albums)
@@ -968,12 +1164,17 @@ fn read_talb(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     }
     r.finish()?;
     let c = &mut d.catalog;
-    c.albums = restore_album_names(&d.stored_albums, &track_album, &c.titles);
+    c.albums = restore_album_names(
+        &std::mem::take(&mut d.stored_albums),
+        &track_album,
+        &c.titles,
+    );
     c.track_album = track_album;
     Ok(())
 }
 
-fn read_year(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_year(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     d.catalog.years = r
         .take(d.n, "years")?
         .iter()
@@ -982,7 +1183,8 @@ fn read_year(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     r.finish()
 }
 
-fn read_popu(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_popu(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     d.catalog.popularity = r
         .take(d.n, "popularity")?
         .iter()
@@ -995,7 +1197,8 @@ fn read_popu(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     r.finish()
 }
 
-fn read_chrt(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_chrt(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let n = d.n;
     let packed = r.take(n.div_ceil(4), "hit flags")?;
     let mut charted = Vec::with_capacity(n);
@@ -1014,28 +1217,16 @@ fn read_chrt(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     r.finish()
 }
 
-fn read_feat(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
-    let n = d.n;
-    let mut features = vec![0.0f32; n * Feature::COUNT];
-    for (f, codec) in FEATURE_CODECS.iter().enumerate() {
-        let rows = features.chunks_exact_mut(Feature::COUNT);
-        if codec.bits == 16 {
-            let high = r.take(n, "feature plane")?;
-            let low = r.take(n, "feature plane")?;
-            for ((row, &h), &l) in rows.zip(high).zip(low) {
-                row[f] = codec.dequantize(u16::from_le_bytes([l, h]));
-            }
-        } else {
-            for (row, &code) in rows.zip(r.take(n, "feature plane")?) {
-                row[f] = codec.dequantize(u16::from(code));
-            }
-        }
-    }
-    d.catalog.features = features;
+fn read_feat(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    // Every code is a valid value: only the length is checked here. The planes are read where
+    // the scaled rows are computed (`Decoded::derive`); raw values are not kept.
+    let mut r = contents.reader();
+    r.take(d.n.saturating_mul(FEATURE_BYTES), "feature planes")?;
     r.finish()
 }
 
-fn read_gnrs(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_gnrs(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let n_genres = d.n_genres;
     let names = r.strings(n_genres)?;
     r.ensure(n_genres, 4, "idf weights")?;
@@ -1046,7 +1237,8 @@ fn read_gnrs(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     r.finish()
 }
 
-fn read_gset(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
+    let mut r = contents.reader();
     let (n, n_genres, n_sets) = (d.n, d.n_genres, d.n_sets);
     r.ensure(n_sets, 1, "genre sets")?;
     let genre_limit = u32::try_from(n_genres)
@@ -1082,9 +1274,18 @@ fn read_gset(mut r: Reader<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     }
     r.ensure(n, 1, "track genre sets")?;
     let set_limit = u32::try_from(n_sets).map_err(|_| invalid("meta", "too many genre sets"))?;
+    // The tracks' set indices are read twice, the first time to size the column exactly: grown,
+    // it would leave its smaller copies behind as gaps in WebAssembly memory (which never
+    // shrinks), and it is the last column read before the scaled matrix.
+    let mut counting = r.clone();
+    let (mut set, mut n_values) = (0u32, 0usize);
+    for _ in 0..n {
+        set = counting.delta(set, set_limit, "genre set")?;
+        n_values += sets.row(set as usize).len();
+    }
     let mut track_genres = Lists::<u16> {
         offsets: Vec::with_capacity(n + 1),
-        values: Vec::new(),
+        values: Vec::with_capacity(n_values),
     };
     track_genres.offsets.push(0);
     let mut set = 0u32;
@@ -1114,16 +1315,22 @@ fn restore_album_names(
             slot.get_or_insert(t);
         }
     }
+    let names: Vec<&str> = first_track
+        .into_iter()
+        .enumerate()
+        .map(|(a, first)| match (stored.get(a), first) {
+            ("", Some(t)) => titles.get(t),
+            (name, _) => name,
+        })
+        .collect();
+    // Sized exactly, so the column is not grown (copied) while filled.
     let mut albums = StringTable {
-        text: String::with_capacity(stored.text.len()),
-        offsets: Vec::with_capacity(stored.offsets.len()),
+        text: String::with_capacity(names.iter().map(|name| name.len() + 1).sum()),
+        offsets: Vec::with_capacity(names.len() + 1),
     };
     albums.offsets.push(0);
-    for (a, first) in first_track.into_iter().enumerate() {
-        match (stored.get(a), first) {
-            ("", Some(t)) => albums.push(titles.get(t)),
-            (name, _) => albums.push(name),
-        }
+    for name in names {
+        albums.push(name);
     }
     albums
 }
@@ -1196,7 +1403,7 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
         ("years", c.years.len()),
         ("popularity", c.popularity.len()),
         ("charted", c.charted.len()),
-        ("features", c.features.len() / Feature::COUNT),
+        ("scaled", c.scaled.len() / SCALED_STRIDE),
         ("track_genres", c.track_genres.n_rows()),
     ];
     if let Some((name, len)) = columns.iter().find(|(_, len)| *len != n) {
@@ -1375,13 +1582,12 @@ fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
     }
     sections.push(("chrt", packed));
 
+    let raw: Vec<[f32; Feature::COUNT]> = (0..n)
+        .map(|t| c.raw_features(crate::TrackIdx(t as u32)))
+        .collect();
     let mut w = Writer::default();
     for (f, codec) in FEATURE_CODECS.iter().enumerate() {
-        let codes: Vec<u16> = c
-            .features
-            .chunks_exact(Feature::COUNT)
-            .map(|row| codec.quantize(row[f]))
-            .collect();
+        let codes: Vec<u16> = raw.iter().map(|row| codec.quantize(row[f])).collect();
         w.plane(&codes, codec.bits == 16);
     }
     sections.push(("feat", w.0));
@@ -1510,4 +1716,67 @@ pub fn section_sizes(bytes: &[u8]) -> Vec<SectionSize> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeded::SeededRng;
+
+    /// The strings of `bytes` split at each NUL, byte by byte: the oracle of `string_ends`.
+    fn ends_by_bytes(bytes: &[u8], count: usize) -> Vec<u32> {
+        let nuls = bytes.iter().enumerate().filter(|(_, b)| **b == 0);
+        std::iter::once(0)
+            .chain(nuls.map(|(i, _)| i as u32 + 1))
+            .take(count + 1)
+            .collect()
+    }
+
+    #[test]
+    fn string_ends_agree_with_a_byte_by_byte_split() {
+        let mut rng = SeededRng::new(11);
+        for case in 0..2000 {
+            let len = rng.below(70);
+            // Mostly text, with terminators (and runs of them) at random places.
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.below(5) {
+                    0 => 0,
+                    1 => 0x80 | rng.below(0x80) as u8,
+                    _ => b'a' + rng.below(26) as u8,
+                })
+                .collect();
+            let count = rng.below(len + 2);
+            let oracle = ends_by_bytes(&bytes, count);
+            match string_ends(&bytes, count, "titl") {
+                Ok(ends) => assert_eq!(ends, oracle, "case {case}: {bytes:?}"),
+                Err(e) => assert!(oracle.len() <= count, "case {case}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_string_section_is_its_table() {
+        let contents = |bytes: &[u8]| Contents {
+            bytes: Cow::Owned(bytes.to_vec()),
+            section: "arts",
+        };
+        let table = contents(b"Ana\0\0B\xc3\xb6\0").into_strings(3).unwrap();
+        assert_eq!(table.iter().collect::<Vec<_>>(), ["Ana", "", "Bö"]);
+        let mut built = StringTable::default();
+        ["Ana", "", "Bö"].iter().for_each(|s| built.push(s));
+        assert_eq!(table, built);
+        assert!(matches!(
+            contents(b"Ana\0Bo").into_strings(2),
+            Err(CatalogError::Truncated { .. })
+        ));
+        assert_eq!(
+            contents(b"Ana\0Bo\0").into_strings(1),
+            Err(CatalogError::TrailingBytes {
+                section: "arts",
+                extra: 3
+            })
+        );
+        let err = contents(b"A\xff\0").into_strings(1).unwrap_err();
+        assert!(err.to_string().contains("not utf-8"), "{err}");
+    }
 }

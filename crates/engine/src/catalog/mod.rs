@@ -23,11 +23,14 @@ pub const SCALED_STRIDE: usize = 16;
 /// Marker for "no value" in the `u32` index columns.
 pub const NONE_U32: u32 = u32::MAX;
 
-/// Many strings in one buffer: string `i` is `text[offsets[i]..offsets[i + 1]]`.
+/// Many strings in one buffer, each followed by a NUL byte as the catalog file stores them (so a
+/// decoded table is the unpacked section itself, not a copy): string `i` is
+/// `text[offsets[i]..offsets[i + 1] - 1]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StringTable {
     pub text: String,
-    /// `len() + 1` ascending byte offsets into `text`, each on a char boundary, starting at 0.
+    /// `len() + 1` ascending byte offsets into `text`, starting at 0: where each string starts,
+    /// then the end of the last terminator.
     pub offsets: Vec<u32>,
 }
 
@@ -43,16 +46,21 @@ impl StringTable {
     /// String `i`; empty when `i` is out of range (callers index with validated ids).
     pub fn get(&self, i: usize) -> &str {
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&start), Some(&end)) => self.text.get(start as usize..end as usize).unwrap_or(""),
+            (Some(&start), Some(&end)) => self
+                .text
+                .get(start as usize..(end as usize).saturating_sub(1))
+                .unwrap_or(""),
             _ => "",
         }
     }
 
+    /// Appends `s` (which the file cannot hold if it contains a NUL: `to_bytes` says so).
     pub fn push(&mut self, s: &str) {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
         self.text.push_str(s);
+        self.text.push('\0');
         self.offsets
             .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
@@ -158,8 +166,8 @@ pub struct Catalog {
     /// Billboard Hot 100 hit: `Some(true)` for a hit, `Some(false)` for a track a source says
     /// did not chart, `None` when no source knew (only the hit-predictor CSV has the flag).
     pub charted: Vec<Option<bool>>,
-    /// Raw audio features, row-major, [`Feature::COUNT`] per track in [`Feature::ALL`] order.
-    pub features: Vec<f32>,
+    /// Raw audio features are not kept (they would take 52 MB for a million tracks): see
+    /// [`Catalog::raw_features`].
     pub scaler: Scaler,
     /// Standardized features, row-major, [`SCALED_STRIDE`] per track.
     pub scaled: Vec<f32>,
@@ -198,11 +206,21 @@ impl Catalog {
         self.years.get(track.get()).copied().filter(|&y| y != 0)
     }
 
-    pub fn raw_features(&self, track: TrackIdx) -> &[f32] {
-        let start = track.get() * Feature::COUNT;
-        self.features
-            .get(start..start + Feature::COUNT)
-            .unwrap_or(&[])
+    /// The track's raw audio features in [`Feature::ALL`] order (zeros when out of range): its
+    /// scaled row mapped back through the scaler and rounded to the file's steps
+    /// ([`format::FEATURE_CODECS`]). The builder rounds features to those steps before scaling,
+    /// so this gives back exactly the raw values built or stored (the round trip errs by far
+    /// less than half a step).
+    pub fn raw_features(&self, track: TrackIdx) -> [f32; Feature::COUNT] {
+        let mut raw = [0.0; Feature::COUNT];
+        let scaled = self.scaled_row(track);
+        if scaled.len() == SCALED_STRIDE {
+            self.scaler.inverse_row(scaled, &mut raw);
+            for (x, codec) in raw.iter_mut().zip(format::FEATURE_CODECS) {
+                *x = codec.dequantize(codec.quantize(*x));
+            }
+        }
+        raw
     }
 
     pub fn scaled_row(&self, track: TrackIdx) -> &[f32] {

@@ -130,7 +130,6 @@ pub(crate) fn fixture() -> Catalog {
         years,
         popularity,
         charted: vec![None; N_TRACKS],
-        features,
         scaler,
         scaled,
         kmeans: KMeansModel {
