@@ -1,5 +1,5 @@
 //! The control API under `/__mock/` (documented in the crate's `//!` doc): scenarios, settings,
-//! token expiry, the listener liking more songs, reset, and the record of what the mock received.
+//! token expiry, the listener liking more songs or un-liking some, reset, and the record of what the mock received.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -9,6 +9,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use encore_engine::TrackId;
 
 use crate::faults::FaultRule;
 use crate::http::{ApiError, Params};
@@ -23,6 +25,7 @@ pub fn router() -> Router<SharedState> {
         .route("/faults/{id}", axum::routing::delete(remove_fault))
         .route("/expire_tokens", post(expire_tokens))
         .route("/like_more", post(like_more))
+        .route("/unlike", post(unlike))
         .route("/settings", get(settings).post(change_settings))
         .route("/reset", post(reset))
         .route("/library", get(library))
@@ -117,6 +120,34 @@ async fn like_more(State(shared): State<SharedState>, body: Bytes) -> Result<Res
         .collect();
     let body = json!({ "ids": ids, "liked_total": state.liked.len() });
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Unlike {
+    ids: Vec<String>,
+}
+
+/// The listener un-likes these songs (Spotify ids): they leave `GET /v1/me/tracks`.
+async fn unlike(State(shared): State<SharedState>, body: Bytes) -> Result<Response, ApiError> {
+    let Unlike { ids } = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid unlike: {e}")))?;
+    let library = &shared.library;
+    let not_liked = |id: &str| ApiError::bad_request(format!("{id} is not a liked song"));
+    let tracks = ids
+        .iter()
+        .map(|id| {
+            TrackId::parse(id)
+                .ok()
+                .and_then(|t| library.track_index(t))
+                .ok_or_else(|| not_liked(id))
+        })
+        .collect::<Result<Vec<usize>, ApiError>>()?;
+    let mut state = shared.lock();
+    state
+        .unlike(&tracks)
+        .map_err(|position| not_liked(&ids[position]))?;
+    Ok(Json(json!({ "liked_total": state.liked.len() })).into_response())
 }
 
 async fn settings(State(shared): State<SharedState>) -> Response {

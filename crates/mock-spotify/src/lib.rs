@@ -30,7 +30,7 @@
 //! # Library
 //!
 //! - Liked songs: `--liked N` distinct tracks (0..=50,000), newest first; more can be liked at
-//!   runtime (`POST /__mock/like_more`).
+//!   runtime (`POST /__mock/like_more`) or un-liked (`POST /__mock/unlike`).
 //! - Top tracks: 50 per time range (`short_term`, `medium_term`, `long_term`).
 //! - Playlists, in this order in `GET /v1/me/playlists`: playlists the app created (newest first),
 //!   then "Road Trip" (owned, private, 130 entries: entry 3 is `item: null`, 7 a local file, 11 an
@@ -56,6 +56,7 @@
 //! | `DELETE /__mock/faults`, `DELETE /__mock/faults/{id}` | remove all rules, or one |
 //! | `POST /__mock/expire_tokens` | every access token issued so far is expired from now on (refresh tokens stay valid) |
 //! | `POST /__mock/like_more` | body `{"n": 120}`: the listener likes `n` more songs now, pool tracks not liked yet, chosen by the seed and the liked songs so far; they come first in `GET /v1/me/tracks`, saved a minute apart and after every earlier song (newest first); answers `201 {"ids": [the new ids, newest first], "liked_total": N}`, or 400 when the pool has too few unliked tracks or the total would pass 50,000 |
+//! | `POST /__mock/unlike` | body `{"ids": [spotify ids]}`: the listener un-likes these songs; the others keep their order; answers `{"liked_total": N}`, or 400 (changing nothing) when one of them is not liked |
 //! | `GET/POST /__mock/settings` | read, or change `{"expires_in_s": 5, "expose_retry_after": true}` (either field) |
 //! | `POST /__mock/reset` | back to the start: no tokens, the library's playlists and liked songs, the start's rules and settings, empty records |
 //!

@@ -2,7 +2,7 @@
 //! liked songs as the listener changed them, fault rules, runtime settings, and the record of what
 //! the mock received.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -184,6 +184,18 @@ impl State {
         let more = library.like_more(&self.liked, n)?;
         self.liked.splice(0..0, more);
         Ok(&self.liked[..n])
+    }
+
+    /// The listener un-likes `tracks` (pool indices); the other liked songs keep their order.
+    /// When one of them is not liked, changes nothing and returns its position in `tracks`.
+    pub fn unlike(&mut self, tracks: &[usize]) -> Result<(), usize> {
+        let liked: HashSet<usize> = self.liked.iter().map(|s| s.track).collect();
+        if let Some(missing) = tracks.iter().position(|t| !liked.contains(t)) {
+            return Err(missing);
+        }
+        let gone: HashSet<usize> = tracks.iter().copied().collect();
+        self.liked.retain(|s| !gone.contains(&s.track));
+        Ok(())
     }
 
     /// Makes every access token issued so far expired (refresh tokens stay valid).

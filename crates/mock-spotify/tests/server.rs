@@ -589,6 +589,51 @@ async fn liking_more_songs_puts_them_first_until_a_reset() {
 }
 
 #[tokio::test]
+async fn unliked_songs_leave_the_list_and_the_rest_keep_their_order() {
+    let m = mock(120).await;
+    let token = m.login(READ_SCOPES).await.access_token;
+    let before = liked_pages(&m, &token).await;
+    let gone = [before[0].0.clone(), before[77].0.clone()];
+
+    // An id that is not liked refuses the whole request.
+    let other = "0000000000000000000001";
+    let response = m
+        .control(
+            reqwest::Method::POST,
+            "/unlike",
+            Some(json!({ "ids": [gone[0], other] })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let message: Value = response.json().await.unwrap();
+    assert!(
+        message["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(other),
+        "{message}"
+    );
+    assert_eq!(liked_pages(&m, &token).await, before);
+
+    let response = m
+        .control(
+            reqwest::Method::POST,
+            "/unlike",
+            Some(json!({ "ids": gone })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["liked_total"], 118);
+    let expected: Vec<_> = before
+        .iter()
+        .filter(|(id, _)| !gone.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(liked_pages(&m, &token).await, expected);
+}
+
+#[tokio::test]
 async fn saved_track_objects_carry_what_the_app_reads() {
     let m = mock(10).await;
     let token = m.login(READ_SCOPES).await.access_token;
