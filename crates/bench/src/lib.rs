@@ -25,7 +25,7 @@ mod web;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::gzip_len;
-pub use report::{CatalogReport, Measurement, Report, Timing, time_runs};
+pub use report::{CatalogReport, Measurement, Report, Timing, decode_steps, time_runs};
 pub use workload::{
     ASSIGNED_TRACKS, K, LIBRARY_TRACKS, LIKED_SONGS, Op, PLAYLIST_TRACKS, QUERIES, Workload,
     WorkloadError,

@@ -1,6 +1,7 @@
 //! Timings and the JSON report every runner writes (`encore bench`, the benchmark page) and
 //! `cargo xtask bench` merges into one table.
 
+use encore_engine::catalog::{CatalogDecoder, CatalogError};
 use serde::{Deserialize, Serialize};
 
 /// Median, min and max of repeated runs of one operation, in milliseconds.
@@ -28,6 +29,25 @@ impl Timing {
             max_ms: samples_ms[n - 1],
             runs: n,
         })
+    }
+}
+
+/// Decodes `bytes` with [`CatalogDecoder`] one step at a time, as the app does, and returns each
+/// step's description ([`CatalogDecoder::next_step`]) and milliseconds by `now_ms`.
+pub fn decode_steps(
+    bytes: &[u8],
+    now_ms: impl Fn() -> f64,
+) -> Result<Vec<(String, f64)>, CatalogError> {
+    let mut steps = Vec::new();
+    let mut decoder = CatalogDecoder::new(bytes)?;
+    loop {
+        let step = decoder.next_step();
+        let start = now_ms();
+        let done = decoder.step()?;
+        steps.push((step, now_ms() - start));
+        if done {
+            return Ok(steps);
+        }
     }
 }
 

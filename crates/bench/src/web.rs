@@ -5,7 +5,14 @@
 use encore_engine::Catalog;
 use wasm_bindgen::prelude::*;
 
-use crate::{Op, QUERIES, Workload};
+use crate::{Op, QUERIES, Workload, decode_steps};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's clock (`performance.now()`), for timing steps inside one call.
+    #[wasm_bindgen(js_namespace = performance)]
+    fn now() -> f64;
+}
 
 /// The benchmark's state in one page load: the catalog bytes, then the decoded catalog, then the
 /// prepared workload.
@@ -33,6 +40,15 @@ impl Bench {
     /// number of tracks.
     pub fn decode(&self) -> Result<usize, JsError> {
         Ok(Catalog::from_bytes(&self.bytes)?.n_tracks())
+    }
+
+    /// Decodes step by step, as the app does, and drops the result: per step, its description,
+    /// a tab and its milliseconds (where the decode's time goes, and its longest task).
+    pub fn decode_steps(&self) -> Result<Vec<String>, JsError> {
+        Ok(decode_steps(&self.bytes, now)?
+            .into_iter()
+            .map(|(step, ms)| format!("{step}\t{ms}"))
+            .collect())
     }
 
     /// Decodes once more and keeps the catalog; the bytes are released, as the app does.

@@ -317,6 +317,22 @@ mod tests {
     }
 
     #[test]
+    fn decode_steps_times_each_step_of_the_apps_decode() {
+        let bytes = catalog(300).to_bytes().unwrap();
+        let clock = std::cell::Cell::new(0.0);
+        let tick = || {
+            clock.set(clock.get() + 1.0);
+            clock.get()
+        };
+        let steps = crate::decode_steps(&bytes, tick).unwrap();
+        assert!(steps.iter().all(|(_, ms)| *ms == 1.0), "{steps:?}");
+        assert_eq!(steps[0].0, "checksum from byte 24");
+        assert!(steps.iter().any(|(step, _)| step == "unpack titl"));
+        assert_eq!(steps[steps.len() - 1].0, "derive tracks from 0");
+        assert!(crate::decode_steps(&bytes[..bytes.len() - 1], || 0.0).is_err());
+    }
+
+    #[test]
     fn inputs_are_the_same_on_every_run() {
         let (a, b) = (Workload::new(catalog(300)), Workload::new(catalog(300)));
         assert_eq!(a.library, b.library);

@@ -85,6 +85,29 @@ function nearestJs(rows, query, k, skip) {
   return index;
 }
 
+/**
+ * Decodes step by step as the app does, `runs` times: records the longest step of each run (the
+ * longest task loading blocks the page for) and logs where the decode's time goes, by kind of
+ * step (`unpack titl`, `derive tracks`, ..).
+ */
+function profileDecode(bench, record) {
+  const totals = new Map();
+  const longest = [];
+  for (let run = 0; run < runs; run++) {
+    let max = 0;
+    for (const line of bench.decode_steps()) {
+      const [step, ms] = line.split('\t');
+      const kind = step.split(' from ')[0];
+      totals.set(kind, (totals.get(kind) ?? 0) + Number(ms) / runs);
+      max = Math.max(max, Number(ms));
+    }
+    longest.push(max);
+  }
+  record('decode-longest-step', summarize(longest));
+  const kinds = [...totals].sort((a, b) => b[1] - a[1]);
+  log(`decode by step (mean ms per decode): ${kinds.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')}`);
+}
+
 async function main() {
   const wasm = await init();
   const memory = () => wasm.memory.buffer.byteLength;
@@ -100,6 +123,7 @@ async function main() {
 
   const bench = new Bench(bytes);
   record('decode', time(() => bench.decode()));
+  profileDecode(bench, record);
   const nTracks = bench.keep();
   const memoryAfterDecode = memory();
   log(`${nTracks} tracks; WebAssembly memory ${(memoryAfterDecode / 1e6).toFixed(1)} MB`);

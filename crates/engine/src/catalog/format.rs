@@ -652,6 +652,10 @@ const PLANE_STARTS: [usize; Feature::COUNT] = {
     starts
 };
 
+/// Rows per block of [`Decoded::derive`]: a block's scaled rows (256 KiB) stay in cache while
+/// each feature plane is written into them.
+const DERIVE_BLOCK: usize = 4096;
+
 impl Decoded {
     /// Tracks `from..to` of the scaled matrix, map projection and clusters, computed from the
     /// feature planes with the stored scaler, PCA axes and centroids by the same code the builder
@@ -661,7 +665,7 @@ impl Decoded {
         let n = self.n;
         let c = &mut self.catalog;
         if from == 0 {
-            c.scaled = vec![0.0; n * SCALED_STRIDE];
+            c.scaled.reserve_exact(n * SCALED_STRIDE);
             c.projection.reserve_exact(n);
             c.clusters.reserve_exact(n);
             for (f, (table, codec)) in self.scaled_codes.iter_mut().zip(FEATURE_CODECS).enumerate()
@@ -671,20 +675,29 @@ impl Decoded {
                 }
             }
         }
-        let rows = &mut c.scaled[from * SCALED_STRIDE..to * SCALED_STRIDE];
-        for (t, row) in (from..to).zip(rows.chunks_exact_mut(SCALED_STRIDE)) {
-            // `FEATURE_CODECS` is a constant: this loop unrolls into one lookup per feature.
+        // Zeroed a step at a time (the padding lanes stay zero), while the rows are in cache.
+        c.scaled.resize(to * SCALED_STRIDE, 0.0);
+        for start in (from..to).step_by(DERIVE_BLOCK) {
+            let end = (start + DERIVE_BLOCK).min(to);
+            let block = &mut c.scaled[start * SCALED_STRIDE..end * SCALED_STRIDE];
             for (f, codec) in FEATURE_CODECS.iter().enumerate() {
-                let at = PLANE_STARTS[f] * n + t;
-                row[f] = if codec.bits == 16 {
-                    let code = u16::from_le_bytes([planes[at + n], planes[at]]);
-                    c.scaler.transform_one(f, codec.dequantize(code))
+                let plane = &planes[PLANE_STARTS[f] * n..];
+                let (codes, rows) = (&plane[start..end], block.chunks_exact_mut(SCALED_STRIDE));
+                if codec.bits == 16 {
+                    let low = &plane[n + start..n + end];
+                    for ((row, &high), &low) in rows.zip(codes).zip(low) {
+                        let raw = codec.dequantize(u16::from_le_bytes([low, high]));
+                        row[f] = c.scaler.transform_one(f, raw);
+                    }
                 } else {
-                    self.scaled_codes[f][usize::from(planes[at])]
-                };
+                    let table = &self.scaled_codes[f];
+                    for (row, &code) in rows.zip(codes) {
+                        row[f] = table[usize::from(code)];
+                    }
+                }
             }
         }
-        let rows = &c.scaled[from * SCALED_STRIDE..to * SCALED_STRIDE];
+        let rows = &c.scaled[from * SCALED_STRIDE..];
         c.projection
             .extend(self.pca.project_all(rows, SCALED_STRIDE));
         c.clusters
@@ -801,7 +814,6 @@ impl Unbrotli {
 }
 
 /// A bounds-checked cursor over one section.
-#[derive(Clone)]
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -1274,32 +1286,26 @@ fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError
     }
     r.ensure(n, 1, "track genre sets")?;
     let set_limit = u32::try_from(n_sets).map_err(|_| invalid("meta", "too many genre sets"))?;
-    // The tracks' set indices are read twice, the first time to size the column exactly: grown,
-    // it would leave its smaller copies behind as gaps in WebAssembly memory (which never
-    // shrinks), and it is the last column read before the scaled matrix.
-    let mut counting = r.clone();
+    // The tracks' set indices are parked in the offsets column first, to size the values
+    // exactly: grown, they would leave their smaller copies behind as gaps in WebAssembly
+    // memory (which never shrinks), and this is the last column read before the scaled matrix.
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0u32);
     let (mut set, mut n_values) = (0u32, 0usize);
     for _ in 0..n {
-        set = counting.delta(set, set_limit, "genre set")?;
-        n_values += sets.row(set as usize).len();
-    }
-    let mut track_genres = Lists::<u16> {
-        offsets: Vec::with_capacity(n + 1),
-        values: Vec::with_capacity(n_values),
-    };
-    track_genres.offsets.push(0);
-    let mut set = 0u32;
-    for _ in 0..n {
         set = r.delta(set, set_limit, "genre set")?;
-        track_genres
-            .values
-            .extend_from_slice(sets.row(set as usize));
-        track_genres.offsets.push(
-            u32::try_from(track_genres.values.len())
-                .map_err(|_| invalid("gset", "too many genre ids"))?,
-        );
+        n_values += sets.row(set as usize).len();
+        offsets.push(set);
     }
-    d.catalog.track_genres = track_genres;
+    if u32::try_from(n_values).is_err() {
+        return Err(invalid("gset", "too many genre ids"));
+    }
+    let mut values = Vec::with_capacity(n_values);
+    for offset in &mut offsets[1..] {
+        values.extend_from_slice(sets.row(*offset as usize));
+        *offset = values.len() as u32;
+    }
+    d.catalog.track_genres = Lists { offsets, values };
     r.finish()
 }
 
