@@ -1,11 +1,12 @@
 // Importing the listener's library from Spotify (the mock): 10,000 liked songs through a rate
 // limit and a CORS-less failure, the incremental syncs after it (nothing new, then 120 songs
-// liked since), top tracks and a playlist as sources, and a playlist Spotify will not let the
-// listener read.
+// liked since), a sync after songs were un-liked, top tracks and a playlist as sources, and a
+// playlist Spotify will not let the listener read.
 //
 // The sync of added songs extends the 10,000-song test rather than importing a library of its
 // own: it costs three pages instead of a second full import, and it rewrites a cache of eleven
-// chunks, which a small library would not.
+// chunks, which a small library would not. Un-liked songs make the app read the whole list
+// again, so that test uses 1,000 songs (20 pages) to stay quick.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,6 +16,29 @@ import { SOURCES_ERROR, apiCalls, eventually, importFinished, likedCache, logIn 
 async function mockFaults(rig) {
   const response = await fetch(`${rig.mock.url}/__mock/faults`);
   return response.json();
+}
+
+/** The `offset` of each liked-songs page requested since `since` (an index into the record). */
+async function likedOffsets(rig, since) {
+  const calls = (await apiCalls(rig, '/v1/me/tracks')).slice(since);
+  return calls.map((c) => (c.status === 200 ? Number(/offset=(\d+)/.exec(c.query ?? '')?.[1]) : `status ${c.status}`));
+}
+
+/** Reloads, imports the liked songs again and checks the cache is the mock's list exactly. */
+async function reimportMatchesMock(rig, total) {
+  await rig.open('/');
+  await rig.page.getByTestId('source-liked').click();
+  const summary = rig.page.getByTestId('match-summary');
+  const n = String(total).replace(/\B(?=(\d{3})+$)/g, ',?'); // with or without thousands commas
+  const sentence = new RegExp(`^${n} of ${n} of your tracks`);
+  await eventually(async () => sentence.test((await summary.textContent()) ?? ''), {
+    what: `the match summary counting ${total} tracks`,
+  });
+  const cache = await likedCache(rig.page);
+  assert.equal(cache.complete, true);
+  const { liked_ids: likedIds } = await rig.mock.library({ ids: true });
+  assert.equal(likedIds.length, total);
+  assert.deepEqual(cache.entries.map((e) => e.track?.id), likedIds, 'every liked song, in order, once');
 }
 
 test('10,000 liked songs import through a 429 and a CORS-less failure without losing a track, then sync only what was added', async (t) => {
@@ -71,31 +95,41 @@ test('10,000 liked songs import through a 429 and a CORS-less failure without lo
   const { ids: newIds, liked_total: newTotal } = await rig.mock.likeMore(120);
   assert.equal(newTotal, 10_120);
   const beforeAdded = (await apiCalls(rig, '/v1/me/tracks')).length;
-  await rig.open('/');
-  await rig.page.getByTestId('source-liked').click();
-  const summary = rig.page.getByTestId('match-summary');
-  await eventually(async () => /10,?120 of 10,?120 of your tracks/.test((await summary.textContent()) ?? ''), {
-    what: 'the match summary counting 10,120 tracks',
-  });
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const addedSync = (await apiCalls(rig, '/v1/me/tracks')).slice(beforeAdded);
-  assert.deepEqual(
-    addedSync.map((c) => [c.status, /offset=(\d+)/.exec(c.query ?? '')?.[1]]),
-    [[200, '0'], [200, '50'], [200, '100']],
-    'only the three pages holding the new songs',
-  );
-  const afterAdded = await likedCache(rig.page);
-  assert.equal(afterAdded.complete, true);
-  const cachedIds = afterAdded.entries.map((e) => e.track?.id);
+  await reimportMatchesMock(rig, 10_120);
+  const addedSync = await likedOffsets(rig, beforeAdded);
+  assert.deepEqual(addedSync, [0, 50, 100], 'only the three pages holding the new songs');
   const { liked_ids: likedNow } = await rig.mock.library({ ids: true });
   assert.deepEqual(likedNow.slice(0, 120), newIds, 'the mock lists the new songs first');
-  assert.deepEqual(cachedIds, likedNow, 'the cache holds every liked song, in order');
-  assert.equal(new Set(cachedIds).size, 10_120, 'each song once');
   t.diagnostic(`120 songs liked since: synced in ${addedSync.length} requests`);
   // Chromium itself logs the 429 and the blocked CORS-less reply; the app logs nothing.
   const browserNoise = /status of 429|blocked by CORS policy|net::ERR_FAILED/;
   assert.deepEqual(rig.consoleErrors.filter((e) => !browserNoise.test(e)), []);
   assert.deepEqual(rig.unexpectedRequests(), []);
+});
+
+test('after songs were un-liked, the next import reads the list once and the cache matches it', async (t) => {
+  const rig = await startRig(t, { liked: 1_000, seed: 5 });
+  await logIn(rig);
+  await rig.page.getByTestId('source-liked').click();
+  await importFinished(rig.page);
+  const { liked_ids: first } = await rig.mock.library({ ids: true });
+  const everyPage = Array.from({ length: 20 }, (_, i) => i * 50);
+
+  // A song deep in the list goes: the sync meets the newest cached song at once but the counts
+  // disagree, so the list is read again, from the second page on (the sync read the first).
+  let since = (await apiCalls(rig, '/v1/me/tracks')).length;
+  await rig.mock.unlike([first[500]]);
+  await reimportMatchesMock(rig, 999);
+  assert.deepEqual(await likedOffsets(rig, since), everyPage, 'each page once');
+
+  // The newest cached song goes and two are liked: the sync never meets the song it looks for,
+  // so it reads the whole list, which is then the library.
+  since = (await apiCalls(rig, '/v1/me/tracks')).length;
+  await rig.mock.unlike([first[0]]);
+  await rig.mock.likeMore(2);
+  await reimportMatchesMock(rig, 1_000);
+  assert.deepEqual(await likedOffsets(rig, since), everyPage, 'each page once');
+  assert.deepEqual(rig.consoleErrors, []);
 });
 
 test('a cancelled liked-songs import keeps what it fetched and resumes from there', async (t) => {

@@ -106,7 +106,12 @@ export class Mock {
     return this.#control('POST', 'like_more', { n });
   }
 
-  /** Forgets tokens, faults, created playlists, songs liked since the start and the record of requests. */
+  /** The listener un-likes the songs with these Spotify ids; resolves to `{ liked_total }`. */
+  async unlike(ids) {
+    return this.#control('POST', 'unlike', { ids });
+  }
+
+  /** Forgets tokens, faults, created playlists, liked songs changed since the start and the record of requests. */
   async reset() {
     await this.#control('POST', 'reset');
   }

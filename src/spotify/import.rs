@@ -7,7 +7,8 @@
 //! limit, network) resumes where it stopped, and a finished one is later synced incrementally.
 //! Spotify lists liked songs newest first, so a sync reads pages until it meets the newest cached
 //! entry and puts what came before it on top. If the counts then disagree (songs were un-liked),
-//! the library is read again from scratch, since a removal cannot be located otherwise.
+//! the rest of the library is read again, since a removal cannot be located otherwise; the pages
+//! the sync read are the start of that list and are kept, so no page is fetched twice.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -268,15 +269,15 @@ pub async fn liked_songs(
         Some((header, cached)) if header.complete && !cached.is_empty() => {
             let n_cached = cached.len();
             match sync_newest(&config, cached, &on_progress, cancel).await? {
-                Some(entries) => {
+                Synced::Complete(entries) => {
                     if entries.len() != n_cached {
                         store.invalidate();
                     }
                     entries
                 }
-                None => {
+                Synced::Stale(start) => {
                     store.invalidate();
-                    read_all(&config, &mut store, Vec::new(), &on_progress, cancel).await?
+                    read_all(&config, &mut store, start, &on_progress, cancel).await?
                 }
             }
         }
@@ -287,41 +288,63 @@ pub async fn liked_songs(
     Ok(dedup(entries.into_iter().filter_map(|e| e.track)))
 }
 
-/// Reads the pages before the newest cached entry. `None` when the result does not add up to
-/// Spotify's total (something was removed), so the caller reads everything again.
+/// What a sync of the cached liked songs found.
+#[derive(Debug)]
+enum Synced {
+    /// The liked songs as Spotify lists them now.
+    Complete(Vec<LikedEntry>),
+    /// Songs were un-liked, so the cache is stale: only these first entries (the pages the sync
+    /// read) are known to be right, and the rest must be read again.
+    Stale(Vec<LikedEntry>),
+}
+
+/// Reads the pages before the newest cached entry and puts them on top of `cached`; when the
+/// result does not add up to Spotify's total (something was removed), returns the pages read.
 async fn sync_newest(
     config: &Config,
     cached: Vec<LikedEntry>,
     on_progress: &impl Fn(ImportProgress),
     cancel: &Cancel,
-) -> Result<Option<Vec<LikedEntry>>, AppError> {
+) -> Result<Synced, AppError> {
     let newest = cached.first().cloned();
-    let mut fresh: Vec<LikedEntry> = Vec::new();
+    // Every entry of the pages read: the start of the list as Spotify has it now.
+    let mut read: Vec<LikedEntry> = Vec::new();
+    // Where the newest cached entry is in `read`: what comes before it was added since.
+    let mut n_added = None;
     let mut pager = Pager::new(liked_url(config), 0, Resource::Library);
     let mut total = 0;
-    'pages: while let Some(page) = pager.next::<SavedTrack>().await? {
+    while n_added.is_none()
+        && let Some(page) = pager.next::<SavedTrack>().await?
+    {
         total = page.total.unwrap_or(0);
-        for entry in page.items.into_iter().map(LikedEntry::from) {
-            if Some(&entry) == newest.as_ref() {
-                break 'pages;
-            }
-            fresh.push(entry);
-        }
+        let start = read.len();
+        read.extend(page.items.into_iter().map(LikedEntry::from));
+        n_added = read[start..]
+            .iter()
+            .position(|entry| Some(entry) == newest.as_ref())
+            .map(|i| start + i);
+        // Until the newest cached song shows up, the guess exceeds the total when some were
+        // un-liked; the bar then shows full rather than more than full.
+        let done = count(n_added.unwrap_or(read.len()) + cached.len());
         on_progress(ImportProgress {
-            done: count(fresh.len() + cached.len()),
-            total,
+            done,
+            total: total.max(done),
         });
         if cancel.is_cancelled() {
             return Err(AppError::Cancelled);
         }
     }
-    fresh.extend(cached);
-    let done = count(fresh.len());
-    on_progress(ImportProgress {
-        done,
-        total: done.max(total),
-    });
-    Ok((done == total).then_some(fresh))
+    // Not meeting the newest cached song means it was un-liked and the sync read the whole list.
+    let n_synced = n_added.map_or(read.len(), |n| n + cached.len());
+    if count(n_synced) != total {
+        return Ok(Synced::Stale(read));
+    }
+    if let Some(n) = n_added {
+        read.truncate(n);
+        read.extend(cached);
+    }
+    on_progress(ImportProgress { done: total, total });
+    Ok(Synced::Complete(read))
 }
 
 /// Reads liked songs from `entries.len()` on, saving progress every few pages and whenever the
