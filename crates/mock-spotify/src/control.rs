@@ -1,5 +1,6 @@
 //! The control API under `/__mock/` (documented in the crate's `//!` doc): scenarios, settings,
-//! token expiry, the listener liking more songs or un-liking some, reset, and the record of what the mock received.
+//! token expiry, the listener liking more songs or un-liking some, reset, and the record of what
+//! the mock received.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -7,10 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use encore_engine::TrackId;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-use encore_engine::TrackId;
 
 use crate::faults::FaultRule;
 use crate::http::{ApiError, Params};

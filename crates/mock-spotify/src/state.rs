@@ -125,7 +125,8 @@ pub struct State {
     pub refresh: HashMap<String, RefreshGrant>,
     /// The library's playlists plus those the app created, as changed by the app.
     pub playlists: Vec<Playlist>,
-    /// The library's liked songs plus those liked since (`POST /__mock/like_more`), newest first.
+    /// The library's liked songs as the listener changed them since (`POST /__mock/like_more`,
+    /// `/unlike`), newest first.
     pub liked: Vec<Saved>,
     pub faults: Vec<ActiveFault>,
     pub next_fault_id: u64,
