@@ -204,7 +204,8 @@ pub fn CatalogMap(
     let bench = expect_context::<Workbench>();
     let canvas = NodeRef::<Canvas>::new();
     let grid = StoredValue::new_local(None::<MapGrid>);
-    let density = StoredValue::new_local(None::<ImageData>);
+    // The density layer with the listener's tracks on it, and which tracks those were.
+    let base = StoredValue::new_local(None::<(Vec<TrackIdx>, ImageData)>);
     let (hover, set_hover) = signal(None::<Hover>);
 
     Effect::new(move |_| {
@@ -222,19 +223,28 @@ pub fn CatalogMap(
             grid.with_value(|g| {
                 let Some(g) = g else { return };
                 timed("map-draw", || {
-                    // The density layer never changes: it is rendered once and kept.
-                    if density.with_value(Option::is_none) {
+                    // The density and the listener's tracks (thousands of dots) change only with
+                    // the taste: they are drawn once and kept as one image, so a new list only
+                    // redraws its own dots.
+                    let fresh = base.with_value(|b| b.as_ref().is_some_and(|(m, _)| *m == mine));
+                    if fresh {
+                        base.with_value(|b| {
+                            if let Some((_, image)) = b {
+                                let _ = ctx.put_image_data(image, 0.0, 0.0);
+                            }
+                        });
+                    } else {
                         let rgba = g.density_rgba();
-                        let image =
-                            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE);
-                        density.set_value(image.ok());
-                    }
-                    density.with_value(|image| {
-                        if let Some(image) = image {
-                            let _ = ctx.put_image_data(image, 0.0, 0.0);
+                        if let Ok(density) =
+                            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE)
+                        {
+                            let _ = ctx.put_image_data(&density, 0.0, 0.0);
                         }
-                    });
-                    dots(&ctx, g, &e.catalog, &mine, MINE, 3.5);
+                        dots(&ctx, g, &e.catalog, &mine, MINE, 3.5);
+                        let size = f64::from(SIZE);
+                        let image = ctx.get_image_data(0.0, 0.0, size, size).ok();
+                        base.set_value(image.map(|image| (mine, image)));
+                    }
                     dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 4.0);
                 });
             });

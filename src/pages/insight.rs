@@ -14,50 +14,52 @@ const N_FAMILIES: usize = 10;
 #[component]
 pub fn Insight() -> impl IntoView {
     let bench = expect_context::<Workbench>();
-    let mine = Signal::derive(move || {
+    // Memos, not derived signals: the listener's side is thousands of tracks, and it changes
+    // only with the taste, not with every new list.
+    let mine = Memo::new(move |_| {
         bench
             .report
             .with(|r| r.as_ref().map(|r| r.matched.clone()).unwrap_or_default())
     });
-    let recommended = Signal::derive(move || {
+    let recommended = Memo::new(move |_| {
         bench
             .recs
             .with(|r| r.iter().map(|s| s.track).collect::<Vec<TrackIdx>>())
     });
+    let shares = move |tracks: Memo<Vec<TrackIdx>>| {
+        Memo::new(move |_| {
+            bench.ready.get();
+            tracks.with(|t| bench.with_engine(|e| cluster_shares(&e.catalog, t)))
+        })
+    };
+    let (my_shares, their_shares) = (shares(mine), shares(recommended));
     let spreads = Memo::new(move |_| {
-        bench.ready.get();
-        let (mine, recs) = (mine.get(), recommended.get());
-        bench
-            .with_engine(|e| {
-                let a = cluster_shares(&e.catalog, &mine);
-                let b = cluster_shares(&e.catalog, &recs);
-                let mut order: Vec<usize> = (0..a.len()).collect();
-                order.sort_by(|&i, &j| (b[j] + a[j]).total_cmp(&(b[i] + a[i])).then(i.cmp(&j)));
-                order.truncate(N_FAMILIES);
-                order.retain(|&i| a[i] + b[i] > 0.0);
-                (
-                    order
-                        .iter()
-                        .map(|i| format!("Family {}", i + 1))
-                        .collect::<Vec<_>>(),
-                    order.iter().map(|&i| a[i]).collect::<Vec<_>>(),
-                    order.iter().map(|&i| b[i]).collect::<Vec<_>>(),
-                )
-            })
-            .unwrap_or_default()
+        let (Some(a), Some(b)) = (my_shares.get(), their_shares.get()) else {
+            return Default::default();
+        };
+        let mut order: Vec<usize> = (0..a.len()).collect();
+        order.sort_by(|&i, &j| (b[j] + a[j]).total_cmp(&(b[i] + a[i])).then(i.cmp(&j)));
+        order.truncate(N_FAMILIES);
+        order.retain(|&i| a[i] + b[i] > 0.0);
+        (
+            order
+                .iter()
+                .map(|i| format!("Family {}", i + 1))
+                .collect::<Vec<_>>(),
+            order.iter().map(|&i| a[i]).collect::<Vec<_>>(),
+            order.iter().map(|&i| b[i]).collect::<Vec<_>>(),
+        )
     });
-    let profiles = Memo::new(move |_| {
-        bench.ready.get();
-        let (mine, recs) = (mine.get(), recommended.get());
-        bench
-            .with_engine(|e| {
-                (
-                    audio_profile(&e.catalog, &mine),
-                    audio_profile(&e.catalog, &recs),
-                )
-            })
-            .unwrap_or_default()
-    });
+    let profile = move |tracks: Memo<Vec<TrackIdx>>| {
+        Memo::new(move |_| {
+            bench.ready.get();
+            tracks
+                .with(|t| bench.with_engine(|e| audio_profile(&e.catalog, t)))
+                .unwrap_or_default()
+        })
+    };
+    let (my_profile, their_profile) = (profile(mine), profile(recommended));
+    let profiles = Memo::new(move |_| (my_profile.get(), their_profile.get()));
     view! {
         <section class="panel" aria-labelledby="insight-heading">
             <h2 id="insight-heading">"3. Your taste on the map"</h2>
@@ -65,7 +67,7 @@ pub fn Insight() -> impl IntoView {
                 when=move || bench.ready.get()
                 fallback=|| view! { <p class="hint">"The map appears once the catalog is loaded."</p> }
             >
-                <CatalogMap mine=mine recommended=recommended />
+                <CatalogMap mine=mine.into() recommended=recommended.into() />
                 <Show when=move || !mine.with(Vec::is_empty)>
                     <div class="charts">
                         <PairedBars

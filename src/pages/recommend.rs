@@ -179,15 +179,25 @@ fn refusal(e: &RecommendError) -> String {
     }
 }
 
+/// Every version of every song the listener has: what "leave out what I already have" leaves out.
+fn owned_versions(engine: &Engine, seeds: &[TrackIdx]) -> Vec<TrackIdx> {
+    seeds
+        .iter()
+        .flat_map(|&s| engine.matcher.versions(&engine.catalog, s))
+        .collect()
+}
+
 /// Starts a request for the current taste and controls; [`Recommender::advance`] answers it.
 ///
 /// [`Recommender::advance`]: encore_engine::recommend::Recommender::advance
-fn begin(engine: &Engine, seeds: &[TrackIdx], controls: &Controls) -> Result<Job, String> {
+fn begin(
+    engine: &Engine,
+    seeds: &[TrackIdx],
+    owned: &[TrackIdx],
+    controls: &Controls,
+) -> Result<Job, String> {
     let exclude = if controls.leave_out_owned {
-        seeds
-            .iter()
-            .flat_map(|&s| engine.matcher.versions(&engine.catalog, s))
-            .collect()
+        owned.to_vec()
     } else {
         Vec::new()
     };
@@ -265,6 +275,8 @@ pub fn RecommendPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     // A request is being answered.
     let working = RwSignal::new(false);
+    // The method behind the list on screen (the select may already show another one).
+    let answered_by = RwSignal::new(Method::default());
     let era = Memo::new(move |_| {
         bench.ready.get();
         bench
@@ -279,6 +291,16 @@ pub fn RecommendPanel() -> impl IntoView {
     // Each request gets a number; a request still in progress when a newer one starts stops at
     // its next piece, so only the latest settings ever reach the list.
     let latest = StoredValue::new(0u64);
+    // Finding every version of thousands of songs takes a while: once per taste, not per slider.
+    let owned = Memo::new(move |_| {
+        bench.report.with(|r| {
+            r.as_ref()
+                .and_then(|r| {
+                    bench.with_engine(|e| timed("owned-versions", || owned_versions(e, &r.matched)))
+                })
+                .unwrap_or_default()
+        })
+    });
     let run = move || {
         let Some(report) = bench.report.get_untracked() else {
             return;
@@ -287,23 +309,26 @@ pub fn RecommendPanel() -> impl IntoView {
         latest.update_value(|n| *n += 1);
         let mine = latest.get_value();
         spawn_local(async move {
-            let mut job =
-                match bench.with_engine(|e| timed("recommend", || begin(e, &report.matched, &c))) {
-                    Some(Ok(job)) => job,
-                    Some(Err(message)) => {
-                        error.set(Some(message));
-                        bench.recs.set(Vec::new());
-                        working.set(false);
-                        return;
-                    }
-                    None => return,
-                };
+            // Read before borrowing the engine: computing it borrows the engine too.
+            let owned = owned.get_untracked();
+            let mut job = match bench
+                .with_engine(|e| timed("recommend-begin", || begin(e, &report.matched, &owned, &c)))
+            {
+                Some(Ok(job)) => job,
+                Some(Err(message)) => {
+                    error.set(Some(message));
+                    bench.recs.set(Vec::new());
+                    working.set(false);
+                    return;
+                }
+                None => return,
+            };
             working.set(true);
             // Most methods answer in one piece; `knn` over a large library ranks a batch of
             // seeds per piece, and the page paints and takes input between pieces.
             while latest.get_value() == mine {
                 let answer = bench.with_engine_mut(|e| {
-                    timed("recommend", || {
+                    timed("recommend-piece", || {
                         let recs = e.recommender.advance(&mut job)?;
                         Some(
                             recs.iter()
@@ -314,8 +339,16 @@ pub fn RecommendPanel() -> impl IntoView {
                 });
                 match answer {
                     Some(Some(recs)) => {
-                        error.set(None);
-                        bench.recs.set(recs);
+                        // Showing the list (cards, map, charts) is a task of its own.
+                        yield_now().await;
+                        if latest.get_value() != mine {
+                            return;
+                        }
+                        timed("recommend-show", || {
+                            error.set(None);
+                            answered_by.set(c.method);
+                            bench.recs.set(recs);
+                        });
                         working.set(false);
                         return;
                     }
@@ -470,7 +503,7 @@ pub fn RecommendPanel() -> impl IntoView {
             <Show when=move || error.get().is_some()>
                 <ErrorMessage message=Signal::derive(move || error.get().unwrap_or_default()) />
             </Show>
-            <Results method=Signal::derive(move || controls.with(|c| c.method)) />
+            <Results method=answered_by.into() />
         </section>
     }
 }
@@ -484,8 +517,8 @@ fn Results(method: Signal<Method>) -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    // The playlist's name and description are reset when the method changes (the description
-    // names it); edits in between are kept.
+    // The playlist's name and description are reset when a list by another method arrives (the
+    // description names it); edits in between are kept.
     Effect::new(move |_| {
         let m = method.get();
         name.set(format!("Encore: {} picks", m.name()));
@@ -530,7 +563,7 @@ fn Results(method: Signal<Method>) -> impl IntoView {
     });
     view! {
         <Show when=move || !recs.with(Vec::is_empty)>
-            <ol class="results" aria-label="Recommended tracks">
+            <ol class="results" aria-label="Recommended tracks" data-method=move || method.get().name()>
                 <For each=move || recs.get() key=|r| r.track let:rec>
                     <ResultCard rec=rec />
                 </For>
