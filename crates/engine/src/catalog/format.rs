@@ -705,6 +705,11 @@ impl Decoded {
     }
 }
 
+#[cold]
+fn out_of_range(section: &'static str, what: &str, value: i64, limit: u32) -> CatalogError {
+    invalid(section, format!("{what} {value} out of range (0..{limit})"))
+}
+
 fn length_mismatch(section: &'static str, actual: usize, declared: usize) -> CatalogError {
     invalid(
         section,
@@ -863,14 +868,21 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// Inlined (with [`Reader::delta`]) into the column loops, which call it per track: most
+    /// values (deltas, counts) fit one byte, and the error, a large value, is built out of line.
+    #[inline(always)]
     fn varint(&mut self, what: &'static str) -> Result<u32, CatalogError> {
-        // Most values of the columns (deltas, counts) fit one byte.
-        if let Some(&byte) = self.bytes.get(self.pos)
-            && byte < 0x80
-        {
-            self.pos += 1;
-            return Ok(u32::from(byte));
+        match self.bytes.get(self.pos) {
+            Some(&byte) if byte < 0x80 => {
+                self.pos += 1;
+                Ok(u32::from(byte))
+            }
+            _ => self.long_varint(what),
         }
+    }
+
+    #[inline(never)]
+    fn long_varint(&mut self, what: &'static str) -> Result<u32, CatalogError> {
         let mut value = 0u32;
         for shift in (0..35).step_by(7) {
             let byte = self.take(1, what)?[0];
@@ -887,6 +899,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Applies a zigzag delta to `previous`, keeping the result in `0..limit`.
+    #[inline(always)]
     fn delta(
         &mut self,
         previous: u32,
@@ -899,10 +912,7 @@ impl<'a> Reader<'a> {
         if (0..i64::from(limit)).contains(&value) {
             Ok(value as u32)
         } else {
-            Err(invalid(
-                self.section,
-                format!("{what} {value} out of range (0..{limit})"),
-            ))
+            Err(out_of_range(self.section, what, value, limit))
         }
     }
 
