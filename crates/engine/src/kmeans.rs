@@ -76,6 +76,18 @@ pub fn nearest_centroid(row: &[f32], centroids: &[f32]) -> (usize, f32) {
     if row.is_empty() {
         return best;
     }
+    if let [x, y] = *row {
+        // The map's two dimensions (the adviser clusters them): the same sum as [`dist2`]
+        // (`(dx² + 0) + (dy² + 0)`), without its per-call dispatch.
+        for (c, centroid) in centroids.chunks_exact(2).enumerate() {
+            let (dx, dy) = (x - centroid[0], y - centroid[1]);
+            let d = dx * dx + dy * dy;
+            if d < best.1 {
+                best = (c, d);
+            }
+        }
+        return best;
+    }
     for (c, centroid) in centroids.chunks_exact(row.len()).enumerate() {
         let d = dist2(row, centroid);
         if d < best.1 {
