@@ -229,7 +229,9 @@ async fn download(
 }
 
 /// Decodes and validates the catalog step by step (each step timed as
-/// `encore:catalog-decode-step`): decoding all at once blocks the page for 170-430 ms.
+/// `encore:catalog-decode-step`): decoding all at once would block the page for about
+/// 70-120 ms (182k tracks on the benchmark page in headless Chromium), a step for at most
+/// about 10 ms.
 async fn verify(bytes: &[u8]) -> Result<Catalog, LoadError> {
     let corrupt = |e: CatalogError| LoadError::Corrupt(e.to_string());
     let mut decoder = CatalogDecoder::new(bytes).map_err(corrupt)?;

@@ -56,9 +56,9 @@
 //! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. The scaled
 //! matrix is computed from the quantized planes on load with the stored scaler (raw values are
 //! not kept: [`Catalog::raw_features`] maps a scaled row back), and the map projection with the
-//! stored PCA axes, by the same code the builder ran, so a decoded catalog equals the built one. The writer fits the PCA axes on
-//! `scaled` itself ([`pca::fit_2d`](crate::pca::fit_2d)): [`Catalog::projection`] is by
-//! definition that map.
+//! stored PCA axes, by the same code the builder ran, so a decoded catalog equals the built one.
+//! The writer fits the PCA axes on `scaled` itself ([`pca::fit_2d`](crate::pca::fit_2d)):
+//! [`Catalog::projection`] is by definition that map.
 //! Likewise each track's cluster is not stored: it is the nearest stored centroid
 //! ([`kmeans::assign`]), which is what the builder's final k-means pass computed.
 //!
@@ -316,7 +316,8 @@ const CRC_CHUNK: usize = 1 << 20;
 const DERIVE_ROWS: usize = 32 * 1024;
 
 /// Decodes and validates a catalog in bounded steps, so a browser can yield to its event loop
-/// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks for more than 100 ms.
+/// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks a browser for 70 ms or
+/// more.
 /// A step is one 1 MiB chunk of the checksum, 256 KiB of a brotli section unpacked, one section
 /// read, or 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this
 /// decoder run to the end, so both give the same catalog and the same errors. After an error,
