@@ -136,6 +136,43 @@ mod tests {
         assert_eq!(model.project_all(&data, 4).len(), 500);
     }
 
+    /// The plain formula, each axis summed in lane order by `Iterator::sum`: `project`'s oracle.
+    fn plain_projection(model: &Projection2d, row: &[f32]) -> [f32; 2] {
+        model.axes.map(|axis| {
+            row.iter()
+                .zip(&model.mean)
+                .zip(&axis)
+                .map(|((x, m), a)| (x - m) * a)
+                .sum()
+        })
+    }
+
+    #[test]
+    fn project_gives_the_bits_of_the_plain_formula() {
+        let mut rng = SeededRng::new(12);
+        let mut draw = |v: &mut [f32; SCALED_STRIDE]| {
+            v.iter_mut().for_each(|x| *x = rng.normal() as f32);
+        };
+        let mut model = Projection2d::default();
+        draw(&mut model.mean);
+        draw(&mut model.axes[0]);
+        draw(&mut model.axes[1]);
+        let mut row = [0.0; SCALED_STRIDE];
+        for _ in 0..1000 {
+            draw(&mut row);
+            let want = plain_projection(&model, &row);
+            assert_eq!(
+                model.project(&row).map(f32::to_bits),
+                want.map(f32::to_bits)
+            );
+        }
+        // Zeros keep their sign as `sum` gives it.
+        let zero = Projection2d::default();
+        let want = plain_projection(&zero, &[-0.0; SCALED_STRIDE]);
+        let got = zero.project(&[-0.0; SCALED_STRIDE]);
+        assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits));
+    }
+
     #[test]
     fn degenerate_input_gives_the_zero_projection() {
         assert_eq!(fit_2d(&[1.0, 2.0], 2), Projection2d::default());
