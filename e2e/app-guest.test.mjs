@@ -168,6 +168,19 @@ test('without an account: search, an Exportify CSV, explained recommendations th
     return n;
   });
   assert.ok(lit > 2_000, `the map shows the catalog (${lit} lit pixels)`);
+  // From the keyboard: the arrow keys step through the recommendations, each with its card.
+  await map.focus();
+  await page.keyboard.press('ArrowRight');
+  const card = page.locator('.hover-card');
+  await card.waitFor();
+  const firstTitle = await page.locator('[data-testid=recommendation] .track-title').first().textContent();
+  assert.equal(await card.locator('strong').textContent(), firstTitle, 'the first step shows the first recommendation');
+  assert.match(await card.locator('em').textContent(), /recommended/);
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await card.locator('em').textContent(), /yours/, 'before the recommendations come your tracks');
+  await page.keyboard.press('Escape');
+  await card.waitFor({ state: 'detached' });
   const box = await map.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.locator('.map').screenshot({ path: path.join(paths.screenshots, 'app-map-closeup.png') });

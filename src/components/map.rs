@@ -10,7 +10,7 @@ use encore_engine::{Catalog, TrackIdx};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, ImageData, MouseEvent};
+use web_sys::{CanvasRenderingContext2d, ImageData, KeyboardEvent, MouseEvent};
 
 use crate::app::{Workbench, timed};
 
@@ -251,6 +251,33 @@ pub fn CatalogMap(
         });
     });
 
+    // The card for `track`, placed at `(fx, fy)` (fractions of the map's width and height).
+    let card = move |c: &Catalog, track: TrackIdx, fx: f64, fy: f64| {
+        let tag = if recommended.with_untracked(|r| r.contains(&track)) {
+            "recommended"
+        } else if mine.with_untracked(|m| m.contains(&track)) {
+            "yours"
+        } else {
+            "in the catalog"
+        };
+        let artists: Vec<&str> = c.artist_names(track).collect();
+        let genres: Vec<&str> = c.genre_names(track).take(3).collect();
+        let mut detail = artists.join(", ");
+        if let Some(y) = c.year(track) {
+            detail.push_str(&format!(" · {y}"));
+        }
+        if !genres.is_empty() {
+            detail.push_str(&format!(" · {}", genres.join(", ")));
+        }
+        Hover {
+            left_pct: (fx * 100.0).clamp(0.0, 70.0),
+            top_pct: (fy * 100.0).clamp(0.0, 85.0),
+            title: c.title(track).to_owned(),
+            detail,
+            tag,
+        }
+    };
+
     let on_move = move |ev: MouseEvent| {
         let Some(el) = canvas.get() else { return };
         let rect = el.get_bounding_client_rect();
@@ -269,30 +296,51 @@ pub fn CatalogMap(
                 let track = g
                     .nearest(&e.catalog.projection, x, y, 8, Some(&highlighted))
                     .or_else(|| g.nearest(&e.catalog.projection, x, y, 3, None))?;
-                let c = &e.catalog;
-                let tag = if mine.contains(&track) {
-                    "yours"
-                } else if recommended.contains(&track) {
-                    "recommended"
-                } else {
-                    "in the catalog"
-                };
-                let artists: Vec<&str> = c.artist_names(track).collect();
-                let genres: Vec<&str> = c.genre_names(track).take(3).collect();
-                let mut detail = artists.join(", ");
-                if let Some(y) = c.year(track) {
-                    detail.push_str(&format!(" · {y}"));
-                }
-                if !genres.is_empty() {
-                    detail.push_str(&format!(" · {}", genres.join(", ")));
-                }
-                Some(Hover {
-                    left_pct: (fx * 100.0).clamp(0.0, 70.0),
-                    top_pct: (fy * 100.0).clamp(0.0, 85.0),
-                    title: c.title(track).to_owned(),
-                    detail,
-                    tag,
-                })
+                Some(card(&e.catalog, track, fx, fy))
+            })
+        });
+        set_hover.set(found.flatten());
+    };
+
+    // From the keyboard, the arrow keys step through the recommendations, then the listener's
+    // tracks, showing each one's card where it sits on the map.
+    let stepped = StoredValue::new(None::<usize>);
+    let on_key = move |ev: KeyboardEvent| {
+        let step: isize = match ev.key().as_str() {
+            "ArrowRight" | "ArrowDown" => 1,
+            "ArrowLeft" | "ArrowUp" => -1,
+            "Escape" => {
+                stepped.set_value(None);
+                set_hover.set(None);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        let highlighted: Vec<TrackIdx> = recommended
+            .with_untracked(|r| mine.with_untracked(|m| r.iter().chain(m).copied().collect()));
+        if highlighted.is_empty() {
+            return;
+        }
+        let n = highlighted.len() as isize;
+        let next = match stepped.get_value() {
+            Some(i) => (i as isize + step).rem_euclid(n) as usize,
+            None if step > 0 => 0,
+            None => (n - 1) as usize,
+        };
+        stepped.set_value(Some(next));
+        let track = highlighted[next];
+        let found = bench.with_engine(|e| {
+            grid.with_value(|g| {
+                let g = g.as_ref()?;
+                let (px, py) = g.pixel(*e.catalog.projection.get(track.get())?);
+                let size = f64::from(SIZE);
+                Some(card(
+                    &e.catalog,
+                    track,
+                    f64::from(px) / size,
+                    f64::from(py) / size,
+                ))
             })
         });
         set_hover.set(found.flatten());
@@ -307,9 +355,13 @@ pub fn CatalogMap(
                     height=SIZE
                     data-testid="catalog-map"
                     role="img"
-                    aria-label="A map of every track in the catalog: similar-sounding tracks sit close together. Your tracks are orange, recommendations teal."
+                    tabindex="0"
+                    aria-label="A map of every track in the catalog: similar-sounding tracks sit close together. Your tracks are orange, recommendations teal. Arrow keys step through them."
+                    aria-describedby="map-card"
                     on:mousemove=on_move
                     on:mouseleave=move |_| set_hover.set(None)
+                    on:keydown=on_key
+                    on:blur=move |_| set_hover.set(None)
                 ></canvas>
                 {move || {
                     hover
@@ -317,6 +369,8 @@ pub fn CatalogMap(
                         .map(|h| {
                             view! {
                                 <div
+                                    id="map-card"
+                                    role="status"
                                     class="hover-card"
                                     style=format!("left: {:.1}%; top: {:.1}%", h.left_pct, h.top_pct)
                                 >
