@@ -29,35 +29,88 @@ pub(crate) struct Space {
     popularity: Vec<u8>,
 }
 
-impl Space {
+/// Tracks per piece of [`Builder::step`]: each raw row is mapped back from its scaled row, about
+/// a hundred nanoseconds a track natively.
+const BUILD_SLICE: usize = 50_000;
+
+/// Builds the [`Space`] in pieces: the features' ranges, then the audio rows, a slice of tracks
+/// per step, then the other groups. A caller on a UI thread yields between steps.
+#[derive(Debug)]
+pub(crate) struct Builder {
+    min: [f32; Feature::COUNT],
+    max: [f32; Feature::COUNT],
+    /// Tracks whose range has been taken.
+    ranged: usize,
+    audio: Vec<f32>,
+}
+
+impl Builder {
     pub fn new(catalog: &Catalog) -> Self {
+        Self {
+            min: [f32::INFINITY; Feature::COUNT],
+            max: [f32::NEG_INFINITY; Feature::COUNT],
+            ranged: 0,
+            audio: Vec::with_capacity(catalog.n_tracks() * Feature::COUNT),
+        }
+    }
+
+    /// Does one step; the space once the last step is done.
+    pub fn step(&mut self, catalog: &Catalog) -> Option<Space> {
         let n = catalog.n_tracks();
         // Raw rows are recomputed in each pass rather than held (52 MB for a million tracks).
-        let raw = || (0..n).map(|t| catalog.raw_features(TrackIdx(t as u32)));
-        let mut min = [f32::INFINITY; Feature::COUNT];
-        let mut max = [f32::NEG_INFINITY; Feature::COUNT];
-        for row in raw() {
-            for ((lo, hi), &x) in min.iter_mut().zip(&mut max).zip(&row) {
-                *lo = lo.min(x);
-                *hi = hi.max(x);
+        let raw =
+            |range: std::ops::Range<usize>| range.map(|t| catalog.raw_features(TrackIdx(t as u32)));
+        if self.ranged < n {
+            let end = (self.ranged + BUILD_SLICE).min(n);
+            for row in raw(self.ranged..end) {
+                for ((lo, hi), &x) in self.min.iter_mut().zip(&mut self.max).zip(&row) {
+                    *lo = lo.min(x);
+                    *hi = hi.max(x);
+                }
+            }
+            self.ranged = end;
+            return None;
+        }
+        let done = self.audio.len() / Feature::COUNT;
+        if done < n {
+            let end = (done + BUILD_SLICE).min(n);
+            for row in raw(done..end) {
+                let start = self.audio.len();
+                self.audio
+                    .extend(row.iter().zip(self.min.iter().zip(&self.max)).map(
+                        |(&x, (&lo, &hi))| {
+                            // A constant feature carries no information: it scales to 0.
+                            if hi > lo { (x - lo) / (hi - lo) } else { 0.0 }
+                        },
+                    ));
+                let norm = self.audio[start..]
+                    .iter()
+                    .map(|x| x * x)
+                    .sum::<f32>()
+                    .sqrt();
+                if norm > 0.0 {
+                    self.audio[start..].iter_mut().for_each(|x| *x /= norm);
+                }
+            }
+            return None;
+        }
+        Some(Space::finish(catalog, std::mem::take(&mut self.audio)))
+    }
+}
+
+impl Space {
+    pub fn new(catalog: &Catalog) -> Self {
+        let mut builder = Builder::new(catalog);
+        loop {
+            if let Some(space) = builder.step(catalog) {
+                return space;
             }
         }
-        let mut audio = Vec::with_capacity(n * Feature::COUNT);
-        for row in raw() {
-            let start = audio.len();
-            audio.extend(
-                row.iter()
-                    .zip(min.iter().zip(&max))
-                    .map(|(&x, (&lo, &hi))| {
-                        // A constant feature carries no information: it scales to 0.
-                        if hi > lo { (x - lo) / (hi - lo) } else { 0.0 }
-                    }),
-            );
-            let norm = audio[start..].iter().map(|x| x * x).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                audio[start..].iter_mut().for_each(|x| *x /= norm);
-            }
-        }
+    }
+
+    /// The space around its audio rows: the genre, era and popularity groups.
+    fn finish(catalog: &Catalog, audio: Vec<f32>) -> Self {
+        let n = catalog.n_tracks();
         let idf = |g: u16| catalog.genres.idf.get(g as usize).copied().unwrap_or(0.0);
         let genre_norm = (0..n)
             .map(|t| {

@@ -256,6 +256,7 @@ pub struct Recommender {
     adviser: OnceCell<adviser::Model>,
     adviser_fitter: Option<adviser::Fitter>,
     centroid: OnceCell<centroid::Space>,
+    centroid_builder: Option<centroid::Builder>,
 }
 
 /// A request being answered a piece at a time: see [`Recommender::begin`].
@@ -282,6 +283,7 @@ impl Recommender {
             adviser: OnceCell::new(),
             adviser_fitter: None,
             centroid: OnceCell::new(),
+            centroid_builder: None,
             catalog,
         }
     }
@@ -304,7 +306,13 @@ impl Recommender {
         if self.blend_prior.get().is_none() {
             self.blend_prior.get_or_init(|| blend::Prior::new(catalog));
         } else if self.centroid.get().is_none() {
-            self.centroid.get_or_init(|| centroid::Space::new(catalog));
+            let builder = self
+                .centroid_builder
+                .get_or_insert_with(|| centroid::Builder::new(catalog));
+            if let Some(space) = builder.step(catalog) {
+                self.centroid_builder = None;
+                let _ = self.centroid.set(space);
+            }
         } else if self.adviser.get().is_none() {
             let fitter = self
                 .adviser_fitter
