@@ -1208,15 +1208,12 @@ fn read_year(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError
 
 fn read_popu(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     let mut r = contents.reader();
-    d.catalog.popularity = r
-        .take(d.n, "popularity")?
-        .iter()
-        .map(|&b| match b {
-            255 => Ok(None),
-            0..=100 => Ok(Some(b)),
-            _ => Err(invalid("popu", format!("popularity {b} is above 100"))),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let stored = r.take(d.n, "popularity")?;
+    // Checked first, so the column is collected at its exact size rather than grown.
+    if let Some(b) = stored.iter().find(|&&b| b > 100 && b != 255) {
+        return Err(invalid("popu", format!("popularity {b} is above 100")));
+    }
+    d.catalog.popularity = stored.iter().map(|&b| (b != 255).then_some(b)).collect();
     r.finish()
 }
 
