@@ -164,25 +164,26 @@ fn dots(
     colour: &str,
     radius: f64,
 ) {
+    // A library of thousands of tracks lands on far fewer pixels: one dot per pixel, all in one
+    // path, filled and outlined once.
+    let mut pixels: Vec<(u32, u32)> = tracks
+        .iter()
+        .filter_map(|t| catalog.projection.get(t.get()))
+        .map(|&p| grid.pixel(p))
+        .collect();
+    pixels.sort_unstable();
+    pixels.dedup();
+    ctx.begin_path();
+    for (x, y) in pixels {
+        let (cx, cy) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
+        ctx.move_to(cx + radius, cy);
+        let _ = ctx.arc(cx, cy, radius, 0.0, std::f64::consts::TAU);
+    }
     ctx.set_fill_style_str(colour);
+    ctx.fill();
     ctx.set_stroke_style_str("#0b0d17");
     ctx.set_line_width(1.0);
-    for &t in tracks {
-        let Some(&p) = catalog.projection.get(t.get()) else {
-            continue;
-        };
-        let (x, y) = grid.pixel(p);
-        ctx.begin_path();
-        let _ = ctx.arc(
-            f64::from(x) + 0.5,
-            f64::from(y) + 0.5,
-            radius,
-            0.0,
-            std::f64::consts::TAU,
-        );
-        ctx.fill();
-        ctx.stroke();
-    }
+    ctx.stroke();
 }
 
 /// What the hover card shows.

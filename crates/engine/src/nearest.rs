@@ -219,6 +219,25 @@ impl<'a> NearestIndex<'a> {
         scratch.finish()
     }
 
+    /// Offers every row to `best`, numbered from `first`, keeping what `best` already holds (its
+    /// `k` and candidates from earlier calls): ranking a long list of rows in tiles, the
+    /// threshold carries from tile to tile. `skip` is asked as in [`NearestIndex::top_k`].
+    pub(crate) fn offer_all(
+        &self,
+        query: &Row,
+        first: u32,
+        skip: impl Fn(TrackIdx) -> bool,
+        best: &mut TopK,
+    ) {
+        self.scan(query, best.threshold(), |track, dist2| {
+            let track = TrackIdx(track.0 + first);
+            if !skip(track) {
+                best.offer(Neighbour { track, dist2 });
+            }
+            best.threshold()
+        });
+    }
+
     /// The row nearest to `query` (lowest index among equals), e.g. the k-means centroid a track
     /// belongs to; `None` when there are no rows.
     pub fn nearest(&self, query: &Row) -> Option<Neighbour> {

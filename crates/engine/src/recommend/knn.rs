@@ -33,7 +33,6 @@ pub(crate) struct Progress {
     per_seed: usize,
     /// Seeds whose list is ranked (a prefix of the seeds).
     ready: usize,
-    top: TopK,
     /// Per seed, its neighbours (valid for the first `ready` seeds).
     lists: Vec<Vec<Neighbour>>,
     same: Vec<TrackIdx>,
@@ -126,7 +125,7 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
     let lists = &mut progress.lists[seeds];
     // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
     // artist's track can be, the list is complete without a scan.
-    let mut scans: Vec<(Row, usize, Vec<Neighbour>)> = Vec::new();
+    let mut scans: Vec<(Row, usize, TopK)> = Vec::new();
     for (j, (&seed, list)) in batch.iter().zip(lists.iter_mut()).enumerate() {
         let row = catalog.scaled_row(seed);
         progress.same.clear();
@@ -151,7 +150,9 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
             list.len() == per_seed && list.last().is_some_and(|n| n.dist2 < OTHER_ARTIST_DIST2);
         if !complete {
             let row = <Row>::try_from(row).unwrap_or([0.0; SCALED_STRIDE]);
-            scans.push((row, j, Vec::with_capacity(2 * per_seed)));
+            let mut best = TopK::new();
+            best.reset(per_seed);
+            scans.push((row, j, best));
         }
     }
     if scans.is_empty() {
@@ -165,28 +166,17 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
             return;
         };
         let offset = (tile_no * TILE_ROWS) as u32;
-        for (row, _, sound) in &mut scans {
-            let found = index.top_k(
-                row,
-                per_seed,
-                |t| !query.allowed(TrackIdx(t.0 + offset)),
-                &mut progress.top,
-            );
-            sound.extend(found.iter().map(|n| Neighbour {
-                track: TrackIdx(n.track.0 + offset),
-                dist2: n.dist2,
-            }));
-            sound.sort_unstable();
-            sound.truncate(per_seed);
+        for (row, _, best) in &mut scans {
+            index.offer_all(row, offset, |t| !query.allowed(t), best);
         }
     }
-    for (_, j, sound) in scans {
+    for (_, j, mut best) in scans {
         let seed = batch[j];
         let artists = catalog.track_artists.row(seed.get());
         let list = &mut lists[j];
         list.extend(
-            sound
-                .into_iter()
+            best.finish()
+                .iter()
                 .filter(|n| {
                     !catalog
                         .track_artists
