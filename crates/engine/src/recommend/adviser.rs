@@ -4,7 +4,7 @@
 //! catalog the same way so a small cluster still yields a full list. `adviser-genre` keeps only
 //! tracks that share at least one genre with the seeds.
 
-use super::Query;
+use super::{Query, Stepwise};
 use crate::catalog::SCALED_STRIDE;
 use crate::kmeans::{self, KMeansError, KMeansParams};
 use crate::nearest::exact_top_k;
@@ -62,9 +62,12 @@ impl Fitter {
             centroids: None,
         }
     }
+}
 
-    /// Does one step; the model once the last step is done.
-    pub fn step(&mut self, catalog: &Catalog) -> Option<Model> {
+impl Stepwise for Fitter {
+    type Output = Model;
+
+    fn step(&mut self, catalog: &Catalog) -> Option<Model> {
         let params = KMeansParams::new(2, SEED);
         match &self.centroids {
             None => {
@@ -101,12 +104,7 @@ impl Fitter {
 
 impl Model {
     pub fn fit(catalog: &Catalog) -> Self {
-        let mut fitter = Fitter::new(catalog);
-        loop {
-            if let Some(model) = fitter.step(catalog) {
-                return model;
-            }
-        }
+        Fitter::new(catalog).run(catalog)
     }
 
     fn cluster(&self, track: TrackIdx) -> u16 {

@@ -4,7 +4,7 @@
 //!
 //! `centroid` weighs the groups equally; `centroid-genre` doubles the genres' weight.
 
-use super::Query;
+use super::{Query, Stepwise};
 use crate::{Catalog, Feature, TrackIdx};
 
 /// Popularity buckets of ten points: 0-9, ..., 90-99, 100.
@@ -53,9 +53,12 @@ impl Builder {
             audio: Vec::with_capacity(catalog.n_tracks() * Feature::COUNT),
         }
     }
+}
 
-    /// Does one step; the space once the last step is done.
-    pub fn step(&mut self, catalog: &Catalog) -> Option<Space> {
+impl Stepwise for Builder {
+    type Output = Space;
+
+    fn step(&mut self, catalog: &Catalog) -> Option<Space> {
         let n = catalog.n_tracks();
         // Raw rows are recomputed in each pass rather than held (52 MB for a million tracks).
         let raw =
@@ -100,12 +103,7 @@ impl Builder {
 
 impl Space {
     pub fn new(catalog: &Catalog) -> Self {
-        let mut builder = Builder::new(catalog);
-        loop {
-            if let Some(space) = builder.step(catalog) {
-                return space;
-            }
-        }
+        Builder::new(catalog).run(catalog)
     }
 
     /// The space around its audio rows: the genre, era and popularity groups.

@@ -306,21 +306,19 @@ impl Recommender {
         if self.blend_prior.get().is_none() {
             self.blend_prior.get_or_init(|| blend::Prior::new(catalog));
         } else if self.centroid.get().is_none() {
-            let builder = self
-                .centroid_builder
-                .get_or_insert_with(|| centroid::Builder::new(catalog));
-            if let Some(space) = builder.step(catalog) {
-                self.centroid_builder = None;
-                let _ = self.centroid.set(space);
-            }
+            warm(
+                &self.centroid,
+                &mut self.centroid_builder,
+                catalog,
+                centroid::Builder::new,
+            );
         } else if self.adviser.get().is_none() {
-            let fitter = self
-                .adviser_fitter
-                .get_or_insert_with(|| adviser::Fitter::new(catalog));
-            if let Some(model) = fitter.step(catalog) {
-                self.adviser_fitter = None;
-                let _ = self.adviser.set(model);
-            }
+            warm(
+                &self.adviser,
+                &mut self.adviser_fitter,
+                catalog,
+                adviser::Fitter::new,
+            );
         }
         self.blend_prior.get().is_some()
             && self.centroid.get().is_some()
@@ -417,6 +415,40 @@ impl Recommender {
                 })
                 .collect(),
         )
+    }
+}
+
+/// A model fitted a bounded piece at a time, so that a UI thread can yield between pieces.
+pub(crate) trait Stepwise {
+    type Output;
+
+    /// Does one piece; the model once the last piece is done.
+    fn step(&mut self, catalog: &Catalog) -> Option<Self::Output>;
+
+    /// Does every piece.
+    fn run(mut self, catalog: &Catalog) -> Self::Output
+    where
+        Self: Sized,
+    {
+        loop {
+            if let Some(done) = self.step(catalog) {
+                return done;
+            }
+        }
+    }
+}
+
+/// One piece of fitting `cell`'s model with the fitter in `fitter` (started by `start`).
+fn warm<F: Stepwise>(
+    cell: &OnceCell<F::Output>,
+    fitter: &mut Option<F>,
+    catalog: &Catalog,
+    start: impl FnOnce(&Catalog) -> F,
+) {
+    let running = fitter.get_or_insert_with(|| start(catalog));
+    if let Some(done) = running.step(catalog) {
+        *fitter = None;
+        let _ = cell.set(done);
     }
 }
 
