@@ -18,6 +18,10 @@ use crate::app::{Workbench, timed};
 const SIZE: u32 = 480;
 /// The listener's tracks and the recommendations.
 const MINE: &str = "#ff9f1c";
+/// [`MINE`] as the bytes painted into the map image.
+const MINE_RGB: [u8; 3] = [0xff, 0x9f, 0x1c];
+/// The dots' outline, the page's background.
+const OUTLINE_RGB: [u8; 3] = [0x0b, 0x0d, 0x17];
 const RECOMMENDED: &str = "#2ec4b6";
 
 /// The catalog's projection binned into a `size` x `size` pixel grid.
@@ -116,6 +120,48 @@ impl MapGrid {
             px.copy_from_slice(&[mix(16.0, 150.0), mix(20.0, 175.0), mix(42.0, 255.0), 255]);
         }
         rgba
+    }
+
+    /// Paints a dot of `colour` with a one-pixel outline for each of `tracks` into `rgba` (this
+    /// grid's image, as [`MapGrid::density_rgba`] makes it), one dot per pixel: a library of
+    /// thousands of tracks costs a few hundred thousand byte writes, not a canvas call per dot.
+    pub fn paint_dots(
+        &self,
+        rgba: &mut [u8],
+        projection: &[[f32; 2]],
+        tracks: &[TrackIdx],
+        colour: [u8; 3],
+        radius: f32,
+    ) {
+        let mut pixels: Vec<(u32, u32)> = tracks
+            .iter()
+            .filter_map(|t| projection.get(t.get()))
+            .map(|&p| self.pixel(p))
+            .collect();
+        pixels.sort_unstable();
+        pixels.dedup();
+        let reach = radius.ceil() as i64 + 1;
+        let size = i64::from(self.size);
+        for (x, y) in pixels {
+            let (x, y) = (i64::from(x), i64::from(y));
+            for py in (y - reach).max(0)..(y + reach + 1).min(size) {
+                for px in (x - reach).max(0)..(x + reach + 1).min(size) {
+                    // A one-pixel stroke centred on the circle, as the canvas draws one.
+                    let d = (((px - x).pow(2) + (py - y).pow(2)) as f32).sqrt();
+                    let paint = if d <= radius - 0.5 {
+                        colour
+                    } else if d <= radius + 0.5 {
+                        OUTLINE_RGB
+                    } else {
+                        continue;
+                    };
+                    let at = ((py * size + px) * 4) as usize;
+                    if let Some(px) = rgba.get_mut(at..at + 3) {
+                        px.copy_from_slice(&paint);
+                    }
+                }
+            }
+        }
     }
 
     /// The track nearest to pixel `(x, y)` within `radius` pixels; with `only`, among the tracks
@@ -225,8 +271,8 @@ pub fn CatalogMap(
                 let Some(g) = g else { return };
                 timed("map-draw", || {
                     // The density and the listener's tracks (thousands of dots) change only with
-                    // the taste: they are drawn once and kept as one image, so a new list only
-                    // redraws its own dots.
+                    // the taste: they are painted once into one image and kept, so a new list
+                    // only redraws its own dots.
                     let fresh = base.with_value(|b| b.as_ref().is_some_and(|(m, _)| *m == mine));
                     if fresh {
                         base.with_value(|b| {
@@ -235,15 +281,14 @@ pub fn CatalogMap(
                             }
                         });
                     } else {
-                        let rgba = g.density_rgba();
-                        if let Ok(density) =
+                        let mut rgba = g.density_rgba();
+                        g.paint_dots(&mut rgba, &e.catalog.projection, &mine, MINE_RGB, 3.5);
+                        let image =
                             ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE)
-                        {
-                            let _ = ctx.put_image_data(&density, 0.0, 0.0);
+                                .ok();
+                        if let Some(image) = &image {
+                            let _ = ctx.put_image_data(image, 0.0, 0.0);
                         }
-                        dots(&ctx, g, &e.catalog, &mine, MINE, 3.5);
-                        let size = f64::from(SIZE);
-                        let image = ctx.get_image_data(0.0, 0.0, size, size).ok();
                         base.set_value(image.map(|image| (mine, image)));
                     }
                     dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 4.0);
@@ -417,8 +462,21 @@ mod tests {
             grid.nearest(&projection, 3.2, 9.0, 1, Some(&only_even)),
             Some(TrackIdx(4))
         );
-        let rgba = grid.density_rgba();
+        let mut rgba = grid.density_rgba();
         assert_eq!(rgba.len(), 400);
+        let before = rgba.clone();
+        // Track 0 sits at pixel (0, 9): a dot of radius 1.5 fills it and outlines (0, 7).
+        grid.paint_dots(&mut rgba, &projection, &[TrackIdx(0)], MINE_RGB, 1.5);
+        let at = |x: usize, y: usize| &rgba[(y * 10 + x) * 4..(y * 10 + x) * 4 + 3];
+        assert_eq!(at(0, 9), MINE_RGB);
+        assert_eq!(at(1, 9), MINE_RGB);
+        assert_eq!(at(0, 7), OUTLINE_RGB);
+        assert_eq!(
+            at(5, 5),
+            &before[(5 * 10 + 5) * 4..(5 * 10 + 5) * 4 + 3],
+            "far pixels keep the density"
+        );
+        let rgba = before;
         assert!(rgba.chunks(4).all(|px| px[3] == 255 && px[2] > 42));
     }
 }
