@@ -325,8 +325,13 @@ pub fn RecommendPanel() -> impl IntoView {
             };
             working.set(true);
             // Most methods answer in one piece; `knn` over a large library ranks a batch of
-            // seeds per piece, and the page paints and takes input between pieces.
-            while latest.get_value() == mine {
+            // seeds per piece. Each piece is a task of its own: the page paints and takes input
+            // between them, and a newer request stops this one at the next piece.
+            loop {
+                yield_now().await;
+                if latest.get_value() != mine {
+                    return;
+                }
                 let answer = bench.with_engine_mut(|e| {
                     timed("recommend-piece", || {
                         let recs = e.recommender.advance(&mut job)?;
@@ -352,7 +357,7 @@ pub fn RecommendPanel() -> impl IntoView {
                         working.set(false);
                         return;
                     }
-                    Some(None) => yield_now().await,
+                    Some(None) => {}
                     None => return,
                 }
             }
