@@ -168,6 +168,11 @@ impl Mock {
         request.send().await.expect("control")
     }
 
+    /// A control POST with a JSON body.
+    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.control(reqwest::Method::POST, path, Some(body)).await
+    }
+
     async fn received(&self) -> Value {
         self.control(reqwest::Method::GET, "/received", None)
             .await
@@ -519,13 +524,7 @@ async fn liking_more_songs_puts_them_first_until_a_reset() {
     let token = m.login(READ_SCOPES).await.access_token;
     let before = liked_pages(&m, &token).await;
 
-    let response = m
-        .control(
-            reqwest::Method::POST,
-            "/like_more",
-            Some(json!({ "n": 120 })),
-        )
-        .await;
+    let response = m.post("/like_more", json!({ "n": 120 })).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let added: Value = response.json().await.unwrap();
     assert_eq!(added["liked_total"], 420);
@@ -562,21 +561,9 @@ async fn liking_more_songs_puts_them_first_until_a_reset() {
     assert_eq!(library["liked_ids"], json!(after_ids));
 
     // More than the pool holds is refused and changes nothing.
-    let response = m
-        .control(
-            reqwest::Method::POST,
-            "/like_more",
-            Some(json!({ "n": 5_000 })),
-        )
-        .await;
+    let response = m.post("/like_more", json!({ "n": 5_000 })).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let response = m
-        .control(
-            reqwest::Method::POST,
-            "/like_more",
-            Some(json!({ "count": 1 })),
-        )
-        .await;
+    let response = m.post("/like_more", json!({ "count": 1 })).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 
     m.control(reqwest::Method::POST, "/reset", None).await;
@@ -597,13 +584,7 @@ async fn unliked_songs_leave_the_list_and_the_rest_keep_their_order() {
 
     // An id that is not liked refuses the whole request.
     let other = "0000000000000000000001";
-    let response = m
-        .control(
-            reqwest::Method::POST,
-            "/unlike",
-            Some(json!({ "ids": [gone[0], other] })),
-        )
-        .await;
+    let response = m.post("/unlike", json!({ "ids": [gone[0], other] })).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let message: Value = response.json().await.unwrap();
     assert!(
@@ -615,13 +596,7 @@ async fn unliked_songs_leave_the_list_and_the_rest_keep_their_order() {
     );
     assert_eq!(liked_pages(&m, &token).await, before);
 
-    let response = m
-        .control(
-            reqwest::Method::POST,
-            "/unlike",
-            Some(json!({ "ids": gone })),
-        )
-        .await;
+    let response = m.post("/unlike", json!({ "ids": gone })).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["liked_total"], 118);
