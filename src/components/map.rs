@@ -3,8 +3,9 @@
 //! and a card for the point under the pointer.
 //!
 //! [`MapGrid`] does the arithmetic on plain data: it bins the projection into one cell per canvas
-//! pixel (a counting sort, so building is linear in the tracks), renders the density as RGBA, and
-//! finds the track nearest to a pixel by looking only at the cells around it.
+//! pixel (a counting sort, so building is linear in the tracks), renders the density as RGBA,
+//! paints dots into it, and finds the track nearest to a pixel by looking only at the cells
+//! around it.
 
 use encore_engine::{Catalog, TrackIdx};
 use leptos::html::Canvas;
@@ -17,12 +18,10 @@ use crate::app::{Workbench, timed};
 /// Canvas size in pixels (square); CSS scales it to the available width.
 const SIZE: u32 = 480;
 /// The listener's tracks and the recommendations.
-const MINE: &str = "#ff9f1c";
-/// [`MINE`] as the bytes painted into the map image.
 const MINE_RGB: [u8; 3] = [0xff, 0x9f, 0x1c];
 /// The dots' outline, the page's background.
 const OUTLINE_RGB: [u8; 3] = [0x0b, 0x0d, 0x17];
-const RECOMMENDED: &str = "#2ec4b6";
+const RECOMMENDED_RGB: [u8; 3] = [0x2e, 0xc4, 0xb6];
 
 /// The catalog's projection binned into a `size` x `size` pixel grid.
 #[derive(Debug, Clone)]
@@ -202,34 +201,9 @@ fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext
     canvas.get_context("2d").ok()??.dyn_into().ok()
 }
 
-fn dots(
-    ctx: &CanvasRenderingContext2d,
-    grid: &MapGrid,
-    catalog: &Catalog,
-    tracks: &[TrackIdx],
-    colour: &str,
-    radius: f64,
-) {
-    // A library of thousands of tracks lands on far fewer pixels: one dot per pixel, all in one
-    // path, filled and outlined once.
-    let mut pixels: Vec<(u32, u32)> = tracks
-        .iter()
-        .filter_map(|t| catalog.projection.get(t.get()))
-        .map(|&p| grid.pixel(p))
-        .collect();
-    pixels.sort_unstable();
-    pixels.dedup();
-    ctx.begin_path();
-    for (x, y) in pixels {
-        let (cx, cy) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
-        ctx.move_to(cx + radius, cy);
-        let _ = ctx.arc(cx, cy, radius, 0.0, std::f64::consts::TAU);
-    }
-    ctx.set_fill_style_str(colour);
-    ctx.fill();
-    ctx.set_stroke_style_str("#0b0d17");
-    ctx.set_line_width(1.0);
-    ctx.stroke();
+/// A colour as CSS, for the legend's swatches.
+fn css([r, g, b]: [u8; 3]) -> String {
+    format!("rgb({r} {g} {b})")
 }
 
 /// What the hover card shows.
@@ -251,8 +225,8 @@ pub fn CatalogMap(
     let bench = expect_context::<Workbench>();
     let canvas = NodeRef::<Canvas>::new();
     let grid = StoredValue::new_local(None::<MapGrid>);
-    // The density layer with the listener's tracks on it, and which tracks those were.
-    let base = StoredValue::new_local(None::<(Vec<TrackIdx>, ImageData)>);
+    // The density image with the listener's tracks painted on, and which tracks those were.
+    let base = StoredValue::new_local(None::<(Vec<TrackIdx>, Vec<u8>)>);
     let (hover, set_hover) = signal(None::<Hover>);
 
     Effect::new(move |_| {
@@ -271,27 +245,30 @@ pub fn CatalogMap(
                 let Some(g) = g else { return };
                 timed("map-draw", || {
                     // The density and the listener's tracks (thousands of dots) change only with
-                    // the taste: they are painted once into one image and kept, so a new list
-                    // only redraws its own dots.
-                    let fresh = base.with_value(|b| b.as_ref().is_some_and(|(m, _)| *m == mine));
-                    if fresh {
-                        base.with_value(|b| {
-                            if let Some((_, image)) = b {
-                                let _ = ctx.put_image_data(image, 0.0, 0.0);
-                            }
-                        });
-                    } else {
+                    // the taste: they are painted once and kept, so a new list only paints its
+                    // own dots onto a copy.
+                    if base.with_value(|b| b.as_ref().is_none_or(|(m, _)| *m != mine)) {
                         let mut rgba = g.density_rgba();
                         g.paint_dots(&mut rgba, &e.catalog.projection, &mine, MINE_RGB, 3.5);
-                        let image =
-                            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), SIZE, SIZE)
-                                .ok();
-                        if let Some(image) = &image {
-                            let _ = ctx.put_image_data(image, 0.0, 0.0);
-                        }
-                        base.set_value(image.map(|image| (mine, image)));
+                        base.set_value(Some((mine, rgba)));
                     }
-                    dots(&ctx, g, &e.catalog, &recommended, RECOMMENDED, 4.0);
+                    let Some(mut frame) =
+                        base.with_value(|b| b.as_ref().map(|(_, rgba)| rgba.clone()))
+                    else {
+                        return;
+                    };
+                    g.paint_dots(
+                        &mut frame,
+                        &e.catalog.projection,
+                        &recommended,
+                        RECOMMENDED_RGB,
+                        4.0,
+                    );
+                    if let Ok(image) =
+                        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&frame), SIZE, SIZE)
+                    {
+                        let _ = ctx.put_image_data(&image, 0.0, 0.0);
+                    }
                 });
             });
         });
@@ -429,9 +406,9 @@ pub fn CatalogMap(
                 }}
             </div>
             <figcaption>
-                <span class="swatch" style=format!("background: {MINE}")></span>
+                <span class="swatch" style=format!("background: {}", css(MINE_RGB))></span>
                 {move || format!("Your tracks ({})", mine.with(Vec::len))}
-                <span class="swatch" style=format!("background: {RECOMMENDED}")></span>
+                <span class="swatch" style=format!("background: {}", css(RECOMMENDED_RGB))></span>
                 {move || format!("Recommendations ({})", recommended.with(Vec::len))}
                 <span class="hint">" Lighter areas hold more tracks."</span>
             </figcaption>

@@ -302,7 +302,11 @@ pub fn RecommendPanel() -> impl IntoView {
         })
     });
     let run = move || {
-        let Some(report) = bench.report.get_untracked() else {
+        // Only the matched tracks: the report also holds every unmatched one.
+        let Some(seeds) = bench
+            .report
+            .with_untracked(|r| r.as_ref().map(|r| r.matched.clone()))
+        else {
             return;
         };
         let c = controls.get_untracked();
@@ -312,7 +316,7 @@ pub fn RecommendPanel() -> impl IntoView {
             // Read before borrowing the engine: computing it borrows the engine too.
             let owned = owned.get_untracked();
             let mut job = match bench
-                .with_engine(|e| timed("recommend-begin", || begin(e, &report.matched, &owned, &c)))
+                .with_engine(|e| timed("recommend-begin", || begin(e, &seeds, &owned, &c)))
             {
                 Some(Ok(job)) => job,
                 Some(Err(message)) => {

@@ -595,3 +595,35 @@ fn warming_up_fits_every_model_and_changes_no_result() {
         );
     }
 }
+
+#[test]
+fn classifier_on_a_library_larger_than_it_trains_on_is_deterministic_and_learns() {
+    use crate::synth::{SynthConfig, synthesize};
+    let config = SynthConfig {
+        n_tracks: 6_000,
+        seed: 4,
+        jitter: 0.3,
+    };
+    let catalog = synthesize(&fixture(), &config).unwrap();
+    // 2,500 seeds (more than the 2,000 trained on), all from the loud sound family.
+    let seeds: Vec<TrackIdx> = (0..catalog.n_tracks() as u32)
+        .map(TrackIdx)
+        .filter(|t| catalog.clusters[t.get()] == 1)
+        .take(2_500)
+        .collect();
+    assert_eq!(seeds.len(), 2_500);
+    let mut rec = Recommender::new(catalog.clone());
+    let got = rec
+        .recommend(Method::Classifier, &seeds, &options(20))
+        .unwrap();
+    assert_eq!(
+        got,
+        rec.recommend(Method::Classifier, &seeds, &options(20))
+            .unwrap()
+    );
+    assert!(
+        got.iter().all(|r| catalog.clusters[r.track.get()] == 1),
+        "{:?}",
+        ids(&got)
+    );
+}
