@@ -182,12 +182,14 @@ fn synthesize(repo: &Repo, real: &Path, out: &Path) -> Result<PathBuf> {
     Ok(out.to_path_buf())
 }
 
-/// The benchmark page: `crates/bench` for wasm32 (release), wasm-bindgen's glue, the page files.
+/// The benchmark page: `crates/bench` for wasm32 with the app's `wasm-release` profile (so the
+/// engine runs as the app ships it), wasm-bindgen's glue, the page files.
 fn build_page(repo: &Repo, site: &Path) -> Result<()> {
     step("build the benchmark page (crates/bench for wasm32)", || {
         process::run(tools::cargo(repo).args([
             "build",
-            "--release",
+            "--profile",
+            "wasm-release",
             "--target",
             "wasm32-unknown-unknown",
             "--package",
@@ -195,7 +197,7 @@ fn build_page(repo: &Repo, site: &Path) -> Result<()> {
         ]))?;
         let wasm = repo
             .target
-            .join("wasm32-unknown-unknown/release/encore_bench.wasm");
+            .join("wasm32-unknown-unknown/wasm-release/encore_bench.wasm");
         process::run(
             tools::command(repo, "wasm-bindgen")
                 .args(["--target", "web", "--out-dir"])
