@@ -173,6 +173,15 @@ impl Mock {
         self.control(reqwest::Method::POST, path, Some(body)).await
     }
 
+    /// The liked library as the mock holds it, ids included.
+    async fn library(&self) -> Value {
+        self.control(reqwest::Method::GET, "/library?ids=true", None)
+            .await
+            .json()
+            .await
+            .expect("library")
+    }
+
     async fn received(&self) -> Value {
         self.control(reqwest::Method::GET, "/received", None)
             .await
@@ -492,12 +501,7 @@ async fn ten_thousand_liked_songs_page_completely_in_order() {
         pages += 1;
     }
     assert_eq!(pages, 200);
-    let library: Value = m
-        .control(reqwest::Method::GET, "/library?ids=true", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let library: Value = m.library().await;
     let expected: Vec<String> = serde_json::from_value(library["liked_ids"].clone()).unwrap();
     assert_eq!(ids, expected);
     assert_eq!(library["liked_total"], 10_000);
@@ -551,12 +555,7 @@ async fn liking_more_songs_puts_them_first_until_a_reset() {
     distinct.sort_unstable();
     distinct.dedup();
     assert_eq!(distinct.len(), 420, "no song liked twice");
-    let library: Value = m
-        .control(reqwest::Method::GET, "/library?ids=true", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let library: Value = m.library().await;
     assert_eq!(library["liked_total"], 420);
     assert_eq!(library["liked_ids"], json!(after_ids));
 
@@ -853,12 +852,7 @@ async fn saving_a_playlist_needs_the_scope_and_chunks_of_at_most_100() {
         Some(format!("spotify:playlist:{}", created.id).as_str())
     );
 
-    let library: Value = m
-        .control(reqwest::Method::GET, "/library?ids=true", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let library: Value = m.library().await;
     let uris: Vec<String> = library["liked_ids"]
         .as_array()
         .unwrap()
