@@ -94,7 +94,7 @@ test('a reload reads the catalog from the Cache API, and a damaged cached copy i
     'the first visit downloads the catalog',
   );
   const [cached] = await cachedCatalogs(page);
-  assert.match(cached.url, /\/catalog\.bin\?v=\d+&crc32=[0-9a-f]{8}$/);
+  assert.match(cached.url, /\/catalog\.bin\?v=\d+&xxh32=[0-9a-f]{8}$/);
   assert.equal(cached.sha256, servedSha256, 'the cache holds the served file');
 
   // Second visit: only the 24-byte header comes over the network; search still works.

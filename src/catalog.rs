@@ -5,7 +5,7 @@
 //! bounded step at a time, yielding to the page between steps so no task blocks it for long, and
 //! kept in the browser's Cache API under its checksum, so the next visit reads it from disk.
 //!
-//! The checksum is the CRC-32 in the file's 24-byte header (see `encore_engine::catalog::format`),
+//! The checksum is the XXH32 in the file's 24-byte header (see `encore_engine::catalog::format`),
 //! so a visit first asks for just those bytes (`Range: bytes=0-23`): a new deployment's catalog
 //! has a new checksum, hence a new key (older entries are deleted). A server that ignores `Range`
 //! answers with the whole file, which then simply is the download. A cached copy that no longer
@@ -125,8 +125,8 @@ async fn fetch(range: Option<&str>) -> Result<Response, LoadError> {
 pub fn cache_key(header: &[u8]) -> Option<String> {
     let magic = header.get(..8)?;
     let version = u32::from_le_bytes(header.get(8..12)?.try_into().ok()?);
-    let crc = u32::from_le_bytes(header.get(20..24)?.try_into().ok()?);
-    (magic == MAGIC).then(|| format!("{CATALOG_URL}?v={version}&crc32={crc:08x}"))
+    let checksum = u32::from_le_bytes(header.get(20..24)?.try_into().ok()?);
+    (magic == MAGIC).then(|| format!("{CATALOG_URL}?v={version}&xxh32={checksum:08x}"))
 }
 
 /// Either the catalog's cache key (the server sent just the header) or the whole response.
@@ -287,7 +287,7 @@ mod tests {
         header.extend(0xdead_beefu32.to_le_bytes());
         assert_eq!(
             cache_key(&header).as_deref(),
-            Some("catalog.bin?v=1&crc32=deadbeef")
+            Some("catalog.bin?v=1&xxh32=deadbeef")
         );
         assert_eq!(cache_key(&header[..20]), None, "too short");
         header[0] = b'X';

@@ -137,7 +137,7 @@ fn print_sizes(bytes: &[u8], n_tracks: usize) -> anyhow::Result<()> {
     for section in format::section_sizes(bytes) {
         let mut line = format!("{} {:.1}", section.tag, per(section.stored));
         if section.decoded != section.stored {
-            line.push_str(&format!(" (brotli of {:.1})", per(section.decoded)));
+            line.push_str(&format!(" (zstd of {:.1})", per(section.decoded)));
         }
         sections.push(line);
     }

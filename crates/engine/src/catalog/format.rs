@@ -1,5 +1,5 @@
 //! The catalog file: byte-level specification, writer (`Catalog::to_bytes`, behind the engine's
-//! `write` feature so the browser carries no brotli encoder) and validating reader
+//! `write` feature so the browser carries no zstd encoder) and validating reader
 //! ([`Catalog::from_bytes`], or [`CatalogDecoder`] for the same work in bounded steps).
 //!
 //! Everything is little-endian. `varint` is unsigned LEB128 of a `u32` (at most 5 bytes);
@@ -14,7 +14,7 @@
 //! | 8 | 4 | format version, `u32`, exactly [`FORMAT_VERSION`] |
 //! | 12 | 4 | `n`, `u32` |
 //! | 16 | 4 | number of sections `s`, `u32` |
-//! | 20 | 4 | CRC-32 (IEEE) of every byte from offset 24 to the end of the file |
+//! | 20 | 4 | XXH32 (seed 0) of every byte from offset 24 to the end of the file |
 //! | 24 | 16 `s` | section table: per section a 4-byte ASCII tag, `u32` offset, `u32` stored length, `u32` decoded length |
 //!
 //! Sections may come in any order, must lie inside the file after the section table, and each tag
@@ -23,15 +23,17 @@
 //!
 //! **Codecs.** Each tag has one fixed codec, given in the table below (the file does not choose
 //! it). `raw`: the stored bytes are the contents, and the decoded length equals the stored
-//! length. `brotli`: the stored bytes are one brotli stream (RFC 7932) whose output is the
-//! contents; it must decode to exactly the decoded length and end exactly at the end of the
-//! section, and the reader stops at that length, so a lying length or a corrupt stream is an
-//! error. The decoded length may be at most [`max_unpacked_len`]`(n)` = 256 `n` + 2^20 bytes,
-//! checked before anything is decoded, so a crafted file (a small stream that expands to
-//! gigabytes, with a table that says so) cannot make a reader allocate more. The writer uses
-//! quality 11 and the smallest window (2^10 to 2^24 bytes) that holds the section. The CRC covers
-//! the stored bytes. Brotli goes where it gains most per decoding time (the strings and the index
-//! columns: about 3.5 B per track after gzip); the rest stays raw.
+//! length. `zstd`: the stored bytes are one Zstandard frame (RFC 8878, no dictionary) whose
+//! output is the contents; its header must declare the content size, equal to the decoded length,
+//! and a window no larger than the decoded length rounded up to a power of two (at least 1 KiB);
+//! it must decode to exactly the decoded length and end exactly at the end of the section, so a
+//! lying length or a corrupt frame is an error. The decoded length may be at most
+//! [`max_unpacked_len`]`(n)` = 256 `n` + 2^20 bytes, checked before anything is decoded, so a
+//! crafted file (a small frame that expands to gigabytes, with a table that says so) cannot make
+//! a reader allocate more. The writer uses the reference encoder's densest level (22), with no
+//! frame checksum (the file's covers the stored bytes). Zstd goes where it gains most per
+//! decoding time (the strings and the index columns: about 3.5 B per track after gzip); the rest
+//! stays raw.
 //!
 //! ## Sections
 //!
@@ -39,18 +41,18 @@
 //! |---|---|---|
 //! | `meta` | raw | `u32` artists, `u32` albums, `u32` genres, `u32` genre sets, `u16` k, `u16` curve length `c`; scaler: 13 `f32` offsets, 13 `f32` scales; k-means: `k` x 16 `f32` centroids; curve: `c` x (`u16` k, `f64` inertia); PCA: 16 `f32` mean, 2 x 16 `f32` axes |
 //! | `tids` | raw | `n` x 16 bytes: track ids as `u128` |
-//! | `titl` | brotli | strings: `n` UTF-8 titles, each followed by a 0 byte (so no string holds a NUL) |
-//! | `arts` | brotli | artist names, same string layout |
+//! | `titl` | zstd | strings: `n` UTF-8 titles, each followed by a 0 byte (so no string holds a NUL) |
+//! | `arts` | zstd | artist names, same string layout |
 //! | `arid` | raw | artist ids: a bitmap of `ceil(artists / 8)` bytes (bit `i % 8` of byte `i / 8` set when artist `i` has an id), then 16 bytes (`u128`) per set bit, in artist order |
-//! | `tart` | brotli | per track: varint artist count `m`; when `m >= 1`, the zigzag delta of the primary artist from the previous primary (starting from 0), then `m - 1` varint artist indices |
-//! | `albs` | brotli | album names, string layout; an empty name means "the title of the first track (lowest index) on this album" (singles) |
-//! | `talb` | brotli | per track: zigzag delta of `album + 1` (0 = no album) from the previous track's value (starting from 0) |
+//! | `tart` | zstd | per track: varint artist count `m`; when `m >= 1`, the zigzag delta of the primary artist from the previous primary (starting from 0), then `m - 1` varint artist indices |
+//! | `albs` | zstd | album names, string layout; an empty name means "the title of the first track (lowest index) on this album" (singles) |
+//! | `talb` | zstd | per track: zigzag delta of `album + 1` (0 = no album) from the previous track's value (starting from 0) |
 //! | `year` | raw | `n` bytes: 0 = unknown, else `year - 1899` (1900..=2154) |
 //! | `popu` | raw | `n` bytes: 0..=100, or 255 = unknown |
-//! | `chrt` | brotli | Billboard Hot 100 flag, 2 bits per track, 4 tracks per byte (track `i` in bits `2 (i % 4)..2 (i % 4) + 2` of byte `i / 4`): 0 = unknown, 1 = not a hit, 2 = hit (3 is invalid); `ceil(n / 4)` bytes, unused high bits zero |
+//! | `chrt` | zstd | Billboard Hot 100 flag, 2 bits per track, 4 tracks per byte (track `i` in bits `2 (i % 4)..2 (i % 4) + 2` of byte `i / 4`): 0 = unknown, 1 = not a hit, 2 = hit (3 is invalid); `ceil(n / 4)` bytes, unused high bits zero |
 //! | `feat` | raw | one plane per feature in [`Feature::ALL`] order: `n` bytes, or for 16-bit features `n` high bytes then `n` low bytes; value = `min + q * step` with the constants of [`FEATURE_CODECS`] |
 //! | `gnrs` | raw | genre names (string layout), then one `f32` IDF per genre |
-//! | `gset` | brotli | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
+//! | `gset` | zstd | distinct genre sets: per set a varint length, then its ascending genre ids as the first id then varint gaps; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
 //!
 //! Columns are stored plane by plane and as deltas because tracks are sorted by artist and album
 //! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. The scaled
@@ -63,7 +65,8 @@
 //! ([`kmeans::assign`]), which is what the builder's final k-means pass computed.
 //!
 //! Version history: 1 stored every section raw, with 12-byte table entries, and a `clus`
-//! section of cluster ids; 2 had no `chrt` section; 3 quantized the 0..1 features in 1/127 steps.
+//! section of cluster ids; 2 had no `chrt` section; 3 quantized the 0..1 features in 1/127 steps;
+//! 4 stored brotli streams where 5 stores zstd frames, and a CRC-32 where 5 stores an XXH32.
 
 use std::borrow::Cow;
 
@@ -80,7 +83,7 @@ use crate::{ArtistId, Feature, TrackId};
 /// The file's first eight bytes.
 pub const MAGIC: [u8; 8] = *b"ENCORCAT";
 /// The only version this code reads and writes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const HEADER_LEN: usize = 24;
 const TABLE_ENTRY_LEN: usize = 16;
 
@@ -219,30 +222,30 @@ fn invalid(section: &'static str, what: impl Into<String>) -> CatalogError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Codec {
     Raw,
-    Brotli,
+    Zstd,
 }
 
 /// Every section in file order, with its codec: the one place that decides it, for the reader
-/// and the writer alike. Brotli is chosen by gain per decoding time, measured on the 182k-track
-/// catalog (B per track after gzip; ms to decode natively): titles 2.2 B for 14 ms, albums 0.7
-/// for 6, artist names 0.25 for 3, genre sets 0.17 for 3, artist and album columns 0.1 each for
-/// 2. The feature planes would gain 0.56 B for 16 ms, ids (random), year and popularity under
-/// 0.1 B: they stay raw. The hit flags are brotli'd: known flags cluster by decade and artist.
+/// and the writer alike. Zstd is chosen by gain per decoding time, measured on the 182k-track
+/// catalog (B per track saved after gzip; ms to decode natively): titles 1.9 B for 22 ms, albums
+/// 0.6 for 7, artist names 0.18 for 4, genre sets 0.07 for 5, the artist and album columns 0.05
+/// and 0.01 for 2 each, the hit flags 0.01 for 0.2. The feature planes would gain 0.25 B for 16 ms
+/// (a fifth of the whole decode), ids (random), year and popularity 0.02 B or less: they stay raw.
 const SECTIONS: [(&str, Codec, ReadSection); 14] = [
     ("meta", Codec::Raw, read_meta),
     ("tids", Codec::Raw, read_tids),
-    ("titl", Codec::Brotli, read_titl),
-    ("arts", Codec::Brotli, read_arts),
+    ("titl", Codec::Zstd, read_titl),
+    ("arts", Codec::Zstd, read_arts),
     ("arid", Codec::Raw, read_arid),
-    ("tart", Codec::Brotli, read_tart),
-    ("albs", Codec::Brotli, read_albs),
-    ("talb", Codec::Brotli, read_talb),
+    ("tart", Codec::Zstd, read_tart),
+    ("albs", Codec::Zstd, read_albs),
+    ("talb", Codec::Zstd, read_talb),
     ("year", Codec::Raw, read_year),
     ("popu", Codec::Raw, read_popu),
-    ("chrt", Codec::Brotli, read_chrt),
+    ("chrt", Codec::Zstd, read_chrt),
     ("feat", Codec::Raw, read_feat),
     ("gnrs", Codec::Raw, read_gnrs),
-    ("gset", Codec::Brotli, read_gset),
+    ("gset", Codec::Zstd, read_gset),
 ];
 
 /// Reads one section's contents into the catalog being decoded; runs in [`SECTIONS`] order.
@@ -276,15 +279,15 @@ const FEATURE_BYTES: usize = {
     total
 };
 
-/// The most a brotli section may declare as its decoded length, per track, on top of
+/// The most a zstd section may declare as its decoded length, per track, on top of
 /// [`UNPACKED_SLACK`]: the real catalog needs at most about 20 (titles). Capping the declared
-/// length before decoding is what keeps a crafted file (a small stream that expands to gigabytes,
+/// length before decoding is what keeps a crafted file (a small frame that expands to gigabytes,
 /// with a table that says so) from making the reader allocate more than this.
 const MAX_UNPACKED_PER_TRACK: usize = 256;
 /// Room for the vocabularies (artist, album and genre names) of catalogs with few tracks.
 const UNPACKED_SLACK: usize = 1 << 20;
 
-/// The largest decoded length a brotli section of a catalog of `n_tracks` may declare.
+/// The largest decoded length a zstd section of a catalog of `n_tracks` may declare.
 pub fn max_unpacked_len(n_tracks: usize) -> usize {
     n_tracks
         .saturating_mul(MAX_UNPACKED_PER_TRACK)
@@ -313,14 +316,14 @@ impl Catalog {
 // Reading
 
 /// Bytes hashed per step of the checksum.
-const CRC_CHUNK: usize = 1 << 20;
+const CHECKSUM_CHUNK: usize = 1 << 20;
 /// Rows per step when recomputing the scaled matrix, map positions and clusters.
 const DERIVE_ROWS: usize = 32 * 1024;
 
 /// Decodes and validates a catalog in bounded steps, so a browser can yield to its event loop
 /// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks a browser for 70 ms or
 /// more.
-/// A step is one 1 MiB chunk of the checksum, 256 KiB of a brotli section unpacked, one section
+/// A step is one 1 MiB chunk of the checksum, 256 KiB of a zstd section unpacked, one section
 /// read, or 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this
 /// decoder run to the end, so both give the same catalog and the same errors. After an error,
 /// stop: the decoder is not meant to be stepped again.
@@ -336,15 +339,15 @@ const DERIVE_ROWS: usize = 32 * 1024;
 /// ```
 pub struct CatalogDecoder<'a> {
     bytes: &'a [u8],
-    stored_crc: u32,
-    crc: crc32fast::Hasher,
+    stored_checksum: u32,
+    checksum: twox_hash::XxHash32,
     /// Each known section's stored bytes and declared decoded length, as the table gives them.
     found: [Option<(&'a [u8], usize)>; SECTIONS.len()],
     /// Each section's contents once unpacked (borrowed when raw).
     parts: [Cow<'a, [u8]>; SECTIONS.len()],
     stage: Stage,
-    /// The brotli section being unpacked, across steps.
-    unpacking: Option<Unbrotli>,
+    /// The zstd section being unpacked, across steps.
+    unpacking: Option<Unzstd>,
     decoded: Decoded,
 }
 
@@ -365,7 +368,7 @@ enum Stage {
     Checksum {
         from: usize,
     },
-    /// Brotli-decode section `SECTIONS[i]`.
+    /// Unpack (zstd-decode) section `SECTIONS[i]`.
     Unpack(usize),
     /// Read section `SECTIONS[i]` into the catalog.
     Read(usize),
@@ -427,7 +430,7 @@ impl<'a> CatalogDecoder<'a> {
         }
         let n_tracks = word(12) as usize;
         let n_sections = word(16);
-        let stored_crc = word(20);
+        let stored_checksum = word(20);
         let table_end = (n_sections as u64) * TABLE_ENTRY_LEN as u64 + HEADER_LEN as u64;
         if table_end > len as u64 {
             return Err(CatalogError::TableOutOfBounds {
@@ -478,7 +481,7 @@ impl<'a> CatalogDecoder<'a> {
         }
         let max_unpacked = max_unpacked_len(n_tracks);
         for ((tag, codec, _), found) in SECTIONS.iter().zip(&found) {
-            if let (Codec::Brotli, Some((_, declared))) = (codec, found)
+            if let (Codec::Zstd, Some((_, declared))) = (codec, found)
                 && *declared > max_unpacked
             {
                 return Err(invalid(
@@ -492,8 +495,8 @@ impl<'a> CatalogDecoder<'a> {
         }
         Ok(Self {
             bytes,
-            stored_crc,
-            crc: crc32fast::Hasher::new(),
+            stored_checksum,
+            checksum: twox_hash::XxHash32::with_seed(0),
             found,
             parts: Default::default(),
             stage: Stage::Checksum { from: HEADER_LEN },
@@ -516,8 +519,8 @@ impl<'a> CatalogDecoder<'a> {
     pub fn step(&mut self) -> Result<bool, CatalogError> {
         self.stage = match self.stage {
             Stage::Checksum { from } => {
-                let to = from.saturating_add(CRC_CHUNK).min(self.bytes.len());
-                self.crc.update(&self.bytes[from..to]);
+                let to = from.saturating_add(CHECKSUM_CHUNK).min(self.bytes.len());
+                std::hash::Hasher::write(&mut self.checksum, &self.bytes[from..to]);
                 if to < self.bytes.len() {
                     Stage::Checksum { from: to }
                 } else {
@@ -529,10 +532,8 @@ impl<'a> CatalogDecoder<'a> {
                 let (tag, _, _) = SECTIONS[i];
                 // Present: `check_sections` ran before any unpacking.
                 let (stored, decoded_len) = self.found[i].unwrap_or_default();
-                let unpacking = self
-                    .unpacking
-                    .get_or_insert_with(|| Unbrotli::new(stored.len(), decoded_len));
-                match unpacking.run(tag, stored, decoded_len, BROTLI_CHUNK)? {
+                let unpacking = self.unpacking.get_or_insert_with(Unzstd::default);
+                match unpacking.run(tag, stored, decoded_len, UNPACK_STEP)? {
                     Some(contents) => {
                         self.unpacking = None;
                         self.parts[i] = Cow::Owned(contents);
@@ -588,10 +589,10 @@ impl<'a> CatalogDecoder<'a> {
 
     /// After the checksum: every required section is present, and raw ones have their length.
     fn check_sections(&mut self) -> Result<(), CatalogError> {
-        let computed = std::mem::take(&mut self.crc).finalize();
-        if computed != self.stored_crc {
+        let computed = self.checksum.finish_32();
+        if computed != self.stored_checksum {
             return Err(CatalogError::Checksum {
-                stored: self.stored_crc,
+                stored: self.stored_checksum,
                 computed,
             });
         }
@@ -602,7 +603,7 @@ impl<'a> CatalogDecoder<'a> {
                 Codec::Raw if stored.len() == decoded_len => *part = Cow::Borrowed(stored),
                 Codec::Raw => return Err(length_mismatch(tag, stored.len(), decoded_len)),
                 // Unpacked in its own step.
-                Codec::Brotli => {}
+                Codec::Zstd => {}
             }
         }
         Ok(())
@@ -612,7 +613,7 @@ impl<'a> CatalogDecoder<'a> {
 /// The first step for section `i` (or the derived columns after the last section).
 fn section_stage(i: usize) -> Stage {
     match SECTIONS.get(i) {
-        Some((_, Codec::Brotli, _)) => Stage::Unpack(i),
+        Some((_, Codec::Zstd, _)) => Stage::Unpack(i),
         Some((_, Codec::Raw, _)) => Stage::Read(i),
         None => Stage::Derive { from: 0 },
     }
@@ -720,45 +721,27 @@ fn length_mismatch(section: &'static str, actual: usize, declared: usize) -> Cat
     )
 }
 
-/// Compressed bytes fed to brotli per step: about 8 ms of decoding natively.
-const BROTLI_CHUNK: usize = 256 * 1024;
+/// Bytes of a zstd section decoded per step: about 1.5 ms natively. Small on purpose: a browser
+/// first runs WebAssembly through its baseline compiler and swaps in optimized code between calls,
+/// never during one, so the first step runs several times slower than the rest (a 1 MiB step
+/// measured 114 ms in Chromium, where a warmed-up one takes under 10).
+const UNPACK_STEP: usize = 1 << 18;
 
-/// One brotli section being decoded, a chunk of input per [`Unbrotli::run`]. The output grows as
-/// the stream produces it and stops one byte past the declared length, so a lying length costs
-/// no allocation and an overlong stream (a decompression bomb) ends there. The stream must end
-/// exactly at the end of the section.
-struct Unbrotli {
-    state: brotli_decompressor::BrotliState<
-        brotli_decompressor::StandardAlloc,
-        brotli_decompressor::StandardAlloc,
-        brotli_decompressor::StandardAlloc,
-    >,
-    out: Vec<u8>,
+/// One zstd section being decoded, [`UNPACK_STEP`] bytes of output per [`Unzstd::run`]. The
+/// frame's window (what the decoder allocates up front) may not exceed the declared length, and
+/// the output is checked against that length after every step, so a lying length or an overlong
+/// frame (a decompression bomb) ends with an error after at most one step's worth of bytes. The
+/// frame must end exactly at the end of the section.
+#[derive(Default)]
+struct Unzstd {
+    decoder: ruzstd::decoding::FrameDecoder,
+    /// Bytes of the section read so far (0: the frame header is next).
     input_offset: usize,
-    output_offset: usize,
-    total_out: usize,
+    out: Vec<u8>,
 }
 
-impl Unbrotli {
-    fn new(stored_len: usize, decoded_len: usize) -> Self {
-        use brotli_decompressor::{BrotliState, StandardAlloc};
-        let limit = decoded_len.saturating_add(1);
-        Self {
-            state: BrotliState::new(
-                StandardAlloc::default(),
-                StandardAlloc::default(),
-                StandardAlloc::default(),
-            ),
-            // Start at what the stream could plausibly expand to (real sections expand up to
-            // about 13-fold), so the buffer is rarely grown (copied); `new` capped the length.
-            out: vec![0u8; limit.min(stored_len.saturating_mul(16).max(1 << 12))],
-            input_offset: 0,
-            output_offset: 0,
-            total_out: 0,
-        }
-    }
-
-    /// Decodes up to `budget` more bytes of `stored`; the contents once the stream has ended.
+impl Unzstd {
+    /// Decodes about `budget` more bytes of the frame in `stored`; the contents once it ends.
     fn run(
         &mut self,
         section: &'static str,
@@ -766,53 +749,61 @@ impl Unbrotli {
         decoded_len: usize,
         budget: usize,
     ) -> Result<Option<Vec<u8>>, CatalogError> {
-        use brotli_decompressor::{BrotliDecompressStream, BrotliResult};
+        use ruzstd::decoding::{BlockDecodingStrategy, errors::FrameDecoderError};
 
-        let limit = decoded_len.saturating_add(1);
-        let mut available_in = (stored.len() - self.input_offset).min(budget);
-        loop {
-            let mut available_out = self.out.len() - self.output_offset;
-            match BrotliDecompressStream(
-                &mut available_in,
-                &mut self.input_offset,
-                stored,
-                &mut available_out,
-                &mut self.output_offset,
-                &mut self.out,
-                &mut self.total_out,
-                &mut self.state,
-            ) {
-                BrotliResult::ResultSuccess => break,
-                BrotliResult::NeedsMoreOutput if self.out.len() < limit => {
-                    let grown = self.out.len().saturating_mul(2).min(limit);
-                    self.out.resize(grown, 0);
-                }
-                BrotliResult::NeedsMoreOutput => {
-                    return Err(invalid(
-                        section,
-                        format!("contents exceed the {decoded_len} bytes the section table says"),
-                    ));
-                }
-                // This step's input is used up; the next step goes on.
-                BrotliResult::NeedsMoreInput if self.input_offset < stored.len() => {
-                    return Ok(None);
-                }
-                BrotliResult::NeedsMoreInput => {
-                    return Err(invalid(section, "brotli stream ends early"));
-                }
-                BrotliResult::ResultFailure => {
-                    return Err(invalid(section, "brotli stream is corrupt"));
-                }
+        let corrupt = |e: &dyn std::fmt::Display| invalid(section, format!("zstd frame: {e}"));
+        let mut input = &stored[self.input_offset..];
+        if self.input_offset == 0 {
+            // A valid frame's window is its content size (a single segment), so nothing larger
+            // is ever needed; the decoder checks this before it allocates.
+            let window = decoded_len.next_power_of_two().max(1 << 10);
+            self.decoder.set_max_window_size(window as u64);
+            self.decoder.reset(&mut input).map_err(|e| match e {
+                FrameDecoderError::WindowSizeTooBig { requested, .. } => invalid(
+                    section,
+                    format!(
+                        "the zstd frame needs a window of {requested} bytes, more than the \
+                         {decoded_len} the section table says"
+                    ),
+                ),
+                e => corrupt(&e),
+            })?;
+            let declared = self.decoder.content_size();
+            if declared != decoded_len as u64 {
+                return Err(invalid(
+                    section,
+                    format!(
+                        "the zstd frame says {declared} bytes but the section table says \
+                         {decoded_len}"
+                    ),
+                ));
             }
+            self.out.reserve_exact(decoded_len);
         }
-        if self.input_offset < stored.len() {
+        let ended = self
+            .decoder
+            .decode_blocks(&mut input, BlockDecodingStrategy::UptoBytes(budget))
+            .map_err(|e| corrupt(&e))?;
+        self.input_offset = stored.len() - input.len();
+        self.decoder
+            .collect_to_writer(&mut self.out)
+            .map_err(|e| corrupt(&e))?;
+        if self.out.len() > decoded_len {
+            return Err(invalid(
+                section,
+                format!("contents exceed the {decoded_len} bytes the section table says"),
+            ));
+        }
+        if !ended {
+            return Ok(None);
+        }
+        if !input.is_empty() {
             return Err(CatalogError::TrailingBytes {
                 section,
-                extra: stored.len() - self.input_offset,
+                extra: input.len(),
             });
         }
-        let mut out = std::mem::take(&mut self.out);
-        out.truncate(self.output_offset);
+        let out = std::mem::take(&mut self.out);
         if out.len() == decoded_len {
             Ok(Some(out))
         } else {
@@ -1647,7 +1638,7 @@ fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>,
         let codec = section_index(tag.as_bytes()).map_or(Codec::Raw, |i| SECTIONS[i].1);
         let body = match codec {
             Codec::Raw => Cow::Borrowed(contents.as_slice()),
-            Codec::Brotli => Cow::Owned(brotli_compress(tag, contents)?),
+            Codec::Zstd => Cow::Owned(zstd_compress(tag, contents)?),
         };
         stored.push((tag, body, decoded_len));
     }
@@ -1672,26 +1663,27 @@ fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>,
     for (_, body, _) in &stored {
         out.extend_from_slice(body);
     }
-    let crc = crc32fast::hash(&out[HEADER_LEN..]);
-    out[20..24].copy_from_slice(&crc.to_le_bytes());
+    let checksum = twox_hash::XxHash32::oneshot(0, &out[HEADER_LEN..]);
+    out[20..24].copy_from_slice(&checksum.to_le_bytes());
     Ok(out)
 }
 
-/// Brotli at its densest setting (quality 11), with the smallest window that holds the whole
-/// section (up to the format's largest, 16 MiB), so small catalogs need little decoder memory.
+/// Zstd at its densest level (22), with the content size in the frame header (which makes the
+/// encoder size its window to the section, so small catalogs need little decoder memory) and no
+/// frame checksum.
 #[cfg(feature = "write")]
-fn brotli_compress(tag: &str, contents: &[u8]) -> Result<Vec<u8>, CatalogError> {
-    let window_bits = contents.len().max(1).next_power_of_two().trailing_zeros();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: window_bits.clamp(10, 24) as i32,
-        size_hint: contents.len(),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    brotli::BrotliCompress(&mut &contents[..], &mut out, &params)
-        .map_err(|e| unwritable(format!("brotli failed on section `{tag}`: {e}")))?;
-    Ok(out)
+fn zstd_compress(tag: &str, contents: &[u8]) -> Result<Vec<u8>, CatalogError> {
+    use zstd::zstd_safe::CParameter;
+
+    let failed = |e: std::io::Error| unwritable(format!("zstd failed on section `{tag}`: {e}"));
+    let mut encoder = zstd::bulk::Compressor::new(22).map_err(failed)?;
+    encoder
+        .set_parameter(CParameter::ContentSizeFlag(true))
+        .map_err(failed)?;
+    encoder
+        .set_parameter(CParameter::ChecksumFlag(false))
+        .map_err(failed)?;
+    encoder.compress(contents).map_err(failed)
 }
 
 /// One section of an encoded catalog, for the builder's report.
