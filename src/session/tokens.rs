@@ -29,7 +29,7 @@ const LEASE_KEY: &str = "encore.refresh_lease";
 /// Refresh this long before the access token's expiry, so a request never carries a dying token.
 const EXPIRY_MARGIN_MS: f64 = 60_000.0;
 /// How long a `localStorage` lease is honoured if its holder vanished (tab closed mid-refresh).
-const LEASE_MS: f64 = 10_000.0;
+const LEASE_MS: u64 = 10_000;
 
 /// The listener's tokens. `Debug` shows neither token.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -217,6 +217,11 @@ where
         .ok()
 }
 
+/// The time in whole milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
 /// The fallback: a best-effort lease in `localStorage` (not atomic across tabs, but it turns the
 /// common case, two tabs waking up together, into one refresh and one reuse).
 async fn with_lease<F>(work: F) -> Result<Tokens, AppError>
@@ -224,15 +229,16 @@ where
     F: Future<Output = Result<Tokens, AppError>>,
 {
     loop {
-        let held_until: f64 = storage::local_get(LEASE_KEY)
+        // Whole milliseconds: the app then needs no float parser (a 10 KB table) for this.
+        let held_until: u64 = storage::local_get(LEASE_KEY)
             .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        if held_until < js_sys::Date::now() {
+            .unwrap_or(0);
+        if held_until < now_ms() {
             break;
         }
         sleep_ms(200).await;
     }
-    storage::local_set(LEASE_KEY, &(js_sys::Date::now() + LEASE_MS).to_string())?;
+    storage::local_set(LEASE_KEY, &(now_ms() + LEASE_MS).to_string())?;
     let result = work.await;
     let _ = storage::local_remove(LEASE_KEY);
     result
