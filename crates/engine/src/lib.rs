@@ -20,6 +20,7 @@ pub mod matching;
 pub mod nearest;
 pub mod pca;
 pub mod pkce;
+mod ranked;
 pub mod recommend;
 pub mod scale;
 pub mod search;

@@ -16,6 +16,7 @@
 //! Like the search index, the matcher is built once per catalog, in slices if need be
 //! ([`MatcherBuilder::add_tracks`]).
 
+use std::cmp::{Ordering, Reverse};
 use std::collections::HashSet;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -123,6 +124,16 @@ fn candidates(index: &KeyIndex, key: u64) -> impl Iterator<Item = TrackIdx> + '_
         .map(|&(_, t)| t)
 }
 
+/// By key, then by popularity (unknown last), then in catalog order. Not inlined, for the same
+/// reason as the search's word comparison: a call instead of a copy at each of the sort's
+/// comparisons makes the app's download 2 KB smaller (gzip).
+#[inline(never)]
+fn compare_candidates(catalog: &Catalog, a: &(u64, TrackIdx), b: &(u64, TrackIdx)) -> Ordering {
+    let popularity = |t: TrackIdx| catalog.popularity.get(t.get()).copied().flatten();
+    let key = |&(k, t): &(u64, TrackIdx)| (k, Reverse(popularity(t)), t);
+    key(a).cmp(&key(b))
+}
+
 /// Collects catalog keys; [`MatcherBuilder::finish`] turns them into a [`Matcher`].
 #[derive(Debug, Default)]
 pub struct MatcherBuilder {
@@ -169,9 +180,8 @@ impl MatcherBuilder {
     /// sorted: lets a caller spread [`MatcherBuilder::finish`]'s work over several short tasks.
     /// A key's candidates are ordered by popularity (unknown last), then catalog order.
     pub fn sort_step(&mut self, catalog: &Catalog) -> bool {
-        let popularity = |t: TrackIdx| catalog.popularity.get(t.get()).copied().flatten();
         let order = |index: &mut KeyIndex| {
-            index.sort_unstable_by_key(|&(k, t)| (k, std::cmp::Reverse(popularity(t)), t));
+            index.sort_unstable_by(|a, b| compare_candidates(catalog, a, b));
         };
         match self.n_sorted {
             0 => {

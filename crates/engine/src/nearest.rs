@@ -149,9 +149,12 @@ impl TopK {
 
     /// The candidates, nearest first.
     pub(crate) fn finish(&mut self) -> &[Neighbour] {
-        self.sorted.clear();
-        self.sorted.extend(self.heap.drain());
-        self.sorted.sort_unstable();
+        // The heap sorts itself, so no separate sort routine is shipped for these few items;
+        // the two buffers swap roles, so later queries reuse both.
+        let mut spare = std::mem::take(&mut self.sorted);
+        spare.clear();
+        let heap = std::mem::replace(&mut self.heap, BinaryHeap::from(spare));
+        self.sorted = heap.into_sorted_vec();
         &self.sorted
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Query;
 use crate::nearest::{NearestIndex, dist2};
+use crate::ranked::{Scored, best_first};
 use crate::simd::Row;
 use crate::{Catalog, Feature, TrackIdx};
 
@@ -147,32 +148,29 @@ impl<'a> Explainer<'a> {
             None => self.nearest_seed(row).unwrap_or(track),
         };
         let seed_row = catalog.scaled_row(seed);
-        let mut features: Vec<(f32, Feature)> = DESCRIPTIVE
+        // Nearest first: ranked by the negated difference (ties by column, in feature order).
+        let mut features: Vec<Scored> = DESCRIPTIVE
             .iter()
             .filter_map(|&f| {
                 let (a, b) = (row.get(f.column())?, seed_row.get(f.column())?);
-                Some(((a - b).abs(), f))
+                Some((-(a - b).abs(), f.column() as u32))
             })
             .collect();
-        features.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut genres: Vec<(f32, u16)> = catalog
+        let mut genres: Vec<Scored> = catalog
             .track_genres
             .row(track.get())
             .iter()
-            .filter_map(|g| self.genre_weights.get(g).map(|&w| (w, *g)))
+            .filter_map(|&g| self.genre_weights.get(&g).map(|&w| (w, u32::from(g))))
             .collect();
-        genres.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         Explanation {
             seed,
-            features: features
-                .into_iter()
-                .take(MAX_REASONS)
-                .map(|(_, f)| f)
+            features: best_first(&mut features, MAX_REASONS)
+                .iter()
+                .map(|&(_, f)| Feature::ALL[f as usize])
                 .collect(),
-            genres: genres
-                .into_iter()
-                .take(MAX_REASONS)
-                .map(|(_, g)| g)
+            genres: best_first(&mut genres, MAX_REASONS)
+                .iter()
+                .map(|&(_, g)| g as u16)
                 .collect(),
             artist,
         }

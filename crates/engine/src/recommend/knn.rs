@@ -139,13 +139,16 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
         );
         progress.same.sort_unstable();
         progress.same.dedup();
+        let mut nearest = TopK::new();
+        nearest.reset(per_seed);
+        for &t in &progress.same {
+            nearest.offer(Neighbour {
+                track: t,
+                dist2: dist2(row, catalog.scaled_row(t)),
+            });
+        }
         list.clear();
-        list.extend(progress.same.iter().map(|&t| Neighbour {
-            track: t,
-            dist2: dist2(row, catalog.scaled_row(t)),
-        }));
-        list.sort_unstable();
-        list.truncate(per_seed);
+        list.extend_from_slice(nearest.finish());
         let complete =
             list.len() == per_seed && list.last().is_some_and(|n| n.dist2 < OTHER_ARTIST_DIST2);
         if !complete {
@@ -174,22 +177,25 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
         let seed = batch[j];
         let artists = catalog.track_artists.row(seed.get());
         let list = &mut lists[j];
-        list.extend(
-            best.finish()
+        let mut merged = TopK::new();
+        merged.reset(per_seed);
+        for &n in list.iter() {
+            merged.offer(n);
+        }
+        let other_artists = best.finish().iter().filter(|n| {
+            !catalog
+                .track_artists
+                .row(n.track.get())
                 .iter()
-                .filter(|n| {
-                    !catalog
-                        .track_artists
-                        .row(n.track.get())
-                        .iter()
-                        .any(|a| artists.contains(a))
-                })
-                .map(|n| Neighbour {
-                    track: n.track,
-                    dist2: n.dist2 + OTHER_ARTIST_DIST2,
-                }),
-        );
-        list.sort_unstable();
-        list.truncate(per_seed);
+                .any(|a| artists.contains(a))
+        });
+        for n in other_artists {
+            merged.offer(Neighbour {
+                track: n.track,
+                dist2: n.dist2 + OTHER_ARTIST_DIST2,
+            });
+        }
+        list.clear();
+        list.extend_from_slice(merged.finish());
     }
 }

@@ -4,11 +4,11 @@
 //! feature nudges (rank-based, so every method's score scale is treated alike), then taken in
 //! order under the per-artist cap. When the cap leaves the list short, the pool doubles.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::{Options, Query};
 use crate::TrackIdx;
+use crate::ranked::{Scored, best_first};
 
 /// How far a nudge moves a track, per standard deviation asked, relative to the whole pool's
 /// rank range (1.0). Scaled values are clamped to +-3 deviations first.
@@ -26,14 +26,9 @@ pub(crate) fn pool_size(options: &Options, n_tracks: usize) -> usize {
         .min(n_tracks)
 }
 
-/// Higher score first; equal scores by ascending track index, so results are deterministic.
-fn by_score(a: &(f32, u32), b: &(f32, u32)) -> Ordering {
-    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-}
-
-/// The final `k` tracks with their scores, best first.
+/// The final `k` tracks with their scores, best first (equal scores by ascending track index).
 pub(crate) fn select(query: &Query, scores: &[f32]) -> Vec<(TrackIdx, f32)> {
-    let mut candidates: Vec<(f32, u32)> = scores
+    let mut candidates: Vec<Scored> = scores
         .iter()
         .enumerate()
         .filter(|&(t, s)| s.is_finite() && query.allowed(TrackIdx(t as u32)))
@@ -46,12 +41,7 @@ pub(crate) fn select(query: &Query, scores: &[f32]) -> Vec<(TrackIdx, f32)> {
         if p == 0 {
             return Vec::new();
         }
-        if p < candidates.len() {
-            candidates.select_nth_unstable_by(p - 1, by_score);
-        }
-        let top = &mut candidates[..p];
-        top.sort_unstable_by(by_score);
-        let ranked = rerank(query, top);
+        let ranked = rerank(query, best_first(&mut candidates, p));
         let picked = cap_per_artist(query, ranked, k);
         if picked.len() >= k || p == candidates.len() {
             return picked;
@@ -62,13 +52,13 @@ pub(crate) fn select(query: &Query, scores: &[f32]) -> Vec<(TrackIdx, f32)> {
 
 /// Re-scores a sorted pool by rank plus the popularity and nudge terms. Without preferences the
 /// method's own order and scores stand.
-fn rerank(query: &Query, top: &[(f32, u32)]) -> Vec<(f32, u32)> {
+fn rerank(query: &Query, top: &[Scored]) -> Vec<Scored> {
     let options = query.options;
     if options.popularity == 0.0 && options.nudges.iter().all(|n| n.amount == 0.0) {
         return top.to_vec();
     }
     let p = top.len() as f32;
-    let mut out: Vec<(f32, u32)> = top
+    let mut out: Vec<Scored> = top
         .iter()
         .enumerate()
         .map(|(rank, &(_, t))| {
@@ -101,12 +91,12 @@ fn rerank(query: &Query, top: &[(f32, u32)]) -> Vec<(f32, u32)> {
             (score, t)
         })
         .collect();
-    out.sort_unstable_by(by_score);
+    best_first(&mut out, top.len());
     out
 }
 
 /// The first `k` of `ranked` with at most `max_per_artist` per primary artist.
-fn cap_per_artist(query: &Query, ranked: Vec<(f32, u32)>, k: usize) -> Vec<(TrackIdx, f32)> {
+fn cap_per_artist(query: &Query, ranked: Vec<Scored>, k: usize) -> Vec<(TrackIdx, f32)> {
     let mut per_artist: HashMap<u32, usize> = HashMap::new();
     let mut picked = Vec::with_capacity(k.min(ranked.len()));
     for (score, t) in ranked {
