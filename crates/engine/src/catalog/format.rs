@@ -25,13 +25,13 @@
 //! it). `raw`: the stored bytes are the contents, and the decoded length equals the stored
 //! length. `zstd`: the stored bytes are one Zstandard frame (RFC 8878, no dictionary) whose
 //! output is the contents; its header must declare the content size, equal to the decoded length,
-//! and a window no larger than the decoded length rounded up to a power of two (at least 1 KiB);
-//! it must decode to exactly the decoded length and end exactly at the end of the section, so a
+//! and a window of at most [`MAX_WINDOW`] (4 MiB) and at most the decoded length rounded up to a
+//! power of two (but 1 KiB is always allowed), which bounds the decoder's memory; it must decode to exactly the decoded length and end exactly at the end of the section, so a
 //! lying length or a corrupt frame is an error. The decoded length may be at most
 //! [`max_unpacked_len`]`(n)` = 256 `n` + 2^20 bytes, checked before anything is decoded, so a
 //! crafted file (a small frame that expands to gigabytes, with a table that says so) cannot make
-//! a reader allocate more. The writer uses the reference encoder's densest level (22), with no
-//! frame checksum (the file's covers the stored bytes). Zstd goes where it gains most per
+//! a reader allocate more. The writer uses the reference encoder's densest level (22) with that
+//! window, and no frame checksum (the file's covers the stored bytes). Zstd goes where it gains most per
 //! decoding time (the strings and the index columns: about 3.5 B per track after gzip); the rest
 //! stays raw.
 //!
@@ -727,11 +727,18 @@ fn length_mismatch(section: &'static str, actual: usize, declared: usize) -> Cat
 /// measured 114 ms in Chromium, where a warmed-up one takes under 10).
 const UNPACK_STEP: usize = 1 << 18;
 
+/// The largest window a zstd section may use. The decoder holds the window besides the output, so
+/// this bounds decoding's extra memory: a million-track catalog's titles (20 MB) would otherwise
+/// be held twice. A 4 MiB window costs the 182k-track catalog nothing (its largest section is
+/// 3.7 MB); 2 MiB would cost its titles 0.05 B per track, 1 MiB 0.2.
+pub const MAX_WINDOW: usize = 1 << 22;
+
 /// One zstd section being decoded, [`UNPACK_STEP`] bytes of output per [`Unzstd::run`]. The
-/// frame's window (what the decoder allocates up front) may not exceed the declared length, and
-/// the output is checked against that length after every step, so a lying length or an overlong
-/// frame (a decompression bomb) ends with an error after at most one step's worth of bytes. The
-/// frame must end exactly at the end of the section.
+/// frame's window (what the decoder allocates up front) may exceed neither [`MAX_WINDOW`] nor the
+/// declared length, and the output is checked against that length after every step, so a lying
+/// length or an overlong frame (a decompression bomb) ends with an error after at most one step's
+/// worth of bytes; what lies beyond the window is moved out of the decoder every step. The frame
+/// must end exactly at the end of the section.
 #[derive(Default)]
 struct Unzstd {
     decoder: ruzstd::decoding::FrameDecoder,
@@ -754,16 +761,15 @@ impl Unzstd {
         let corrupt = |e: &dyn std::fmt::Display| invalid(section, format!("zstd frame: {e}"));
         let mut input = &stored[self.input_offset..];
         if self.input_offset == 0 {
-            // A valid frame's window is its content size (a single segment), so nothing larger
-            // is ever needed; the decoder checks this before it allocates.
-            let window = decoded_len.next_power_of_two().max(1 << 10);
+            // The decoder checks the frame's window against this before it allocates.
+            let window = decoded_len.next_power_of_two().clamp(1 << 10, MAX_WINDOW);
             self.decoder.set_max_window_size(window as u64);
             self.decoder.reset(&mut input).map_err(|e| match e {
                 FrameDecoderError::WindowSizeTooBig { requested, .. } => invalid(
                     section,
                     format!(
                         "the zstd frame needs a window of {requested} bytes, more than the \
-                         {decoded_len} the section table says"
+                         {window} allowed when the section table says {decoded_len}"
                     ),
                 ),
                 e => corrupt(&e),
@@ -1669,8 +1675,8 @@ fn assemble_file(n_tracks: u32, sections: &[(&str, Vec<u8>)]) -> Result<Vec<u8>,
 }
 
 /// Zstd at its densest level (22), with the content size in the frame header (which makes the
-/// encoder size its window to the section, so small catalogs need little decoder memory) and no
-/// frame checksum.
+/// encoder size its window to the section, so small catalogs need little decoder memory), a
+/// window of at most [`MAX_WINDOW`], and no frame checksum.
 #[cfg(feature = "write")]
 fn zstd_compress(tag: &str, contents: &[u8]) -> Result<Vec<u8>, CatalogError> {
     use zstd::zstd_safe::CParameter;
@@ -1682,6 +1688,9 @@ fn zstd_compress(tag: &str, contents: &[u8]) -> Result<Vec<u8>, CatalogError> {
         .map_err(failed)?;
     encoder
         .set_parameter(CParameter::ChecksumFlag(false))
+        .map_err(failed)?;
+    encoder
+        .set_parameter(CParameter::WindowLog(MAX_WINDOW.trailing_zeros()))
         .map_err(failed)?;
     encoder.compress(contents).map_err(failed)
 }
@@ -1786,5 +1795,76 @@ mod tests {
         );
         let err = contents(b"A\xff\0").into_strings(1).unwrap_err();
         assert!(err.to_string().contains("not utf-8"), "{err}");
+    }
+
+    /// Seeded bytes that compress, but not to nothing: words from a small vocabulary.
+    fn wordy(len: usize) -> Vec<u8> {
+        let mut rng = SeededRng::new(3);
+        let words = [
+            "love", "night", "remix", "live", "version", "feat.", "dance", "blue",
+        ];
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(words[rng.below(words.len())].as_bytes());
+            out.push(b' ');
+        }
+        out.truncate(len);
+        out
+    }
+
+    /// Runs `frame` through [`Unzstd`] to the end; also returns the output held outside the
+    /// decoder after each step.
+    fn unpack_in_steps(frame: &[u8], len: usize) -> (Result<Vec<u8>, CatalogError>, Vec<usize>) {
+        let mut unzstd = Unzstd::default();
+        let mut moved_out = Vec::new();
+        loop {
+            match unzstd.run("titl", frame, len, UNPACK_STEP) {
+                Ok(Some(contents)) => return (Ok(contents), moved_out),
+                Ok(None) => moved_out.push(unzstd.out.len()),
+                Err(e) => return (Err(e), moved_out),
+            }
+        }
+    }
+
+    #[test]
+    fn a_section_beyond_the_largest_window_is_decoded_with_bounded_memory() {
+        let contents = wordy(MAX_WINDOW + (2 << 20));
+        let frame = zstd_compress("titl", &contents).unwrap();
+        let (unpacked, moved_out) = unpack_in_steps(&frame, contents.len());
+        assert!(unpacked.unwrap() == contents);
+        // Whatever lies beyond the window leaves the decoder as it is decoded: the decoder never
+        // holds more than the window and a step.
+        for (step, &out) in moved_out.iter().enumerate() {
+            let decoded = (step + 1) * UNPACK_STEP;
+            assert!(
+                decoded - out <= MAX_WINDOW + UNPACK_STEP,
+                "step {step}: {out} of {decoded} bytes moved out"
+            );
+        }
+    }
+
+    #[test]
+    fn a_frame_with_a_larger_window_is_refused_before_decoding() {
+        use zstd::zstd_safe::CParameter;
+
+        let contents = wordy(MAX_WINDOW + (2 << 20));
+        let mut encoder = zstd::bulk::Compressor::new(3).unwrap();
+        encoder
+            .set_parameter(CParameter::WindowLog(MAX_WINDOW.trailing_zeros() + 1))
+            .unwrap();
+        let frame = encoder.compress(&contents).unwrap();
+        let (unpacked, moved_out) = unpack_in_steps(&frame, contents.len());
+        let err = unpacked.unwrap_err();
+        assert!(err.to_string().contains("needs a window of"), "{err}");
+        assert!(moved_out.is_empty(), "refused at the frame header");
+        // A small section may not use more than its own length either.
+        let small = wordy(5000);
+        let frame = encoder.compress(&small).unwrap();
+        assert!(unpack_in_steps(&frame, small.len()).0.is_ok());
+        let err = unpack_in_steps(&frame, 1000).0.unwrap_err();
+        assert!(
+            err.to_string().contains("the section table says 1000"),
+            "{err}"
+        );
     }
 }
