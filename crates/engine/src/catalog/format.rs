@@ -24,16 +24,17 @@
 //! **Codecs.** Each tag has one fixed codec, given in the table below (the file does not choose
 //! it). `raw`: the stored bytes are the contents, and the decoded length equals the stored
 //! length. `zstd`: the stored bytes are one Zstandard frame (RFC 8878, no dictionary) whose
-//! output is the contents; its header must declare the content size, equal to the decoded length,
-//! and a window of at most [`MAX_WINDOW`] (4 MiB) and at most the decoded length rounded up to a
-//! power of two (but 1 KiB is always allowed), which bounds the decoder's memory; it must decode to exactly the decoded length and end exactly at the end of the section, so a
-//! lying length or a corrupt frame is an error. The decoded length may be at most
+//! output is the contents. Its header must declare the content size, equal to the decoded
+//! length, and a window of at most [`MAX_WINDOW`] (4 MiB) and at most the decoded length rounded
+//! up to a power of two (1 KiB is always allowed), which bounds the decoder's memory. It must
+//! decode to exactly the decoded length and end exactly at the end of the section, so a lying
+//! length or a corrupt frame is an error. The decoded length may be at most
 //! [`max_unpacked_len`]`(n)` = 256 `n` + 2^20 bytes, checked before anything is decoded, so a
 //! crafted file (a small frame that expands to gigabytes, with a table that says so) cannot make
 //! a reader allocate more. The writer uses the reference encoder's densest level (22) with that
-//! window, and no frame checksum (the file's covers the stored bytes). Zstd goes where it gains most per
-//! decoding time (the strings and the index columns: about 3.5 B per track after gzip); the rest
-//! stays raw.
+//! window, and no frame checksum (the file's covers the stored bytes). Zstd goes where it gains
+//! most per decoding time (the strings and the index columns: about 2.9 B per track after gzip);
+//! the rest stays raw.
 //!
 //! ## Sections
 //!
