@@ -1,0 +1,248 @@
+//! Untrusted catalog bytes: files that are well-formed and checksum-correct but whose counts are
+//! hostile (millions of empty artist names, a genre set shared by every track, thousands of
+//! clusters). Decoding any of them must allocate at most about 64 bytes per byte of the file plus
+//! a constant, and do work linear in the file's length: the first is measured with a counting
+//! global allocator (this test binary only), the second with the decoder's own work count (no
+//! clock).
+
+#![allow(clippy::unwrap_used)]
+
+use std::alloc::System;
+use std::sync::{Mutex, MutexGuard};
+
+use encore_engine::catalog::format::{
+    FEATURE_CODECS, MAX_K, MAX_MEMORY_PER_FILE_BYTE, MEMORY_SLACK, memory_limit, write_sections,
+};
+use encore_engine::catalog::{Catalog, CatalogDecoder, CatalogError};
+use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
+use proptest::prelude::*;
+
+#[global_allocator]
+static GLOBAL: &PeakMemAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// The allocator's peak is process-wide: each test holds this while it runs, so no other test
+/// allocates during its measurement.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Work per byte of file the decoder may do, on top of [`WORK_SLACK`]: hashing, unpacking and
+/// reading are a few units per byte, and assigning clusters is 16 lanes per track and centroid
+/// (at most [`MAX_K`]) for tracks of at least 32 bytes each.
+const WORK_PER_FILE_BYTE: u64 = 16 * (MAX_K as u64 + 3) / 32 + 2 * MAX_MEMORY_PER_FILE_BYTE as u64;
+const WORK_SLACK: u64 = 2 * MEMORY_SLACK as u64;
+
+/// The counts of a crafted catalog; every section is consistent with them.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    tracks: usize,
+    artists: usize,
+    albums: usize,
+    genres: usize,
+    /// Genres in the one genre set, which every track has.
+    set_len: usize,
+    k: usize,
+    curve_len: usize,
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn u32s(out: &mut Vec<u8>, values: &[u32]) {
+    values
+        .iter()
+        .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+}
+
+fn f32s(out: &mut Vec<u8>, value: f32, count: usize) {
+    (0..count).for_each(|_| out.extend_from_slice(&value.to_le_bytes()));
+}
+
+/// A checksum-correct file of `shape`'s counts, every string empty or one letter.
+fn craft(shape: Shape) -> Vec<u8> {
+    let n = shape.tracks;
+    let mut meta = Vec::new();
+    u32s(
+        &mut meta,
+        &[
+            shape.artists as u32,
+            shape.albums as u32,
+            shape.genres as u32,
+            1,
+        ],
+    );
+    meta.extend_from_slice(&(shape.k as u16).to_le_bytes());
+    meta.extend_from_slice(&(shape.curve_len as u16).to_le_bytes());
+    f32s(&mut meta, 0.0, 13);
+    f32s(&mut meta, 1.0, 13);
+    f32s(&mut meta, 0.0, shape.k * 16);
+    for _ in 0..shape.curve_len {
+        meta.extend_from_slice(&2u16.to_le_bytes());
+        meta.extend_from_slice(&1.0f64.to_le_bytes());
+    }
+    f32s(&mut meta, 0.0, 3 * 16);
+
+    let tids: Vec<u8> = (0..n as u128).flat_map(u128::to_le_bytes).collect();
+    let track_artist: &[u8] = if shape.artists > 0 { &[1, 0] } else { &[0] };
+    let feature_bytes: usize = FEATURE_CODECS.iter().map(|c| c.bits as usize / 8).sum();
+    let mut gnrs = b"g\0".repeat(shape.genres);
+    f32s(&mut gnrs, 1.0, shape.genres);
+    let mut gset = Vec::new();
+    varint(&mut gset, shape.set_len as u32);
+    (0..shape.set_len).for_each(|j| varint(&mut gset, u32::from(j > 0)));
+    gset.resize(gset.len() + n, 0);
+
+    let sections: Vec<(&str, Vec<u8>)> = vec![
+        ("meta", meta),
+        ("tids", tids),
+        ("titl", b"t\0".repeat(n)),
+        ("arts", vec![0; shape.artists]),
+        ("arid", vec![0; shape.artists.div_ceil(8)]),
+        ("tart", track_artist.repeat(n)),
+        ("albs", b"a\0".repeat(shape.albums)),
+        ("talb", vec![0; n]),
+        ("year", vec![0; n]),
+        ("popu", vec![255; n]),
+        ("chrt", vec![0; n.div_ceil(4)]),
+        ("feat", vec![0; n * feature_bytes]),
+        ("gnrs", gnrs),
+        ("gset", gset),
+    ];
+    write_sections(n as u32, &sections).unwrap()
+}
+
+/// What decoding `bytes` gave, the peak memory it allocated and the work it counted.
+fn decode_measured(bytes: &[u8]) -> (Result<Catalog, CatalogError>, usize, u64) {
+    GLOBAL.reset_peak_memory();
+    let mut work = 0;
+    let result = CatalogDecoder::new(bytes).and_then(|mut decoder| {
+        let finished = loop {
+            match decoder.step() {
+                Ok(false) => {}
+                Ok(true) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        work = decoder.work();
+        finished.and_then(|()| decoder.finish())
+    });
+    let peak = GLOBAL.get_peak_memory();
+    (result, peak, work)
+}
+
+/// Decodes `bytes` and checks both bounds; returns the outcome.
+fn assert_bounded(bytes: &[u8]) -> Result<Catalog, CatalogError> {
+    let len = bytes.len();
+    let (result, peak, work) = decode_measured(bytes);
+    assert!(
+        peak <= memory_limit(len),
+        "a file of {len} bytes took {peak} bytes of memory (limit {}): {result:?}",
+        memory_limit(len)
+    );
+    let work_limit = WORK_PER_FILE_BYTE * len as u64 + WORK_SLACK;
+    assert!(
+        work <= work_limit,
+        "a file of {len} bytes took {work} units of work (limit {work_limit})"
+    );
+    result
+}
+
+fn shape(tracks: usize) -> Shape {
+    Shape {
+        tracks,
+        artists: 1,
+        albums: 1,
+        genres: 1,
+        set_len: 1,
+        k: 1,
+        curve_len: 1,
+    }
+}
+
+#[test]
+fn an_honest_crafted_catalog_decodes_within_the_bounds() {
+    let _alone = alone();
+    let catalog = assert_bounded(&craft(shape(5000))).unwrap();
+    assert_eq!(catalog.n_tracks(), 5000);
+    assert_eq!(
+        catalog.genre_names(encore_engine::TrackIdx(4999)).count(),
+        1
+    );
+}
+
+#[test]
+fn a_genre_set_shared_by_every_track_cannot_ask_for_gigabytes() {
+    let _alone = alone();
+    // 2.6 MB that once asked for 8 GiB: 70,000 tracks that each expand one set of 60,000 genres.
+    let bytes = craft(Shape {
+        genres: 60_000,
+        set_len: 60_000,
+        ..shape(70_000)
+    });
+    assert!(bytes.len() < 2_700_000, "{} bytes", bytes.len());
+    let err = assert_bounded(&bytes).unwrap_err();
+    assert!(err.to_string().contains("genre ids of tracks"), "{err}");
+}
+
+#[test]
+fn millions_of_empty_names_cost_what_the_file_can_pay_for() {
+    let _alone = alone();
+    // 3M artists and 2M albums: 3 and 4 MB of NULs and letters, which zstd stores in a few KB; only
+    // the artists' id bitmap is raw (0.4 MB). Held, they would take 190 MB.
+    let bytes = craft(Shape {
+        artists: 3 << 20,
+        albums: 2 << 20,
+        ..shape(20_000)
+    });
+    let err = assert_bounded(&bytes).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("3145728 artists would need more memory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn k_is_at_most_256() {
+    let _alone = alone();
+    let err = assert_bounded(&craft(Shape {
+        k: MAX_K + 1,
+        ..shape(100)
+    }))
+    .unwrap_err();
+    assert!(err.to_string().contains("k = 257 is above 256"), "{err}");
+    let catalog = assert_bounded(&craft(Shape {
+        k: MAX_K,
+        ..shape(100)
+    }))
+    .unwrap();
+    assert_eq!(catalog.kmeans.k(), MAX_K);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Any mix of counts, large or small, decodes or is refused within both bounds.
+    #[test]
+    fn hostile_counts_stay_within_the_bounds(
+        tracks in 0usize..4000,
+        artists in prop_oneof![0usize..50, 0usize..(2 << 20)],
+        albums in prop_oneof![0usize..50, 0usize..(2 << 20)],
+        genres in prop_oneof![1usize..50, 1usize..30_000],
+        set_fraction in 0.0f64..=1.0,
+        k in prop_oneof![1usize..8, 1usize..400],
+        curve_len in 0usize..2000,
+    ) {
+        let _alone = alone();
+        let set_len = (genres as f64 * set_fraction) as usize;
+        let bytes = craft(Shape { tracks, artists, albums, genres, set_len, k, curve_len });
+        let _ = assert_bounded(&bytes);
+    }
+}
