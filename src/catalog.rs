@@ -15,7 +15,7 @@
 //! Where the Cache API is unavailable (some private windows), the catalog is simply downloaded.
 
 use encore_engine::Catalog;
-use encore_engine::catalog::format::MAGIC;
+use encore_engine::catalog::format::Header;
 use encore_engine::catalog::{CatalogDecoder, CatalogError};
 use js_sys::{Array, Reflect, Uint8Array};
 use thiserror::Error;
@@ -123,10 +123,10 @@ async fn fetch(range: Option<&str>) -> Result<Response, LoadError> {
 /// The cache key of a catalog whose file starts with `header`: its format version and checksum,
 /// or `None` when the bytes are not a catalog header (the full download then says what is wrong).
 pub fn cache_key(header: &[u8]) -> Option<String> {
-    let magic = header.get(..8)?;
-    let version = u32::from_le_bytes(header.get(8..12)?.try_into().ok()?);
-    let checksum = u32::from_le_bytes(header.get(20..24)?.try_into().ok()?);
-    (magic == MAGIC).then(|| format!("{CATALOG_URL}?v={version}&xxh32={checksum:08x}"))
+    let Header {
+        version, checksum, ..
+    } = Header::parse(header).ok()?;
+    Some(format!("{CATALOG_URL}?v={version}&xxh32={checksum:08x}"))
 }
 
 /// Either the catalog's cache key (the server sent just the header) or the whole response.
@@ -276,6 +276,8 @@ pub async fn load(on_progress: impl Fn(Progress)) -> Result<Catalog, LoadError> 
 
 #[cfg(test)]
 mod tests {
+    use encore_engine::catalog::format::MAGIC;
+
     use super::*;
 
     #[test]

@@ -11,10 +11,10 @@
 
 use thiserror::Error;
 
-use crate::catalog::SCALED_STRIDE;
 use crate::nearest::dist2;
 use crate::seeded::SeededRng;
-use crate::simd::{BLOCK_ROWS, BLOCK_VALUES, Query, Row};
+use crate::simd::{BLOCK_ROWS, BLOCK_VALUES, Query};
+use crate::space::{Row, SCALED_STRIDE};
 
 /// Why a k-means fit cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -22,10 +22,10 @@ pub mod pca;
 pub mod pkce;
 mod ranked;
 pub mod recommend;
-pub mod scale;
 pub mod search;
 pub mod seeded;
 pub mod simd;
+pub mod space;
 pub mod spotify;
 pub mod synth;
 

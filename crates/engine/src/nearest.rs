@@ -16,8 +16,8 @@ use std::collections::BinaryHeap;
 use thiserror::Error;
 
 use crate::TrackIdx;
-use crate::catalog::SCALED_STRIDE;
-use crate::simd::{BLOCK_ROWS, Query, Row};
+use crate::simd::{BLOCK_ROWS, Query, dist2_scalar};
+use crate::space::{Row, SCALED_STRIDE};
 
 /// A track and its squared distance to the query.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,16 +55,6 @@ pub fn dist2(a: &[f32], b: &[f32]) -> f32 {
         (Ok(a), Ok(b)) => Query::new(b).dist2(a),
         _ => dist2_scalar(a, b),
     }
-}
-
-/// [`dist2`] one value at a time: any length, and the reference the kernel is tested against.
-pub(crate) fn dist2_scalar(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 4];
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        let d = x - y;
-        acc[i % 4] += d * d;
-    }
-    (acc[0] + acc[2]) + (acc[1] + acc[3])
 }
 
 /// The `k` rows of `rows` (row-major, `stride` values each) nearest to `query`, nearest first,

@@ -7,7 +7,7 @@
 
 use nalgebra::{DMatrix, SymmetricEigen};
 
-use crate::catalog::SCALED_STRIDE;
+use crate::space::SCALED_STRIDE;
 
 /// A 2-D PCA map: a row's position is `((row - mean) . axes[0], (row - mean) . axes[1])`.
 /// Rows up to [`SCALED_STRIDE`] wide (the catalog's scaled rows).

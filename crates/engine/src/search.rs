@@ -504,6 +504,7 @@ pub(crate) mod tests {
                 inertia_curve: Vec::new(),
             },
             clusters: vec![0; n],
+            map: Default::default(),
             projection: vec![[0.0, 0.0]; n],
             track_genres: Lists {
                 offsets: vec![0; n + 1],

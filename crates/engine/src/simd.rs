@@ -11,15 +11,13 @@
 //! `f32x4(..)` built from consecutive loads, which LLVM folds into one `v128.load`), no FMA (it
 //! would change the rounding and break bit-identity with the oracle), no allocation.
 
-use crate::catalog::SCALED_STRIDE;
+pub use crate::space::Row;
+use crate::space::SCALED_STRIDE;
 
 /// Rows per kernel step.
 pub(crate) const BLOCK_ROWS: usize = 4;
 /// Values per kernel step: four rows of [`SCALED_STRIDE`].
 pub(crate) const BLOCK_VALUES: usize = BLOCK_ROWS * SCALED_STRIDE;
-
-/// One row of the scaled feature matrix.
-pub type Row = [f32; SCALED_STRIDE];
 
 /// Four `f32` lanes: a `v128` under wasm `simd128`, an SSE register on x86-64, a plain array
 /// elsewhere. The kernel below is written once against these few operations.
@@ -217,10 +215,24 @@ impl Dist4 {
     }
 }
 
+/// The kernel's sum one value at a time: any length, and the reference the kernel is tested
+/// against (the order is the one [`crate::nearest::dist2`] documents).
+pub(crate) fn dist2_scalar(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 4];
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let d = x - y;
+        acc[i % 4] += d * d;
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nearest::dist2_scalar as dist2;
+
+    fn dist2(a: &[f32], b: &[f32]) -> f32 {
+        dist2_scalar(a, b)
+    }
 
     fn row(seed: u32) -> Row {
         // A cheap deterministic spread of values with mixed signs and magnitudes.
@@ -242,8 +254,6 @@ mod tests {
                 assert_eq!(got[r].to_bits(), want.to_bits(), "block {s}, row {r}");
                 let single = q.dist2(chunk.try_into().unwrap());
                 assert_eq!(single.to_bits(), want.to_bits(), "block {s}, row {r}");
-                let public = crate::nearest::dist2(chunk, &query);
-                assert_eq!(public.to_bits(), want.to_bits(), "block {s}, row {r}");
             }
             let min = got.iter().copied().fold(f32::INFINITY, f32::min);
             assert!(q.dist2_x4(block).any_le(min));

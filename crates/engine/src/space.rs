@@ -233,7 +233,9 @@ mod tests {
 
     #[test]
     fn raw_features_give_back_the_rounded_values() {
-        let mut features = vec![0.37f32, 0.81, 5.0, -7.3, 1.0, 0.05, 0.2, 0.0, 0.1, 0.5, 121.4];
+        let mut features = vec![
+            0.37f32, 0.81, 5.0, -7.3, 1.0, 0.05, 0.2, 0.0, 0.1, 0.5, 121.4,
+        ];
         features.extend([215_123.0, 4.0]);
         round_features(&mut features);
         let scaler = Scaler {

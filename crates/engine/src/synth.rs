@@ -10,10 +10,10 @@
 
 use thiserror::Error;
 
-use crate::catalog::format::round_features;
-use crate::catalog::{Catalog, Lists, SCALED_STRIDE, StringTable};
+use crate::catalog::{Catalog, Lists, StringTable};
 use crate::seeded::SeededRng;
-use crate::{Feature, TrackId, kmeans, pca};
+use crate::space::{SCALED_STRIDE, round_features};
+use crate::{Feature, TrackId, kmeans};
 
 /// Why a synthetic catalog cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -83,8 +83,8 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
     let mut scaled = Vec::new();
     source.scaler.transform_into(&features, &mut scaled);
     let clusters = kmeans::assign(&scaled, SCALED_STRIDE, &source.kmeans.centroids);
-    // The source's map axes, so synthetic tracks land where their originals are.
-    let projection = pca::fit_2d(&source.scaled, SCALED_STRIDE).project_all(&scaled, SCALED_STRIDE);
+    // The source's map, so synthetic tracks land where their originals are.
+    let projection = source.map.project_all(&scaled, SCALED_STRIDE);
     Ok(Catalog {
         ids,
         titles,
@@ -99,6 +99,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         scaled,
         kmeans: source.kmeans.clone(),
         clusters,
+        map: source.map.clone(),
         projection,
         track_genres,
         genres: source.genres.clone(),

@@ -25,11 +25,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use thiserror::Error;
 
-use super::format::round_features;
 use super::{ArtistTable, Catalog, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable};
 use crate::csv_import::{ImportReport, Schema, TrackRow, normalize_artist};
 use crate::kmeans::{self, KMeansError, KMeansParams};
 use crate::seeded::SeededRng;
+use crate::space::round_features;
 use crate::{ArtistId, Feature, TrackId, genre, pca};
 
 /// Why a catalog cannot be built.
@@ -346,6 +346,7 @@ fn assemble(
             inertia_curve: Vec::new(),
         },
         clusters: Vec::new(),
+        map: pca::Projection2d::default(),
         projection: Vec::new(),
         track_genres,
         genres,
@@ -407,8 +408,9 @@ fn fit_models(
     catalog.clusters = fit.assignments;
     report.k = k;
 
-    catalog.projection =
-        pca::fit_2d(&catalog.scaled, SCALED_STRIDE).project_all(&catalog.scaled, SCALED_STRIDE);
+    // Kept with the catalog and stored as it is, so writing never refits it.
+    catalog.map = pca::fit_2d(&catalog.scaled, SCALED_STRIDE);
+    catalog.projection = catalog.map.project_all(&catalog.scaled, SCALED_STRIDE);
     Ok(())
 }
 

@@ -13,12 +13,12 @@ pub mod build;
 pub mod format;
 
 pub use format::{CatalogDecoder, CatalogError};
+// The feature space is its own leaf module; named here too because every column of the catalog
+// is laid out in it.
+pub use crate::space::{SCALED_STRIDE, Scaler};
 
+use crate::pca::Projection2d;
 use crate::{ArtistId, Feature, TrackId, TrackIdx};
-
-/// Width of one row of [`Catalog::scaled`]: the standardized audio features padded with zeros to
-/// 16 lanes, so a row is one 64-byte cache line and four 128-bit SIMD vectors.
-pub const SCALED_STRIDE: usize = 16;
 
 /// Marker for "no value" in the `u32` index columns.
 pub const NONE_U32: u32 = u32::MAX;
@@ -109,14 +109,6 @@ impl<T> Lists<T> {
     }
 }
 
-/// Standardization fitted on the catalog: `scaled = (raw - offsets) / scales`.
-/// A constant feature has scale 1 (as linfa does), so it scales to 0 instead of NaN.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scaler {
-    pub offsets: [f32; Feature::COUNT],
-    pub scales: [f32; Feature::COUNT],
-}
-
 /// k-means fitted offline on [`Catalog::scaled`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeansModel {
@@ -174,7 +166,9 @@ pub struct Catalog {
     pub kmeans: KMeansModel,
     /// Per track, its k-means cluster (a row of [`KMeansModel::centroids`]).
     pub clusters: Vec<u16>,
-    /// Per track, its position on the 2-D PCA map.
+    /// The 2-D PCA map fitted offline on [`Catalog::scaled`]; stored in the file as it is.
+    pub map: Projection2d,
+    /// Per track, its position on the map ([`Catalog::map`] of its scaled row).
     pub projection: Vec<[f32; 2]>,
     /// Per track, its genres' indices into [`Catalog::genres`].
     pub track_genres: Lists<u16>,
@@ -206,21 +200,10 @@ impl Catalog {
         self.years.get(track.get()).copied().filter(|&y| y != 0)
     }
 
-    /// The track's raw audio features in [`Feature::ALL`] order (zeros when out of range): its
-    /// scaled row mapped back through the scaler and rounded to the file's steps
-    /// ([`format::FEATURE_CODECS`]). The builder rounds features to those steps before scaling,
-    /// so this gives back exactly the raw values built or stored (the round trip errs by far
-    /// less than half a step).
+    /// The track's raw audio features in [`Feature::ALL`] order (zeros when out of range), as
+    /// built or stored: see [`Scaler::raw_features`].
     pub fn raw_features(&self, track: TrackIdx) -> [f32; Feature::COUNT] {
-        let mut raw = [0.0; Feature::COUNT];
-        let scaled = self.scaled_row(track);
-        if scaled.len() == SCALED_STRIDE {
-            self.scaler.inverse_row(scaled, &mut raw);
-            for (x, codec) in raw.iter_mut().zip(format::FEATURE_CODECS) {
-                *x = codec.dequantize(codec.quantize(*x));
-            }
-        }
-        raw
+        self.scaler.raw_features(self.scaled_row(track))
     }
 
     pub fn scaled_row(&self, track: TrackIdx) -> &[f32] {

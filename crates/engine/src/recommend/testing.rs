@@ -137,6 +137,7 @@ pub(crate) fn fixture() -> Catalog {
             inertia_curve: Vec::new(),
         },
         clusters,
+        map: Default::default(),
         projection,
         track_genres,
         genres: GenreVocab {
