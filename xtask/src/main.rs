@@ -13,6 +13,7 @@ mod app;
 mod bench;
 mod catalog;
 mod dist;
+mod layering;
 mod process;
 mod repo;
 mod serve;

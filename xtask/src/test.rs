@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 
 use crate::repo::Repo;
 use crate::step::format_duration;
-use crate::{app, catalog, process, tools};
+use crate::{app, catalog, layering, process, tools};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,18 +21,22 @@ pub struct Args {
 }
 
 /// Stage names, in the order they run.
-const STAGES: [&str; 8] = [
+const STAGES: [&str; 9] = [
     "install",
     "fmt",
     "clippy",
     "clippy-wasm",
     "native",
     "engine-purity",
+    "layering",
     "wasm",
     "e2e",
 ];
 
-/// Crates the engine must never depend on: it knows nothing of the browser or of entropy.
+/// Crates that must never depend on the browser or on entropy: the engine and Spotify's rules.
+const BROWSER_FREE: [&str; 2] = ["encore-engine", "encore-spotify"];
+
+/// Crates those must never depend on: they know nothing of the browser or of entropy.
 const FORBIDDEN_IN_ENGINE: [&str; 6] = [
     "wasm-bindgen",
     "web-sys",
@@ -110,7 +114,10 @@ fn run_stage(repo: &Repo, args: &Args, name: &str) -> Result<()> {
         ])),
         // The app included: its plain `#[test]`s run natively, its browser tests in `wasm`.
         "native" => process::run(cargo().args(["test", "--workspace"])),
-        "engine-purity" => engine_purity(repo),
+        "engine-purity" => BROWSER_FREE
+            .iter()
+            .try_for_each(|package| browser_free(repo, package)),
+        "layering" => layering::run(repo),
         // The runner (`wasm-bindgen-test-runner`, set in .cargo/config.toml) drives Debian's
         // chromedriver and reads `webdriver.json` for Chromium's flags.
         "wasm" => process::run(
@@ -129,11 +136,11 @@ fn run_stage(repo: &Repo, args: &Args, name: &str) -> Result<()> {
     }
 }
 
-fn engine_purity(repo: &Repo) -> Result<()> {
+fn browser_free(repo: &Repo, package: &str) -> Result<()> {
     let tree = process::capture(tools::cargo(repo).args([
         "tree",
         "--package",
-        "encore-engine",
+        package,
         "--edges",
         "normal",
         "--target",
@@ -144,12 +151,12 @@ fn engine_purity(repo: &Repo) -> Result<()> {
     let found = forbidden_dependencies(&tree);
     if !found.is_empty() {
         bail!(
-            "encore-engine depends on {}: it must stay free of the browser",
+            "{package} depends on {}: it must stay free of the browser",
             found.join(", ")
         );
     }
     println!(
-        "    encore-engine depends on none of {}",
+        "    {package} depends on none of {}",
         FORBIDDEN_IN_ENGINE.join(", ")
     );
     Ok(())

@@ -13,7 +13,6 @@ pub mod catalog;
 pub mod csv_import;
 pub mod eval;
 pub mod feature;
-pub mod genre;
 pub mod ids;
 pub mod kmeans;
 pub mod matching;

@@ -25,12 +25,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use thiserror::Error;
 
+use super::genre;
 use super::{ArtistTable, Catalog, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable};
 use crate::csv_import::{ImportReport, Schema, TrackRow, normalize_artist};
 use crate::kmeans::{self, KMeansError, KMeansParams};
 use crate::seeded::SeededRng;
 use crate::space::round_features;
-use crate::{ArtistId, Feature, TrackId, genre, pca};
+use crate::{ArtistId, Feature, TrackId, pca};
 
 /// Why a catalog cannot be built.
 #[derive(Debug, Error)]

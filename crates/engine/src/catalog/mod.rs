@@ -8,9 +8,11 @@
 //!
 //! - `format`: the binary file, its byte-level specification and validation.
 //! - `build`: merging source rows into a catalog and fitting the models.
+//! - `genre`: the genre vocabulary and its IDF weights, built with the catalog.
 
 pub mod build;
 pub mod format;
+pub mod genre;
 
 pub use format::{CatalogDecoder, CatalogError};
 // The feature space is its own leaf module; named here too because every column of the catalog

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::{GenreVocab, Lists, StringTable};
+use super::{GenreVocab, Lists, StringTable};
 
 /// The smoothed IDF of a genre carried by `df` of `n_tracks` tracks.
 pub fn idf(n_tracks: usize, df: usize) -> f32 {
