@@ -5,6 +5,7 @@
 //! - `dist`: a static site for GitHub Pages in `dist/`.
 //! - `test`: every check, stage by stage, with a summary (what `.ci/run` calls).
 //! - `bench`: the performance table (native, WebAssembly in Chromium, plain JavaScript).
+//! - `fuzz`: the engine's fuzz targets for longer than `test` runs them.
 //!
 //! Each subcommand lives in its own module; `step` prints and times what they do, `process` runs
 //! external programs, `tools` installs them. Errors end the run with one line, never a backtrace.
@@ -13,6 +14,7 @@ mod app;
 mod bench;
 mod catalog;
 mod dist;
+mod fuzz;
 mod layering;
 mod process;
 mod repo;
@@ -30,7 +32,7 @@ use clap::Parser;
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    about = "Encore's tasks: serve, catalog, dist, test"
+    about = "Encore's tasks: serve, catalog, dist, test, bench, fuzz"
 )]
 enum Command {
     /// Install missing tools, build the catalog and the app, and serve it on http://127.0.0.1:8080/.
@@ -44,6 +46,9 @@ enum Command {
     /// Time the engine natively and in headless Chromium (with a JavaScript baseline) and print
     /// one table; results in target/bench/.
     Bench(bench::Args),
+    /// Fuzz the catalog decoder, the CSV importer and Spotify's JSON parsers (each target
+    /// `--seconds N`, default 60).
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
         Command::Dist(args) => dist::run(&repo, &args),
         Command::Test(args) => test::run(&repo, &args),
         Command::Bench(args) => bench::run(&repo, &args),
+        Command::Fuzz(args) => fuzz::run(&repo, &args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
