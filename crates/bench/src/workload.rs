@@ -246,7 +246,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use encore_engine::catalog::build::{BuildConfig, build};
-    use encore_engine::csv_import::{ImportReport, Schema, TrackRow};
+    use encore_engine::csv_import::{ImportReport, Schema, TextEncoding, TrackRow};
     use encore_engine::{Feature, TrackId};
 
     use super::*;
@@ -283,6 +283,7 @@ mod tests {
             skipped: BTreeMap::new(),
             tracks,
             artist_genres: Vec::new(),
+            encoding: TextEncoding::Utf8,
         };
         let config = BuildConfig {
             fixed_k: Some(4),

@@ -29,6 +29,11 @@ use thiserror::Error;
 
 use crate::{ArtistId, Feature, TrackId};
 
+mod text;
+
+use text::TextError;
+pub use text::{MAX_CSV_BYTES, TextEncoding};
+
 /// The kinds of CSV Encore understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Schema {
@@ -108,6 +113,17 @@ pub enum ImportError {
         source_name: String,
         columns: String,
     },
+    #[error(
+        "{source_name}: the file is larger than {limit_mb} MB, the most encore reads from one csv \
+         (an export of 10,000 songs is about 3 MB)"
+    )]
+    TooLarge { source_name: String, limit_mb: u64 },
+    #[error("{source_name}: the file is {encoding} text that {why}; save it as UTF-8")]
+    Encoding {
+        source_name: String,
+        encoding: &'static str,
+        why: &'static str,
+    },
 }
 
 /// One track as one source row describes it.
@@ -147,21 +163,85 @@ pub struct ImportReport {
     pub skipped: BTreeMap<SkipReason, u64>,
     pub tracks: Vec<TrackRow>,
     pub artist_genres: Vec<ArtistGenres>,
+    /// The encoding the file's text was read in.
+    pub encoding: TextEncoding,
 }
 
 impl ImportReport {
     pub fn rows_skipped(&self) -> u64 {
         self.skipped.values().sum()
     }
+
+    /// How many rows were skipped and why, for the listener to read (`None` when none were):
+    /// "3 of 120 rows skipped: 2 bad id, 1 malformed row".
+    pub fn skipped_summary(&self) -> Option<String> {
+        let skipped = self.rows_skipped();
+        if skipped == 0 {
+            return None;
+        }
+        let reasons: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(reason, n)| format!("{n} {reason}"))
+            .collect();
+        let rows = if self.rows_read == 1 { "row" } else { "rows" };
+        Some(format!(
+            "{skipped} of {} {rows} skipped: {}",
+            self.rows_read,
+            reasons.join(", ")
+        ))
+    }
 }
 
-/// Reads one CSV. `source_name` is the file name, used for messages and for the genre or decade
-/// of upstream per-genre / per-decade files.
+/// Reads one CSV of at most [`MAX_CSV_BYTES`], in UTF-8, UTF-16 (with its byte-order mark) or
+/// Windows-1252 (see [`TextEncoding`]). `source_name` is the file name, used for messages and
+/// for the genre or decade of upstream per-genre / per-decade files. Every row read is a track,
+/// an artist's genres, or counted in [`ImportReport::skipped`] with its reason.
 pub fn read_tracks(reader: impl Read, source_name: &str) -> Result<ImportReport, ImportError> {
+    let bytes = text::read_capped(reader).map_err(|e| text_error(e, source_name))?;
+    let (text, encoding) = text::decode(&bytes).map_err(|e| text_error(e, source_name))?;
+    read_text(&text, encoding, source_name)
+}
+
+fn text_error(error: TextError, source_name: &str) -> ImportError {
+    let source_name = source_name.to_owned();
+    match error {
+        TextError::TooLarge => ImportError::TooLarge {
+            source_name,
+            limit_mb: MAX_CSV_BYTES >> 20,
+        },
+        TextError::Encoding { encoding, why } => ImportError::Encoding {
+            source_name,
+            encoding,
+            why,
+        },
+        // A read failure (a truncated gzip stream, a disk error) loses the rest of the file:
+        // that is the whole file's error, saying how many whole rows came before it.
+        TextError::Read { bytes, message } => {
+            let whole_lines = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let rows_read = text::decode(&bytes[..whole_lines])
+                .ok()
+                .and_then(|(text, encoding)| read_text(&text, encoding, &source_name).ok())
+                .map_or(0, |report| report.rows_read);
+            ImportError::Read {
+                source_name,
+                rows_read,
+                message,
+            }
+        }
+    }
+}
+
+/// [`read_tracks`] on text already decoded to UTF-8 (where damaged rows may remain).
+fn read_text(
+    text: &[u8],
+    encoding: TextEncoding,
+    source_name: &str,
+) -> Result<ImportReport, ImportError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(reader);
+        .from_reader(text);
     let header = csv.headers().map_err(|e| ImportError::Header {
         source_name: source_name.to_owned(),
         message: e.to_string(),
@@ -178,6 +258,7 @@ pub fn read_tracks(reader: impl Read, source_name: &str) -> Result<ImportReport,
         skipped: BTreeMap::new(),
         tracks: Vec::new(),
         artist_genres: Vec::new(),
+        encoding,
     };
     let layout = Layout::new(schema, &columns, source_name);
     let mut record = csv::StringRecord::new();
@@ -190,16 +271,8 @@ pub fn read_tracks(reader: impl Read, source_name: &str) -> Result<ImportReport,
                     *report.skipped.entry(reason).or_default() += 1;
                 }
             }
-            // A read failure (a truncated gzip stream, a disk error) loses the rest of the
-            // file: that is the whole file's error, not one skipped row.
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                return Err(ImportError::Read {
-                    source_name: source_name.to_owned(),
-                    rows_read: report.rows_read,
-                    message: e.to_string(),
-                });
-            }
-            // A bad row (invalid UTF-8) does not end the file.
+            // A bad row (damaged UTF-8) does not end the file; the text is in memory, so no
+            // read can fail here.
             Err(_) => {
                 report.rows_read += 1;
                 *report.skipped.entry(SkipReason::Malformed).or_default() += 1;
@@ -776,16 +849,31 @@ mod tests {
             "t.csv",
         );
         assert_eq!(report.rows_skipped(), 1);
-        // Invalid UTF-8 is one malformed row; the rows after it are still read.
+        // In a UTF-8 file (é), a row of damaged UTF-8 is one malformed row; the rows after it
+        // are still read.
         let mut bytes = format!("{header}\n").into_bytes();
         bytes.extend_from_slice(b"5SuOikwiRyPMVoIQDJUgSV,\xff,b,c,1,");
         bytes.extend_from_slice(
-            format!("{FEATURES_ROW},g\n5SuOikwiRyPMVoIQDJUgSV,a,b,c,1,{FEATURES_ROW},g\n")
+            format!("{FEATURES_ROW},g\n5SuOikwiRyPMVoIQDJUgSV,é,b,c,1,{FEATURES_ROW},g\n")
                 .as_bytes(),
         );
         let report = read_tracks(bytes.as_slice(), "t.csv").unwrap();
         assert_eq!((report.rows_read, report.tracks.len()), (2, 1));
         assert_eq!(report.skipped[&SkipReason::Malformed], 1);
+        assert_eq!(
+            report.skipped_summary().as_deref(),
+            Some("1 of 2 rows skipped: 1 malformed row")
+        );
+        // With no UTF-8 character at all, the same bytes are Latin-1 and every row is read.
+        let latin1: Vec<u8> = bytes
+            .iter()
+            .copied()
+            .filter(|&b| b < 0x80 || b == 0xff)
+            .collect();
+        let report = read_tracks(latin1.as_slice(), "t.csv").unwrap();
+        assert_eq!(report.encoding, TextEncoding::Windows1252);
+        assert_eq!((report.tracks.len(), report.skipped_summary()), (2, None));
+        assert_eq!(report.tracks[0].artists, ["ÿ"]);
     }
 
     #[test]
@@ -821,6 +909,33 @@ mod tests {
         let f = row.features.unwrap();
         assert_eq!(f[Feature::DurationMs.column()], 230666.0);
         assert_eq!(f[Feature::TimeSignature.column()], 4.0);
+    }
+
+    #[test]
+    fn utf16_reads_like_utf8_and_oversized_or_broken_files_are_refused_by_name() {
+        let text = format!(
+            "track_id,track_genre,{FEATURES_HEADER}\n5SuOikwiRyPMVoIQDJUgSV,Señor,{FEATURES_ROW}\n"
+        );
+        let utf8 = read_tracks(text.as_bytes(), "t.csv").unwrap();
+        assert_eq!((utf8.encoding, utf8.tracks.len()), (TextEncoding::Utf8, 1));
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let report = read_tracks(utf16.as_slice(), "t.csv").unwrap();
+        assert_eq!(report.encoding, TextEncoding::Utf16Le);
+        assert_eq!(report.tracks, utf8.tracks);
+        utf16.push(0);
+        let err = read_tracks(utf16.as_slice(), "t.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv: the file is UTF-16 text that ends in the middle of a character; save it as UTF-8"
+        );
+        let huge = std::io::repeat(b'a').take(MAX_CSV_BYTES + 1);
+        let err = read_tracks(huge, "big.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "big.csv: the file is larger than 64 MB, the most encore reads from one csv (an export \
+             of 10,000 songs is about 3 MB)"
+        );
     }
 
     #[test]
