@@ -227,10 +227,10 @@ pub(crate) fn end_session(why: SessionEnd) {
     let _ = tokens::forget();
     let _ = storage::local_remove(USER_KEY);
     if let Ok(channel) = BroadcastChannel::new(SESSION_CHANNEL) {
-        // A message is delivered to every other channel object of the name, also this tab's
-        // listener; closing the sender afterwards does not withdraw it.
+        // Delivered to every other channel object of the name, also this tab's own listener.
+        // The sender is left open (and to the garbage collector) so that nothing can withdraw
+        // the message before it is delivered.
         let _ = channel.post_message(&why.as_str().into());
-        channel.close();
     }
 }
 

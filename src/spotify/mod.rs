@@ -51,12 +51,10 @@ pub fn handle_auth_callback(session: SessionContext) -> bool {
         Callback::Refused(refusal) => {
             let logged_in = session::stored_tokens().is_some() && session::stored_user().is_some();
             let save_pending = storage::session_get(AWAITING_PERMISSION_KEY).is_some();
-            let meaning = refusal_meaning(refusal, logged_in, save_pending);
-            // A save survives only a stray reply; declined or failed, it is dropped and explained.
-            if meaning != encore_spotify::login::RefusalMeaning::IgnoredWhileLoggedIn {
-                let _ = storage::session_remove(AWAITING_PERMISSION_KEY);
-            }
-            session.login_failed(meaning.into());
+            // A save that waited for the permission is not resumed by a later login: it was
+            // declined, or the reply that should have carried the permission was not ours.
+            let _ = storage::session_remove(AWAITING_PERMISSION_KEY);
+            session.login_failed(refusal_meaning(refusal, logged_in, save_pending).into());
         }
         Callback::Exchange { code, verifier } => {
             session.logging_in();
@@ -141,10 +139,17 @@ async fn run_save(mut job: SaveJob) -> Result<SavedPlaylist, AppError> {
     if let Some(id) = &job.playlist_id {
         // An add that failed in flight may have been applied: count what the playlist holds.
         let url = config.api(&format!("playlists/{}", percent_encode(id)));
-        let details: PlaylistDetails = get_json(&url, Resource::Library)
-            .await
-            .map_err(|cause| interrupted(&job, cause))?;
-        job.resync(usize::try_from(details.n_items()).unwrap_or(usize::MAX));
+        match get_json::<PlaylistDetails>(&url, Resource::Library).await {
+            Ok(details) => job.resync(usize::try_from(details.n_items()).unwrap_or(usize::MAX)),
+            // The listener deleted the half-saved playlist meanwhile: save into a new one.
+            Err(AppError::Unexpected(404)) => {
+                job = SaveJob::new(&job.name, &job.description, &job.uris)
+            }
+            Err(cause) => {
+                let _ = keep_job(UNFINISHED_SAVE_KEY, &job);
+                return Err(interrupted(&job, cause));
+            }
+        }
     }
     loop {
         let step = match job.next_step() {
