@@ -50,10 +50,9 @@ pub fn handle_auth_callback(session: SessionContext) -> bool {
     match reply {
         Callback::Refused(refusal) => {
             let logged_in = session::stored_tokens().is_some() && session::stored_user().is_some();
-            let save_pending = storage::session_get(AWAITING_PERMISSION_KEY).is_some();
             // A save that waited for the permission is not resumed by a later login: it was
             // declined, or the reply that should have carried the permission was not ours.
-            let _ = storage::session_remove(AWAITING_PERMISSION_KEY);
+            let save_pending = storage::session_take(AWAITING_PERMISSION_KEY).is_some();
             session.login_failed(refusal_meaning(refusal, logged_in, save_pending).into());
         }
         Callback::Exchange { code, verifier } => {
