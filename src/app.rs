@@ -24,7 +24,7 @@ use crate::pages::insight::Insight;
 use crate::pages::recommend::{RecommendPanel, Shown};
 use crate::pages::taste::{TastePanel, TasteState};
 use crate::pages::welcome::Welcome;
-use crate::session;
+use crate::{session, spotify};
 
 /// Tracks indexed per slice while building the search index and matcher: small enough that a
 /// slice stays well under the 100 ms a task may take in the browser.
@@ -186,7 +186,7 @@ pub fn App() -> impl IntoView {
     let session = session::provide_session();
     provide_context(session);
     // A login reply (or a return from granting the save permission) goes straight to the work.
-    if session::handle_auth_callback() || session.is_logged_in() {
+    if spotify::handle_auth_callback(session) || session.is_logged_in() {
         bench.entry.set(Entry::Working);
     }
     spawn_local(prepare(bench));

@@ -1,27 +1,14 @@
 //! The one error a listener can meet, whatever went wrong.
 //!
-//! `AppError`'s `Display` *is* the sentence shown on screen: what happened and what to do. HTTP
-//! statuses are mapped to it in one place, [`AppError::from_status`], so every Spotify call reads
-//! the same way. No variant carries a token, a code or a verifier, so neither `Display` nor `Debug`
-//! can leak one.
+//! `AppError`'s `Display` *is* the sentence shown on screen: what happened and what to do. What
+//! an unsuccessful Spotify reply means is decided in one place, `encore_spotify::reply::failure`,
+//! and worded here in one place, `From<Failure>`, so every Spotify call reads the same way. No
+//! variant carries a token, a code or a verifier, so neither `Display` nor `Debug` can leak one.
 
-use encore_engine::spotify::ErrorBody;
+use encore_spotify::login::RefusalMeaning;
+use encore_spotify::reply::Failure;
+pub use encore_spotify::reply::Resource;
 use thiserror::Error;
-
-/// What an API call was about, so the same status can be explained in context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    /// `GET /me` right after login: a 403 here means the account is not on the allow-list.
-    Profile,
-    /// A playlist's items: a 403 here means it belongs to someone else.
-    Playlist,
-    /// Creating a playlist or adding to it.
-    PlaylistWrite,
-    /// Any other library read.
-    Library,
-    /// The accounts service's token endpoint.
-    Token,
-}
 
 /// Everything that can go wrong on the listener's side of Encore, worded for them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -48,10 +35,18 @@ pub enum AppError {
         "This login reply does not belong to the login Encore started, so it was ignored for your safety. Start the login again."
     )]
     StateMismatch,
+    #[error(
+        "A login reply that does not belong to the login Encore started was ignored for your safety. Nothing changed: you are still logged in."
+    )]
+    StrayLoginReply,
     #[error("Connect Spotify first.")]
     NotLoggedIn,
     #[error("Your Spotify session expired. Log in again.")]
     SessionExpired,
+    #[error(
+        "Spotify ended your login: a login lasts six months, or it was withdrawn in your Spotify account. Press \"Connect Spotify\" to log in again; your cached library is kept."
+    )]
+    LoginExpired,
     #[error(
         "Spotify accepted your login, but this Spotify app does not allow your account yet. In the Spotify developer dashboard, open your app, go to User Management and add your name and Spotify email (up to five people), then log in again."
     )]
@@ -65,9 +60,25 @@ pub enum AppError {
     )]
     PlaylistUnavailable,
     #[error(
-        "Spotify did not allow saving the playlist. Log in again and accept the permission to create private playlists."
+        "Spotify did not allow saving the playlist: Encore was not given the permission to create private playlists. Press Save again and accept it on Spotify's page."
     )]
-    SaveNotAllowed,
+    SaveScopeMissing,
+    #[error(
+        "Spotify refused to save the playlist although Encore has the permission to create playlists: your account is probably not on this Spotify app's allow-list. In the Spotify developer dashboard, open your app, go to User Management and add your name and Spotify email, then try again."
+    )]
+    SaveNotAllowListed,
+    #[error(
+        "You did not allow Encore to create playlists, so the list was not saved. You are still logged in: press Save again to be asked once more, or copy the links or download the CSV instead."
+    )]
+    SaveDeclined,
+    #[error(
+        "{cause} The playlist was created and holds {n_added} of the {n_total} tracks: press Save again to add the rest to the same playlist."
+    )]
+    SaveInterrupted {
+        n_added: usize,
+        n_total: usize,
+        cause: Box<AppError>,
+    },
     #[error(
         "Spotify will now ask you to allow Encore to create private playlists; the playlist is saved as soon as you come back."
     )]
@@ -98,25 +109,77 @@ pub enum AppError {
     Storage,
 }
 
-impl AppError {
-    /// The one mapping from an unsuccessful HTTP status (and its parsed body) to what the listener
-    /// reads. `401` and retryable statuses are handled by the client before they get here; when
-    /// they do arrive (retries used up), they become the final word.
-    pub fn from_status(status: u16, body: &ErrorBody, resource: Resource) -> Self {
-        match (status, body.oauth_error.as_deref(), resource) {
-            (_, Some("invalid_grant"), _) => AppError::SessionExpired,
-            (_, Some("invalid_client"), _) => AppError::InvalidClient,
-            (_, Some(code), Resource::Token) => AppError::LoginFailed(code.to_owned()),
-            (401, ..) => AppError::SessionExpired,
-            (403, _, _) if body.is_user_not_registered() => AppError::NotRegistered,
-            (403, _, Resource::Profile) => AppError::NotRegistered,
-            (403, _, Resource::Playlist) => AppError::PlaylistNotYours,
-            (403, _, Resource::PlaylistWrite) => AppError::SaveNotAllowed,
-            (403, ..) => AppError::Forbidden,
-            (404, _, Resource::Playlist) => AppError::PlaylistUnavailable,
-            (429, ..) => AppError::RateLimited { minutes: 1 },
-            (500..=599, ..) => AppError::SpotifyDown(status),
-            _ => AppError::Unexpected(status),
+impl From<Failure> for AppError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::SessionExpired => AppError::SessionExpired,
+            Failure::RefreshRevoked => AppError::LoginExpired,
+            Failure::InvalidClient => AppError::InvalidClient,
+            Failure::LoginFailed(code) => AppError::LoginFailed(code),
+            Failure::NotRegistered => AppError::NotRegistered,
+            Failure::PlaylistNotYours => AppError::PlaylistNotYours,
+            Failure::PlaylistUnavailable => AppError::PlaylistUnavailable,
+            Failure::SaveScopeMissing => AppError::SaveScopeMissing,
+            Failure::SaveNotAllowListed => AppError::SaveNotAllowListed,
+            Failure::Forbidden => AppError::Forbidden,
+            Failure::RateLimited { minutes } => AppError::RateLimited { minutes },
+            Failure::Network => AppError::Network,
+            Failure::SpotifyDown(status) => AppError::SpotifyDown(status),
+            Failure::Unexpected(status) => AppError::Unexpected(status),
         }
+    }
+}
+
+impl From<RefusalMeaning> for AppError {
+    fn from(meaning: RefusalMeaning) -> Self {
+        match meaning {
+            RefusalMeaning::NotOurs => AppError::StateMismatch,
+            RefusalMeaning::IgnoredWhileLoggedIn => AppError::StrayLoginReply,
+            RefusalMeaning::LoginDeclined => AppError::LoginDenied,
+            RefusalMeaning::SaveDeclined => AppError::SaveDeclined,
+            RefusalMeaning::Failed(code) => AppError::LoginFailed(code),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sentence says what happened and what to do, and carries nothing from the request.
+    #[test]
+    fn failures_read_as_sentences() {
+        for (failure, want) in [
+            (
+                Failure::SessionExpired,
+                "Your Spotify session expired. Log in again.",
+            ),
+            (Failure::RefreshRevoked, "six months"),
+            (Failure::NotRegistered, "User Management"),
+            (Failure::SaveNotAllowListed, "allow-list"),
+            (
+                Failure::SaveScopeMissing,
+                "permission to create private playlists",
+            ),
+            (Failure::RateLimited { minutes: 7 }, "about 7 minutes"),
+            (Failure::SpotifyDown(503), "error 503"),
+        ] {
+            let sentence = AppError::from(failure.clone()).to_string();
+            assert!(sentence.contains(want), "{failure:?}: {sentence}");
+        }
+        assert!(
+            AppError::from(RefusalMeaning::IgnoredWhileLoggedIn)
+                .to_string()
+                .contains("you are still logged in")
+        );
+        let interrupted = AppError::SaveInterrupted {
+            n_added: 100,
+            n_total: 250,
+            cause: Box::new(AppError::SpotifyDown(503)),
+        };
+        assert_eq!(
+            interrupted.to_string(),
+            "Spotify is having trouble (error 503). Try again in a moment. The playlist was created and holds 100 of the 250 tracks: press Save again to add the rest to the same playlist."
+        );
     }
 }

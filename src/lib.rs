@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod catalog;
+mod clock;
 pub mod components;
 pub mod config;
 pub mod error;

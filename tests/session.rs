@@ -1,16 +1,15 @@
 //! Browser tests of the app's Spotify side that need a real browser but no network: web storage
-//! used once, the IndexedDB library cache, "forget me", the redirect URI, and the one mapping from
-//! HTTP status to the sentence a listener reads.
+//! used once, the IndexedDB library cache, "forget me" and the redirect URI. What a status means
+//! and the sentence it becomes are pure, so they are native tests (`encore_spotify::reply` and
+//! `src/error.rs`).
 
 // This whole crate is tests; clippy's `allow-unwrap-in-tests` does not recognise
 // `#[wasm_bindgen_test]` functions as tests.
 #![allow(clippy::unwrap_used)]
 
-use encore_app::error::{AppError, Resource};
 use encore_app::{config, storage};
 use encore_engine::TrackId;
 use encore_engine::matching::ListenerTrack;
-use encore_engine::spotify::ErrorBody;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -95,65 +94,4 @@ async fn the_library_cache_round_trips_and_forget_me_clears_everything() {
     assert_eq!(storage::session_get("encore.pkce_state"), None);
     let gone: Option<Vec<ListenerTrack>> = storage::cache_get("test:user").await.unwrap();
     assert_eq!(gone, None);
-}
-
-#[wasm_bindgen_test]
-fn statuses_map_to_sentences_in_one_place() {
-    let not_registered = ErrorBody::parse(
-        "Check settings on developer.spotify.com/dashboard, the user may not be registered.",
-    );
-    let plain = ErrorBody::parse(r#"{"error":{"status":403,"message":"Forbidden"}}"#);
-    let revoked = ErrorBody::parse(
-        r#"{"error":"invalid_grant","error_description":"Refresh token revoked"}"#,
-    );
-    let cases = [
-        (401, &plain, Resource::Library, AppError::SessionExpired),
-        (
-            403,
-            &not_registered,
-            Resource::Library,
-            AppError::NotRegistered,
-        ),
-        (403, &plain, Resource::Profile, AppError::NotRegistered),
-        (403, &plain, Resource::Playlist, AppError::PlaylistNotYours),
-        (
-            403,
-            &plain,
-            Resource::PlaylistWrite,
-            AppError::SaveNotAllowed,
-        ),
-        (403, &plain, Resource::Library, AppError::Forbidden),
-        (
-            404,
-            &plain,
-            Resource::Playlist,
-            AppError::PlaylistUnavailable,
-        ),
-        (
-            429,
-            &plain,
-            Resource::Library,
-            AppError::RateLimited { minutes: 1 },
-        ),
-        (503, &plain, Resource::Library, AppError::SpotifyDown(503)),
-        (400, &revoked, Resource::Token, AppError::SessionExpired),
-        (418, &plain, Resource::Library, AppError::Unexpected(418)),
-    ];
-    for (status, body, resource, want) in cases {
-        assert_eq!(
-            AppError::from_status(status, body, resource),
-            want,
-            "{status} {resource:?}"
-        );
-    }
-    // The sentence says what to do, and carries nothing from the request.
-    assert_eq!(
-        AppError::SessionExpired.to_string(),
-        "Your Spotify session expired. Log in again."
-    );
-    assert!(
-        AppError::NotRegistered
-            .to_string()
-            .contains("User Management")
-    );
 }

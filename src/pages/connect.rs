@@ -5,6 +5,7 @@
 //! `client_id`, the panel walks them through it, shows the redirect URI exactly as it will be sent
 //! (with a copy button), and keeps their Client ID in `localStorage` where they can change it.
 
+use encore_spotify::login::READ_SCOPES_WHY;
 use leptos::prelude::*;
 
 use crate::components::status::ErrorMessage;
@@ -55,9 +56,9 @@ pub fn ConnectPanel() -> impl IntoView {
                 SessionStatus::LoggedOut => {
                     view! {
                         <p>
-                            "Encore reads your liked songs, top tracks and playlists straight from Spotify into this browser. "
-                            "It asks for read-only access now, and for permission to create a private playlist only when you save one."
+                            "Encore reads your liked songs, top tracks and playlists straight from Spotify into this browser."
                         </p>
+                        <p class="hint" data-testid="read-scopes-why">{READ_SCOPES_WHY}</p>
                         <ClientIdSetup />
                         <button
                             type="button"

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use encore_engine::recommend::{Job, Method, Nudge, Options, RecommendError, Recommendation};
 use encore_engine::{Catalog, Feature, TrackIdx};
+use encore_spotify::login::{SAVE_SCOPE, SAVE_SCOPE_WHY};
+use encore_spotify::save::MAX_SAVED_TRACKS;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -85,7 +87,7 @@ impl Controls {
             .collect();
         let whole_era = self.years.0 <= catalog_years.0 && self.years.1 >= catalog_years.1;
         Options {
-            k: self.k.clamp(1, 100),
+            k: self.k.clamp(1, MAX_SAVED_TRACKS),
             exclude,
             max_per_artist: (self.max_per_artist > 0).then_some(self.max_per_artist),
             years: (!whole_era).then_some(self.years),
@@ -421,10 +423,10 @@ pub fn RecommendPanel() -> impl IntoView {
                     id="count"
                     label="Number of results".to_owned()
                     min=10
-                    max=100
+                    max=MAX_SAVED_TRACKS as i32
                     step=5
                     value=Signal::derive(move || controls.with(|c| c.k as i32))
-                    on_input=move |v| controls.update(|c| c.k = v.clamp(10, 100) as usize)
+                    on_input=move |v| controls.update(|c| c.k = (v.max(10) as usize).min(MAX_SAVED_TRACKS))
                     describe=|v| format!("{v} tracks")
                 />
                 {NUDGED
@@ -602,6 +604,9 @@ fn Results(method: Signal<Method>) -> impl IntoView {
                     <button type="button" on:click=copy>"Copy all links"</button>
                     <button type="button" on:click=download>"Download CSV"</button>
                 </div>
+                <Show when=move || session.is_logged_in() && !crate::session::stored_tokens().is_some_and(|t| t.has_scope(SAVE_SCOPE))>
+                    <p class="hint" data-testid="save-scope-why">{SAVE_SCOPE_WHY}</p>
+                </Show>
                 {move || match save.value().get() {
                     Some(Ok(saved)) => {
                         view! {

@@ -1,33 +1,44 @@
-//! The Spotify session: login with Authorization Code + PKCE, the tokens, log out and forget me.
+//! The Spotify session: sending the listener to Spotify's consent page, reading the reply, the
+//! tokens, log out and forget me.
 //!
 //! [`provide_session`] is called once by the app; components read [`SessionContext`] through
-//! `use_context`. [`handle_auth_callback`] runs at startup and finishes a login when Spotify
-//! redirects back with `?code=` or `?error=`. The verifier and `state` live in `sessionStorage`
-//! and are taken (read and removed) on return, so each is used at most once; the code and state
-//! are removed from the address bar before anything else happens.
+//! `use_context`. This module knows nothing of the Web API: `crate::spotify` finishes a login
+//! (it reads the profile) and resumes a save, calling down into this module, never the other way.
+//!
+//! - The verifier and `state` live in `sessionStorage` and are taken (read and removed) on
+//!   return, so each is used at most once; the code and state leave the address bar before
+//!   anything else happens ([`take_login_reply`]). Only a reply to a login this tab started is
+//!   exchanged; any other (forged, replayed, Back onto Spotify's page) changes nothing but a
+//!   sentence, and never ends a running session.
+//! - The session ends in one place, [`end_session`], which tells every tab of the app (this one
+//!   included) on a `BroadcastChannel`; each tab then shows itself logged out. Code that is not a
+//!   component (the Spotify client, after an `await`) can therefore end it without holding any
+//!   signal.
+//! - Every key this module keeps in web storage starts with `encore.`.
 
 mod tokens;
 
-use std::cell::Cell;
-
-use encore_engine::pkce::{self, AuthorizeRequest, Verifier};
-use encore_engine::spotify::User;
+use encore_spotify::api::User;
+use encore_spotify::login::{self, Callback, CallbackQuery};
+use encore_spotify::pkce::{self, AuthorizeRequest, Verifier};
+use encore_spotify::save::SavedPlaylist;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, closure::Closure};
+use web_sys::{BroadcastChannel, MessageEvent};
 
 use crate::config;
 use crate::error::AppError;
-use crate::spotify::{self, SavedPlaylist};
 use crate::storage;
 
-pub(crate) use tokens::{current as current_tokens, refreshed_after};
+pub(crate) use tokens::{
+    current as current_tokens, exchange_code, load as stored_tokens, refreshed_after,
+};
 
 const VERIFIER_KEY: &str = "encore.pkce_verifier";
 const STATE_KEY: &str = "encore.pkce_state";
 const USER_KEY: &str = "encore.user";
-/// A playlist save waiting for the listener to grant `playlist-modify-private`.
-const PENDING_SAVE_KEY: &str = "encore.pending_save";
+/// The `BroadcastChannel` on which the end of the session reaches every tab.
+const SESSION_CHANNEL: &str = "encore.session";
 
 /// Where the listener stands with Spotify.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +51,44 @@ pub enum SessionStatus {
     },
 }
 
-/// App-wide session state. Readers get signals; only this module writes them.
+/// Why the session ended, as told to every tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionEnd {
+    /// The listener pressed Log out or Forget me (in any tab), or a login could not be finished.
+    LoggedOut,
+    /// The access token was refused even after a refresh.
+    Expired,
+    /// The refresh token was refused: six months old, or withdrawn.
+    Revoked,
+}
+
+impl SessionEnd {
+    const ALL: [SessionEnd; 3] = [
+        SessionEnd::LoggedOut,
+        SessionEnd::Expired,
+        SessionEnd::Revoked,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionEnd::LoggedOut => "logged-out",
+            SessionEnd::Expired => "expired",
+            SessionEnd::Revoked => "revoked",
+        }
+    }
+
+    /// The sentence every tab shows (none after a log out: the listener did it).
+    fn error(self) -> Option<AppError> {
+        match self {
+            SessionEnd::LoggedOut => None,
+            SessionEnd::Expired => Some(AppError::SessionExpired),
+            SessionEnd::Revoked => Some(AppError::LoginExpired),
+        }
+    }
+}
+
+/// App-wide session state. Readers get signals; only this module and the login's completion in
+/// `crate::spotify` (through the methods below) write them.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionContext {
     pub status: ReadSignal<SessionStatus>,
@@ -62,33 +110,65 @@ impl SessionContext {
         self.set_error.set(None);
     }
 
-    /// Forgets the tokens (the cached library stays for the next login).
+    /// Forgets the tokens in every tab (the cached library stays for the next login).
     pub fn log_out(&self) {
-        end_session(None);
+        end_session(SessionEnd::LoggedOut);
+        self.set_status.set(SessionStatus::LoggedOut);
     }
 
     /// Forgets everything: tokens, the listener's Client ID and settings, every cached library.
     pub async fn forget_me(self) -> Result<(), AppError> {
-        end_session(None);
+        self.log_out();
         storage::forget_everything().await
+    }
+
+    /// Shows `error` without changing the session.
+    pub(crate) fn report(&self, error: AppError) {
+        self.set_error.set(Some(error));
+    }
+
+    /// A login reply is being exchanged.
+    pub(crate) fn logging_in(&self) {
+        self.set_error.set(None);
+        self.set_status.set(SessionStatus::LoggingIn);
+    }
+
+    /// Remembers who logged in and shows them logged in.
+    pub(crate) fn logged_in(&self, user: &User) -> Result<(), AppError> {
+        let json = serde_json::to_string(user).map_err(|_| AppError::Storage)?;
+        storage::local_set(USER_KEY, &json)?;
+        self.set_status.set(SessionStatus::LoggedIn {
+            display_name: display_name(user),
+        });
+        Ok(())
+    }
+
+    /// A login could not be finished: shows `error`, and the session as storage now has it
+    /// (still logged in when a session was running before and its tokens were kept).
+    pub(crate) fn login_failed(&self, error: AppError) {
+        self.set_status.set(stored_status());
+        self.set_error.set(Some(error));
+    }
+
+    pub(crate) fn show_resumed_save(&self, result: Result<SavedPlaylist, AppError>) {
+        self.set_resumed_save.set(Some(result));
     }
 }
 
-thread_local! {
-    // Non-component code (the Spotify client, after an `await`) must be able to end the session
-    // when a refresh is refused; signals are plain `Copy` handles, so a copy is kept here.
-    static CONTEXT: Cell<Option<SessionContext>> = const { Cell::new(None) };
-}
-
-/// Creates the session context (once, in `App`) from what storage remembers.
-pub fn provide_session() -> SessionContext {
-    let initial = match (tokens::load(), stored_user()) {
+/// The session as storage has it: logged in when both the tokens and the profile are there.
+fn stored_status() -> SessionStatus {
+    match (tokens::load(), stored_user()) {
         (Some(_), Some(user)) => SessionStatus::LoggedIn {
             display_name: display_name(&user),
         },
         _ => SessionStatus::LoggedOut,
-    };
-    let (status, set_status) = signal(initial);
+    }
+}
+
+/// Creates the session context (once, in `App`) from what storage remembers, and follows the
+/// session's end in every tab.
+pub fn provide_session() -> SessionContext {
+    let (status, set_status) = signal(stored_status());
     let (error, set_error) = signal(None);
     let (resumed_save, set_resumed_save) = signal(None);
     let context = SessionContext {
@@ -99,9 +179,33 @@ pub fn provide_session() -> SessionContext {
         set_error,
         set_resumed_save,
     };
-    CONTEXT.set(Some(context));
+    follow_session_end(context);
     provide_context(context);
     context
+}
+
+/// Shows this tab logged out whenever any tab ends the session.
+fn follow_session_end(context: SessionContext) {
+    let Ok(channel) = BroadcastChannel::new(SESSION_CHANNEL) else {
+        // Without the channel each tab still notices at its next request, which finds no token.
+        return;
+    };
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        let message = event.data().as_string();
+        let Some(why) = SessionEnd::ALL
+            .into_iter()
+            .find(|why| message.as_deref() == Some(why.as_str()))
+        else {
+            return;
+        };
+        context.set_status.set(SessionStatus::LoggedOut);
+        if let Some(error) = why.error() {
+            context.set_error.set(Some(error));
+        }
+    });
+    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The listener lives as long as the page; the channel stays open with it.
+    on_message.forget();
 }
 
 fn display_name(user: &User) -> String {
@@ -116,20 +220,17 @@ pub(crate) fn stored_user() -> Option<User> {
     serde_json::from_str(&storage::local_get(USER_KEY)?).ok()
 }
 
-/// Drops the tokens and the user and shows the listener as logged out, with `error` if given.
-pub(crate) fn end_session(error: Option<AppError>) {
+/// Drops the tokens and the user, and tells every tab (this one included) that the session
+/// ended and why.
+pub(crate) fn end_session(why: SessionEnd) {
     // Failing to remove (storage disabled) leaves nothing readable behind anyway.
     let _ = tokens::forget();
     let _ = storage::local_remove(USER_KEY);
-    if let Some(context) = CONTEXT.get() {
-        context.set_status.set(SessionStatus::LoggedOut);
-        context.set_error.set(error);
-    }
-}
-
-fn report(error: AppError) {
-    if let Some(context) = CONTEXT.get() {
-        context.set_error.set(Some(error));
+    if let Ok(channel) = BroadcastChannel::new(SESSION_CHANNEL) {
+        // Delivered to every other channel object of the name, also this tab's own listener.
+        // The sender is left open (and to the garbage collector) so that nothing can withdraw
+        // the message before it is delivered.
+        let _ = channel.post_message(&why.as_str().into());
     }
 }
 
@@ -149,7 +250,7 @@ pub async fn start_login(extra_scopes: &[&str]) -> Result<(), AppError> {
     let state = pkce::state_from_random_bytes(random_bytes()?);
     storage::session_set(VERIFIER_KEY, verifier.as_str())?;
     storage::session_set(STATE_KEY, &state)?;
-    let scopes: Vec<&str> = pkce::READ_SCOPES
+    let scopes: Vec<&str> = login::READ_SCOPES
         .iter()
         .chain(extra_scopes)
         .copied()
@@ -170,44 +271,21 @@ pub async fn start_login(extra_scopes: &[&str]) -> Result<(), AppError> {
         .map_err(|_| AppError::Config)
 }
 
-/// Finishes a login if the page was opened by Spotify's redirect. Call once at startup, after
-/// [`provide_session`]. Returns whether the URL was a login reply.
-pub fn handle_auth_callback() -> bool {
-    let Some(query) = web_sys::window().and_then(|w| w.location().search().ok()) else {
-        return false;
-    };
-    let code = pkce::query_param(&query, "code");
-    let error = pkce::query_param(&query, "error");
-    if code.is_none() && error.is_none() {
-        return false;
-    }
-    let returned_state = pkce::query_param(&query, "state");
+/// The login reply in the address bar, judged, or `None` when the page was opened some other
+/// way. The reply leaves the address bar, and the stored `state` and verifier are used up, before
+/// this returns.
+pub(crate) fn take_login_reply() -> Option<Callback> {
+    let query = web_sys::window()?.location().search().ok()?;
+    let reply = CallbackQuery::parse(&query)?;
     // Taken, not read: a reload or a replayed URL finds nothing to match.
     let expected_state = storage::session_take(STATE_KEY);
-    let verifier = storage::session_take(VERIFIER_KEY);
+    let verifier = storage::session_take(VERIFIER_KEY).map(Verifier::from_stored);
     clean_address_bar();
-    if let Some(context) = CONTEXT.get() {
-        context.set_status.set(SessionStatus::LoggingIn);
-        context.set_error.set(None);
-    }
-    spawn_local(async move {
-        let outcome = finish_login(code, error, returned_state, expected_state, verifier).await;
-        match outcome {
-            Ok(user) => {
-                if let Some(context) = CONTEXT.get() {
-                    context.set_status.set(SessionStatus::LoggedIn {
-                        display_name: display_name(&user),
-                    });
-                }
-                resume_pending_save().await;
-            }
-            Err(error) => {
-                let _ = storage::session_remove(PENDING_SAVE_KEY);
-                end_session(Some(error));
-            }
-        }
-    });
-    true
+    Some(login::judge_callback(
+        reply,
+        expected_state.as_deref(),
+        verifier,
+    ))
 }
 
 /// `history.replaceState` to the bare page URL, keeping any fragment.
@@ -225,70 +303,13 @@ fn clean_address_bar() {
     }
 }
 
-async fn finish_login(
-    code: Option<String>,
-    error: Option<String>,
-    returned_state: Option<String>,
-    expected_state: Option<String>,
-    verifier: Option<String>,
-) -> Result<User, AppError> {
-    // The state is checked first, also for error replies: an unsolicited reply is ignored whole.
-    match (&returned_state, &expected_state) {
-        (Some(got), Some(want)) if got == want => {}
-        _ => return Err(AppError::StateMismatch),
-    }
-    match error.as_deref() {
-        Some("access_denied") => return Err(AppError::LoginDenied),
-        Some(other) => return Err(AppError::LoginFailed(other.to_owned())),
-        None => {}
-    }
-    let (Some(code), Some(verifier)) = (code, verifier) else {
-        return Err(AppError::StateMismatch);
-    };
-    let config = config::get().await?;
-    let client_id = config::client_id(&config).ok_or(AppError::NoClientId)?;
-    tokens::exchange_code(&config, &client_id, &code, &Verifier::from_stored(verifier)).await?;
-    let user = spotify::me().await?;
-    let json = serde_json::to_string(&user).map_err(|_| AppError::Storage)?;
-    storage::local_set(USER_KEY, &json)?;
-    Ok(user)
-}
-
-/// What a save needs to be replayed after the permission round-trip.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct PendingSave {
-    pub name: String,
-    pub description: String,
-    pub uris: Vec<String>,
-}
-
-/// Remembers `save` and sends the listener to Spotify to grant `playlist-modify-private`; the save
-/// resumes when they return ([`SessionContext::resumed_save`]).
-pub(crate) async fn reauthorize_for_save(save: &PendingSave) -> Result<(), AppError> {
-    let json = serde_json::to_string(save).map_err(|_| AppError::Storage)?;
-    storage::session_set(PENDING_SAVE_KEY, &json)?;
-    start_login(&[pkce::SAVE_SCOPE]).await
-}
-
-async fn resume_pending_save() {
-    let Some(pending) = storage::session_take(PENDING_SAVE_KEY)
-        .and_then(|json| serde_json::from_str::<PendingSave>(&json).ok())
-    else {
-        return;
-    };
-    let result = spotify::save(&pending.name, &pending.description, &pending.uris, false).await;
-    if let Some(context) = CONTEXT.get() {
-        context.set_resumed_save.set(Some(result));
-    }
-}
-
 /// "Logged in as ..." with the `logout` and `forget-me` buttons.
 #[component]
 pub fn AccountMenu() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let forget = Action::new_local(move |_: &()| async move {
         if let Err(error) = session.forget_me().await {
-            report(error);
+            session.report(error);
         }
     });
     let name = move || match session.status.get() {

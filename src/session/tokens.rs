@@ -8,68 +8,30 @@
 //! another holder already did is reused instead of repeated.
 
 use std::cell::RefCell;
-use std::fmt;
 use std::rc::Rc;
 
-use encore_engine::pkce;
-use encore_engine::spotify::{ErrorBody, TokenResponse};
+use encore_spotify::api::{ErrorBody, TokenResponse};
+use encore_spotify::login::Tokens;
+use encore_spotify::pkce;
+use encore_spotify::reply::{Failure, Grant, Resource, failure};
 use js_sys::{Function, Promise, Reflect};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use super::SessionEnd;
+use crate::clock::{now_ms, sleep_ms};
 use crate::config::{self, Config};
-use crate::error::{AppError, Resource};
-use crate::spotify::sleep_ms;
+use crate::error::AppError;
 use crate::storage;
 
 const TOKENS_KEY: &str = "encore.tokens";
 const LOCK_NAME: &str = "encore-token-refresh";
 const LEASE_KEY: &str = "encore.refresh_lease";
-/// Refresh this long before the access token's expiry, so a request never carries a dying token.
-const EXPIRY_MARGIN_MS: f64 = 60_000.0;
 /// How long a `localStorage` lease is honoured if its holder vanished (tab closed mid-refresh).
-const LEASE_MS: u64 = 10_000;
-
-/// The listener's tokens. `Debug` shows neither token.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Tokens {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
-    /// Milliseconds since the epoch (`Date.now()` clock).
-    pub expires_at_ms: f64,
-    /// Space-separated scopes granted.
-    pub scope: String,
-}
-
-impl fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tokens")
-            .field("expires_at_ms", &self.expires_at_ms)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Tokens {
-    fn from_response(response: TokenResponse, previous_refresh: Option<String>) -> Self {
-        Self {
-            access_token: response.access_token,
-            // Spotify always rotates it for PKCE; should a reply omit it, the old one stays valid.
-            refresh_token: response.refresh_token.or(previous_refresh),
-            expires_at_ms: js_sys::Date::now() + f64::from(response.expires_in) * 1000.0,
-            scope: response.scope,
-        }
-    }
-
-    fn expires_soon(&self) -> bool {
-        js_sys::Date::now() + EXPIRY_MARGIN_MS >= self.expires_at_ms
-    }
-
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope.split_whitespace().any(|s| s == scope)
-    }
-}
+const LEASE_MS: f64 = 10_000.0;
+/// How long a tab that wrote the lease waits before reading it back: long enough for another
+/// tab's write, made at the same moment, to have reached this one.
+const LEASE_SETTLE_MS: u32 = 100;
 
 pub(crate) fn load() -> Option<Tokens> {
     serde_json::from_str(&storage::local_get(TOKENS_KEY)?).ok()
@@ -85,24 +47,28 @@ pub(crate) fn forget() -> Result<(), AppError> {
 }
 
 /// POSTs a form to the token endpoint and reads the tokens it returns.
-async fn token_request(config: &Config, body: String) -> Result<TokenResponse, AppError> {
+async fn token_request(
+    config: &Config,
+    body: String,
+    grant: Grant,
+) -> Result<TokenResponse, Failure> {
     let response = gloo_net::http::Request::post(&config.token_url())
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(body)
-        .map_err(|_| AppError::BadReply)?
+        .map_err(|_| Failure::Unexpected(0))?
         .send()
         .await
-        .map_err(|_| AppError::Network)?;
+        .map_err(|_| Failure::Network)?;
     let status = response.status();
-    let text = response.text().await.map_err(|_| AppError::Network)?;
+    let text = response.text().await.map_err(|_| Failure::Network)?;
     if !response.ok() {
-        return Err(AppError::from_status(
+        return Err(failure(
             status,
             &ErrorBody::parse(&text),
-            Resource::Token,
+            Resource::Token(grant),
         ));
     }
-    serde_json::from_str(&text).map_err(|_| AppError::BadReply)
+    serde_json::from_str(&text).map_err(|_| Failure::Unexpected(status))
 }
 
 /// Exchanges the authorization code from the login redirect and stores the tokens.
@@ -113,7 +79,7 @@ pub(crate) async fn exchange_code(
     verifier: &pkce::Verifier,
 ) -> Result<Tokens, AppError> {
     let body = pkce::code_exchange_body(code, &config::redirect_uri(), client_id, verifier);
-    let tokens = Tokens::from_response(token_request(config, body).await?, None);
+    let tokens = Tokens::from_exchange(token_request(config, body, Grant::Code).await?, now_ms());
     save(&tokens)?;
     Ok(tokens)
 }
@@ -121,7 +87,7 @@ pub(crate) async fn exchange_code(
 /// A usable access token: the stored one, refreshed first if it is about to expire.
 pub(crate) async fn current() -> Result<Tokens, AppError> {
     let tokens = load().ok_or(AppError::NotLoggedIn)?;
-    if tokens.expires_soon() {
+    if tokens.expires_soon(now_ms()) {
         refreshed_after(&tokens.access_token).await
     } else {
         Ok(tokens)
@@ -131,32 +97,40 @@ pub(crate) async fn current() -> Result<Tokens, AppError> {
 /// Fresh tokens to replace `stale_access_token` (expired or refused with a 401).
 ///
 /// Under the cross-tab lock, the stored tokens are read again: if someone else already replaced
-/// the stale token, theirs is used; otherwise this holder refreshes and stores the rotated pair.
+/// the stale token, theirs is used; otherwise this holder refreshes and stores the rotated pair,
+/// unless the session ended while the refresh was in flight (Log out, here or in another tab):
+/// then nothing is written back.
 pub(crate) async fn refreshed_after(stale_access_token: &str) -> Result<Tokens, AppError> {
     let stale = stale_access_token.to_owned();
     with_refresh_lock(async move {
         let tokens = load().ok_or(AppError::NotLoggedIn)?;
-        if tokens.access_token != stale && !tokens.expires_soon() {
+        if tokens.access_token != stale && !tokens.expires_soon(now_ms()) {
             return Ok(tokens);
         }
         let config = config::get().await?;
         let client_id = config::client_id(&config).ok_or(AppError::NoClientId)?;
         let Some(refresh_token) = tokens.refresh_token.clone() else {
-            super::end_session(Some(AppError::SessionExpired));
+            super::end_session(SessionEnd::Expired);
             return Err(AppError::SessionExpired);
         };
-        match token_request(&config, pkce::refresh_body(&refresh_token, &client_id)).await {
-            Ok(response) => {
-                let fresh = Tokens::from_response(response, Some(refresh_token));
+        let body = pkce::refresh_body(&refresh_token, &client_id);
+        match token_request(&config, body, Grant::Refresh).await {
+            Ok(reply) => {
+                if load().is_none_or(|now| now != tokens) {
+                    // Logged out (or in again) meanwhile: these tokens belong to no session.
+                    return Err(AppError::NotLoggedIn);
+                }
+                let fresh = tokens.refreshed(reply, now_ms());
                 save(&fresh)?;
                 Ok(fresh)
             }
-            Err(AppError::SessionExpired) => {
-                // `invalid_grant`: the refresh token is revoked or six months old. Log in again.
-                super::end_session(Some(AppError::SessionExpired));
-                Err(AppError::SessionExpired)
+            Err(refused) => {
+                if refused.ends_session() {
+                    // `invalid_grant`: six months old or revoked. The listener logs in again.
+                    super::end_session(SessionEnd::Revoked);
+                }
+                Err(refused.into())
             }
-            Err(other) => Err(other),
         }
     })
     .await
@@ -217,29 +191,44 @@ where
         .ok()
 }
 
-/// The time in whole milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
-
-/// The fallback: a best-effort lease in `localStorage` (not atomic across tabs, but it turns the
-/// common case, two tabs waking up together, into one refresh and one reuse).
+/// The fallback: a lease in `localStorage`, `until_ms:holder`. `localStorage` has no
+/// compare-and-swap, so a tab writes its own lease, waits for a racing tab's write to arrive,
+/// and proceeds only if the lease it reads back is still its own; the other tab sees it lost
+/// and waits. A lease whose holder vanished (tab closed mid-refresh) expires after [`LEASE_MS`].
 async fn with_lease<F>(work: F) -> Result<Tokens, AppError>
 where
     F: Future<Output = Result<Tokens, AppError>>,
 {
+    let holder = lease_holder_id()?;
     loop {
-        // Whole milliseconds: the app then needs no float parser (a 10 KB table) for this.
-        let held_until: u64 = storage::local_get(LEASE_KEY)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if held_until < now_ms() {
-            break;
+        match storage::local_get(LEASE_KEY)
+            .as_deref()
+            .and_then(parse_lease)
+        {
+            Some((until_ms, _)) if until_ms >= now_ms() => sleep_ms(LEASE_SETTLE_MS).await,
+            _ => {
+                let lease = format!("{}:{holder}", (now_ms() + LEASE_MS) as u64);
+                storage::local_set(LEASE_KEY, &lease)?;
+                sleep_ms(LEASE_SETTLE_MS).await;
+                if storage::local_get(LEASE_KEY).as_deref() == Some(lease.as_str()) {
+                    break;
+                }
+            }
         }
-        sleep_ms(200).await;
     }
-    storage::local_set(LEASE_KEY, &(now_ms() + LEASE_MS).to_string())?;
     let result = work.await;
     let _ = storage::local_remove(LEASE_KEY);
     result
+}
+
+/// A lease's expiry (whole milliseconds: the app ships no float parser) and holder.
+fn parse_lease(lease: &str) -> Option<(f64, &str)> {
+    let (until, holder) = lease.split_once(':')?;
+    Some((until.parse::<u64>().ok()? as f64, holder))
+}
+
+/// A random id telling this tab's lease from another's.
+fn lease_holder_id() -> Result<String, AppError> {
+    let bytes: [u8; 8] = super::random_bytes()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

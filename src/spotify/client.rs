@@ -1,60 +1,21 @@
 //! The one Spotify Web API client: every request goes through [`send`].
 //!
-//! `send` adds the bearer token and owns the retry policy, so importers only see a body or an
-//! [`AppError`]:
-//! - 401: refresh the token once (under the cross-tab lock) and retry;
-//! - 429: wait `Retry-After` when the header is readable (it is often not CORS-exposed), else back
-//!   off exponentially; a wait of more than a minute is given back to the listener instead;
-//! - a network error on a read: most likely a 429 that arrived without CORS headers (`fetch` then
-//!   fails opaquely), so back off and retry the same request, keeping the caller's progress;
-//! - 5xx: retry a few times with backoff;
-//! - anything else: [`AppError::from_status`] explains it.
+//! `send` adds the bearer token and follows `encore_spotify::reply::next_step`, the retry policy
+//! as a pure function (refresh once on 401, wait out 429s, retry reads after network errors and
+//! 5xx, never repeat a write that may have been applied), so importers only see a body or an
+//! [`AppError`]. A failure that ends the session ends it here, in every tab.
 //!
 //! The token only ever travels in the `Authorization` header; it is never put in a URL or an error.
 
-use encore_engine::spotify::ErrorBody;
+use encore_spotify::api::ErrorBody;
+use encore_spotify::reply::{Attempts, Failure, Method, Outcome, Step, next_step};
 use gloo_net::http::{Request, RequestBuilder};
-use js_sys::Promise;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen_futures::JsFuture;
 
+use crate::clock::sleep_ms;
 use crate::error::{AppError, Resource};
-use crate::session;
-
-/// Retries after network errors or 429s before giving up (with backoff capped at
-/// [`MAX_BACKOFF_MS`], about two and a half minutes of trying in all).
-const MAX_RATE_RETRIES: u32 = 8;
-/// Retries after a 5xx.
-const MAX_SERVER_RETRIES: u32 = 3;
-const FIRST_BACKOFF_MS: u32 = 1_000;
-const MAX_BACKOFF_MS: u32 = 30_000;
-/// A `Retry-After` longer than this is not waited out silently: the listener is told instead.
-const MAX_SILENT_WAIT_S: u32 = 60;
-
-/// Resolves after `ms` milliseconds without blocking the page.
-pub(crate) async fn sleep_ms(ms: u32) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// `1 s, 2 s, 4 s, ...` capped at 30 s: Spotify's rate-limit window is a rolling 30 seconds.
-fn backoff_ms(attempt: u32) -> u32 {
-    FIRST_BACKOFF_MS
-        .saturating_mul(1 << attempt.min(16))
-        .min(MAX_BACKOFF_MS)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Get,
-    Post,
-}
+use crate::session::{self, SessionEnd};
 
 fn build(
     method: Method,
@@ -76,7 +37,7 @@ fn build(
     .map_err(|_| AppError::BadReply)
 }
 
-/// Sends one API request with the retry policy above and returns the successful body.
+/// Sends one API request under the retry policy and returns the successful body.
 async fn send(
     method: Method,
     url: &str,
@@ -84,61 +45,38 @@ async fn send(
     resource: Resource,
 ) -> Result<String, AppError> {
     let mut tokens = session::current_tokens().await?;
-    let mut refreshed = false;
-    let mut rate_attempts = 0;
-    let mut server_attempts = 0;
+    let mut attempts = Attempts::default();
     loop {
-        let response = match build(method, url, body, &tokens.access_token)?.send().await {
-            Ok(response) => response,
-            // A POST that failed in flight may have been applied; repeating it could duplicate a
-            // playlist, so only reads are retried blindly.
-            Err(_) if method == Method::Get && rate_attempts < MAX_RATE_RETRIES => {
-                sleep_ms(backoff_ms(rate_attempts)).await;
-                rate_attempts += 1;
-                continue;
+        let sent = build(method, url, body, &tokens.access_token)?.send().await;
+        let step = match sent {
+            Ok(response) if response.ok() => {
+                return response.text().await.map_err(|_| AppError::Network);
             }
-            Err(_) => return Err(AppError::Network),
+            Ok(response) => {
+                let retry_after_s = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.trim().parse().ok());
+                let text = response.text().await.unwrap_or_default();
+                let body = ErrorBody::parse(&text);
+                let outcome = Outcome::Reply {
+                    status: response.status(),
+                    retry_after_s,
+                    body: &body,
+                };
+                next_step(method, resource, outcome, &mut attempts)
+            }
+            Err(_) => next_step(method, resource, Outcome::NetworkError, &mut attempts),
         };
-        let status = response.status();
-        if response.ok() {
-            return response.text().await.map_err(|_| AppError::Network);
-        }
-        let retry_after_s: Option<u32> = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.trim().parse().ok());
-        let text = response.text().await.unwrap_or_default();
-        let error_body = ErrorBody::parse(&text);
-        match status {
-            401 if !refreshed => {
-                tokens = session::refreshed_after(&tokens.access_token).await?;
-                refreshed = true;
-            }
-            429 => {
-                if let Some(seconds) = retry_after_s.filter(|s| *s > MAX_SILENT_WAIT_S) {
-                    return Err(AppError::RateLimited {
-                        minutes: seconds.div_ceil(60),
-                    });
-                }
-                if rate_attempts >= MAX_RATE_RETRIES {
-                    return Err(AppError::RateLimited { minutes: 1 });
-                }
-                let wait_ms =
-                    retry_after_s.map_or(backoff_ms(rate_attempts), |s| s.saturating_mul(1000));
-                sleep_ms(wait_ms).await;
-                rate_attempts += 1;
-            }
-            500..=599 if server_attempts < MAX_SERVER_RETRIES => {
-                sleep_ms(backoff_ms(server_attempts)).await;
-                server_attempts += 1;
-            }
-            _ => {
-                let error = AppError::from_status(status, &error_body, resource);
-                if error == AppError::SessionExpired {
+        match step {
+            Step::Refresh => tokens = session::refreshed_after(&tokens.access_token).await?,
+            Step::Retry { after_ms } => sleep_ms(after_ms).await,
+            Step::Fail(failure) => {
+                if failure == Failure::SessionExpired {
                     // Refused even after a refresh: the listener has to log in again.
-                    session::end_session(Some(error.clone()));
+                    session::end_session(SessionEnd::Expired);
                 }
-                return Err(error);
+                return Err(failure.into());
             }
         }
     }
@@ -153,7 +91,8 @@ pub(crate) async fn get_json<T: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|_| AppError::BadReply)
 }
 
-/// `POST` a JSON body to a Web API URL and decode the JSON reply.
+/// `POST` a JSON body to a Web API URL and decode the JSON reply. A POST is never repeated after
+/// a network error or a 5xx: the caller decides what to do, knowing it may have been applied.
 pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,

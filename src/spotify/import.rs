@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use encore_engine::matching::ListenerTrack;
-use encore_engine::pkce::percent_encode;
-use encore_engine::spotify::{
+use encore_spotify::api::{
     CursorPaging, PAGE_LIMIT, Paging, PlayHistory, PlaylistItem, SavedTrack, SimplifiedPlaylist,
     Track,
 };
+use encore_spotify::pkce::percent_encode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -53,40 +53,7 @@ impl Cancel {
     }
 }
 
-/// Spotify's top-tracks periods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeRange {
-    /// About four weeks.
-    ShortTerm,
-    /// About six months.
-    MediumTerm,
-    /// About a year and more.
-    LongTerm,
-}
-
-impl TimeRange {
-    pub const ALL: [TimeRange; 3] = [
-        TimeRange::ShortTerm,
-        TimeRange::MediumTerm,
-        TimeRange::LongTerm,
-    ];
-
-    fn param(self) -> &'static str {
-        match self {
-            TimeRange::ShortTerm => "short_term",
-            TimeRange::MediumTerm => "medium_term",
-            TimeRange::LongTerm => "long_term",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TimeRange::ShortTerm => "last four weeks",
-            TimeRange::MediumTerm => "last six months",
-            TimeRange::LongTerm => "last year and more",
-        }
-    }
-}
+pub use encore_spotify::api::TimeRange;
 
 /// A playlist the listener can pick as a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,7 +360,7 @@ pub async fn top_tracks(range: TimeRange) -> Result<Vec<ListenerTrack>, AppError
     let url = format!(
         "{}?time_range={}&limit={PAGE_LIMIT}",
         config.api("me/top/tracks"),
-        range.param()
+        range.as_str()
     );
     let page: Paging<Track> = get_json(&url, Resource::Library).await?;
     Ok(dedup(

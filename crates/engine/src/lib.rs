@@ -19,14 +19,12 @@ pub mod kmeans;
 pub mod matching;
 pub mod nearest;
 pub mod pca;
-pub mod pkce;
 mod ranked;
 pub mod recommend;
 pub mod search;
 pub mod seeded;
 pub mod simd;
 pub mod space;
-pub mod spotify;
 pub mod synth;
 
 pub use catalog::Catalog;

@@ -1,7 +1,7 @@
 //! A fuzz harness on the stable toolchain: proptest's generators and seeded runner, pointed at
 //! the three places where bytes from outside enter the engine. The catalog decoder
 //! (`Catalog::from_bytes`), the CSV importer (`csv_import::read_tracks`) and Spotify's JSON
-//! replies (the `spotify` types' `Deserialize`, `ErrorBody::parse`, `to_listener_track`). Each
+//! replies (`encore_spotify::api`'s `Deserialize`, `ErrorBody::parse`, `to_listener_track`). Each
 //! must return a value or an error for any input and never panic.
 //!
 //! `cargo test` runs a bounded round of each target (a few seconds in all, part of
@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use encore_engine::Catalog;
 use encore_engine::catalog::format::{HEADER_LEN, write_sections};
 use encore_engine::csv_import::read_tracks;
-use encore_engine::spotify::{
+use encore_spotify::api::{
     CreatedPlaylist, CursorPaging, ErrorBody, Paging, PlayHistory, PlaylistItem, SavedTrack,
-    SimplifiedPlaylist, TokenResponse, User,
+    SimplifiedPlaylist, TokenResponse, User, playlist_url,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
@@ -262,7 +262,7 @@ fn parse_every_reply(bytes: &[u8]) {
     let _ = serde_json::from_slice::<TokenResponse>(bytes);
     let _ = serde_json::from_slice::<User>(bytes);
     if let Ok(created) = serde_json::from_slice::<CreatedPlaylist>(bytes) {
-        drop(created.url());
+        drop(playlist_url(&created.id));
     }
     let body = String::from_utf8_lossy(bytes);
     let error = ErrorBody::parse(&body);

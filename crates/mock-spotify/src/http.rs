@@ -121,10 +121,10 @@ pub struct PageRules {
     pub max_offset: usize,
 }
 
-/// Most endpoints: `limit` 1..=50 (default 20), any offset.
+/// Most endpoints: `limit` 1..=50 (default 20), any offset, as Spotify documents them.
 pub const STANDARD_PAGING: PageRules = PageRules {
     default_limit: 20,
-    max_limit: encore_engine::spotify::PAGE_LIMIT as usize,
+    max_limit: 50,
     max_offset: usize::MAX,
 };
 

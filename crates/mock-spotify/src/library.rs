@@ -84,29 +84,7 @@ impl MockTrack {
     }
 }
 
-/// The `time_range` of `GET /v1/me/top/tracks` (`short_term`, `medium_term`, `long_term`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeRange {
-    Short,
-    Medium,
-    Long,
-}
-
-impl TimeRange {
-    pub const ALL: [TimeRange; 3] = [TimeRange::Short, TimeRange::Medium, TimeRange::Long];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimeRange::Short => "short_term",
-            TimeRange::Medium => "medium_term",
-            TimeRange::Long => "long_term",
-        }
-    }
-}
+pub use encore_spotify::api::TimeRange;
 
 /// A liked song: an index into [`Library::tracks`] and when it was saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

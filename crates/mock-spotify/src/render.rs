@@ -5,7 +5,6 @@
 //! Every `href`, `next` and image url points at the mock's own base url, so an app under test only
 //! ever talks to the origins it was configured with.
 
-use encore_engine::pkce::percent_encode;
 use serde_json::{Value, json};
 
 use crate::library::{
@@ -226,7 +225,7 @@ pub fn snapshot_id(playlist: &Playlist) -> String {
 
 /// Local file uris escape their parts like a form value (`+` for spaces).
 fn local_part(s: &str) -> String {
-    percent_encode(s).replace("%20", "+")
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// An RFC 3339 UTC timestamp (`2026-11-01T00:00:00Z`) from Unix seconds.

@@ -9,8 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use encore_engine::TrackId;
-use encore_engine::pkce::form_encode;
-use encore_engine::spotify::MAX_URIS_PER_ADD;
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -20,6 +18,9 @@ use crate::library::{
 };
 use crate::render::{Renderer, snapshot_id, timestamp};
 use crate::state::{AccessGrant, CreatedPlaylist, ItemsAddition, SharedState};
+
+/// Spotify's documented limit on uris per add-items request.
+const MAX_URIS_PER_ADD: usize = 100;
 
 /// Search paging since 2026: `limit` 1..=10 (default 5), `offset` <= 1000.
 const SEARCH_PAGING: PageRules = PageRules {
@@ -151,7 +152,7 @@ async fn top_tracks(
 ) -> ApiResult {
     bearer.require(TOP_READ)?;
     let range = match params.get("time_range") {
-        None => TimeRange::Medium,
+        None => TimeRange::MediumTerm,
         Some(s) => {
             TimeRange::parse(s).ok_or_else(|| ApiError::bad_request("Invalid time range"))?
         }
@@ -402,7 +403,10 @@ async fn search(State(shared): State<SharedState>, _: Bearer, params: Params) ->
         return Err(ApiError::bad_request("Bad search type field"));
     }
     let page = Page::parse(&params, SEARCH_PAGING)?;
-    let extra = format!("{}&", form_encode(&[("q", q), ("type", types_param)]));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("q", q), ("type", types_param)])
+        .finish();
+    let extra = format!("{query}&");
     let url = endpoint(&shared, "search");
     let mut body = serde_json::Map::new();
     for kind in types {

@@ -1,12 +1,12 @@
 //! The mock over real HTTP on loopback: the PKCE exchange, refresh rotation, paging a 10k
 //! library, playlists, saving, every fault kind, CORS, removed endpoints, the app's origin.
-//! Replies are decoded with the engine's Spotify types where they exist, so the mock and the app
-//! agree on the shapes.
+//! Replies are decoded with the app's Spotify types (`encore-spotify`) where they exist, so the
+//! mock and the app agree on the shapes; the mock itself checks requests with its own code.
 
-use encore_engine::pkce::{Verifier, query_param};
-use encore_engine::spotify::{
+use encore_spotify::api::{
     ErrorBody, Paging, PlaylistItem, SavedTrack, SimplifiedPlaylist, TokenResponse,
 };
+use encore_spotify::pkce::{Verifier, query_param};
 use mock_spotify::{
     AppSite, EDITORIAL_PLAYLIST_ID, Library, LibraryParams, MockConfig, MockServer,
     generated_tracks, start,
@@ -841,16 +841,21 @@ async fn saving_a_playlist_needs_the_scope_and_chunks_of_at_most_100() {
 
     let (status, created) = m.post_json("/v1/me/playlists", &token, &new_playlist).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let created: encore_engine::spotify::CreatedPlaylist = serde_json::from_value(created).unwrap();
-    assert!(
-        created
-            .url()
-            .starts_with("https://open.spotify.com/playlist/")
+    assert_eq!(
+        created["external_urls"]["spotify"].as_str(),
+        Some(
+            format!(
+                "https://open.spotify.com/playlist/{}",
+                created["id"].as_str().unwrap()
+            )
+            .as_str()
+        )
     );
     assert_eq!(
-        created.uri.as_deref(),
-        Some(format!("spotify:playlist:{}", created.id).as_str())
+        created["uri"].as_str(),
+        Some(format!("spotify:playlist:{}", created["id"].as_str().unwrap()).as_str())
     );
+    let created: encore_spotify::api::CreatedPlaylist = serde_json::from_value(created).unwrap();
 
     let library: Value = m.library().await;
     let uris: Vec<String> = library["liked_ids"]
@@ -1254,7 +1259,7 @@ async fn search_filters_by_track_artist_and_isrc() {
         let url = format!(
             "{}?{}",
             m.url("/v1/search"),
-            encore_engine::pkce::form_encode(&[("q", &q), ("type", "track")])
+            encore_spotify::pkce::form_encode(&[("q", &q), ("type", "track")])
         );
         let token = token.clone();
         let m = &m;

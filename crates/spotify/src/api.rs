@@ -1,4 +1,4 @@
-//! Spotify Web API JSON, as it is shaped in late 2026, and its conversion to the matcher's
+//! The Spotify Web API's JSON, as it is shaped in late 2026, and its conversion to the matcher's
 //! [`ListenerTrack`].
 //!
 //! Every type is lenient on purpose: fields Spotify removed (popularity, markets) are not read,
@@ -11,8 +11,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::TrackId;
-use crate::matching::ListenerTrack;
+use encore_engine::TrackId;
+use encore_engine::matching::ListenerTrack;
 
 /// One page of a Spotify list endpoint (`/me/tracks`, `/me/playlists`, `/playlists/{id}/items`).
 #[derive(Debug, Clone, Deserialize)]
@@ -189,29 +189,37 @@ pub struct User {
     pub display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-pub struct ExternalUrls {
-    #[serde(default)]
-    pub spotify: Option<String>,
-}
-
-/// The reply to `POST /me/playlists`.
+/// The reply to `POST /me/playlists`. Only the id is read: the link shown to the listener is
+/// built from it ([`playlist_url`]), never taken from the reply's `href` or `external_urls`, so a
+/// reply cannot point the listener anywhere but Spotify's own playlist page.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CreatedPlaylist {
     pub id: String,
-    #[serde(default)]
-    pub uri: Option<String>,
-    #[serde(default)]
-    pub external_urls: ExternalUrls,
 }
 
-impl CreatedPlaylist {
-    /// The link to show the listener; built from the id when Spotify leaves it out.
-    pub fn url(&self) -> String {
-        self.external_urls
-            .spotify
-            .clone()
-            .unwrap_or_else(|| format!("https://open.spotify.com/playlist/{}", self.id))
+/// `https://open.spotify.com/playlist/{id}`, with the id escaped as one path segment.
+pub fn playlist_url(id: &str) -> String {
+    format!(
+        "https://open.spotify.com/playlist/{}",
+        crate::pkce::percent_encode(id)
+    )
+}
+
+/// A playlist as `GET /playlists/{id}` returns it, read only for its number of entries (how far
+/// an interrupted save got).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PlaylistDetails {
+    pub id: String,
+    #[serde(default)]
+    items: Option<ItemCount>,
+    #[serde(default)]
+    tracks: Option<ItemCount>,
+}
+
+impl PlaylistDetails {
+    /// The number of entries, from whichever shape Spotify sent.
+    pub fn n_items(&self) -> u32 {
+        self.items.or(self.tracks).map_or(0, |c| c.total)
     }
 }
 
@@ -234,6 +242,47 @@ pub const MAX_URIS_PER_ADD: usize = 100;
 
 /// Spotify's page size limit for library lists.
 pub const PAGE_LIMIT: u32 = 50;
+
+/// The `time_range` of `GET /me/top/tracks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeRange {
+    /// About four weeks.
+    ShortTerm,
+    /// About six months (Spotify's default).
+    MediumTerm,
+    /// About a year and more.
+    LongTerm,
+}
+
+impl TimeRange {
+    pub const ALL: [TimeRange; 3] = [
+        TimeRange::ShortTerm,
+        TimeRange::MediumTerm,
+        TimeRange::LongTerm,
+    ];
+
+    /// The query value: `short_term`, `medium_term`, `long_term`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeRange::ShortTerm => "short_term",
+            TimeRange::MediumTerm => "medium_term",
+            TimeRange::LongTerm => "long_term",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The period in words, as Spotify documents it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeRange::ShortTerm => "last four weeks",
+            TimeRange::MediumTerm => "last six months",
+            TimeRange::LongTerm => "last year and more",
+        }
+    }
+}
 
 /// The token endpoint's reply. `Debug` hides the tokens.
 #[derive(Clone, Deserialize)]
@@ -460,15 +509,25 @@ mod tests {
     }
 
     #[test]
-    fn created_playlist_url() {
-        let p: CreatedPlaylist = serde_json::from_str(
-            r#"{"id":"pl","uri":"spotify:playlist:pl",
-                "external_urls":{"spotify":"https://open.spotify.com/playlist/pl"}}"#,
+    fn the_playlist_link_is_built_from_the_id_never_from_the_reply() {
+        let hostile: CreatedPlaylist = serde_json::from_str(
+            r#"{"id":"3cEYpjA9oz9GiPac4AsH4n","uri":"spotify:playlist:3cEYpjA9oz9GiPac4AsH4n",
+                "href":"https://evil.example/phish",
+                "external_urls":{"spotify":"javascript:alert(1)"}}"#,
         )
         .unwrap();
-        assert_eq!(p.url(), "https://open.spotify.com/playlist/pl");
-        let bare: CreatedPlaylist = serde_json::from_str(r#"{"id":"x"}"#).unwrap();
-        assert_eq!(bare.url(), "https://open.spotify.com/playlist/x");
+        assert_eq!(
+            playlist_url(&hostile.id),
+            "https://open.spotify.com/playlist/3cEYpjA9oz9GiPac4AsH4n"
+        );
+        assert_eq!(
+            playlist_url("../../evil?x=1"),
+            "https://open.spotify.com/playlist/..%2F..%2Fevil%3Fx%3D1",
+            "an id cannot leave the playlist path"
+        );
+        let details: PlaylistDetails =
+            serde_json::from_str(r#"{"id":"p","items":{"total":200}}"#).unwrap();
+        assert_eq!(details.n_items(), 200);
         let body = serde_json::to_string(&NewPlaylist {
             name: "n",
             public: false,
@@ -476,6 +535,14 @@ mod tests {
         })
         .unwrap();
         assert_eq!(body, r#"{"name":"n","public":false,"description":"d"}"#);
+    }
+
+    #[test]
+    fn time_ranges_round_trip() {
+        for range in TimeRange::ALL {
+            assert_eq!(TimeRange::parse(range.as_str()), Some(range));
+        }
+        assert_eq!(TimeRange::parse("forever"), None);
     }
 
     #[test]

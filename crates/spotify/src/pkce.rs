@@ -1,27 +1,17 @@
 //! The maths of OAuth 2.0 Authorization Code with PKCE (RFC 7636) as Spotify uses it.
 //!
-//! The engine has no entropy source, so the random bytes are parameters: the app draws them from
+//! This crate has no entropy source, so the random bytes are parameters: the app draws them from
 //! `getrandom` and hands them in. Everything here is deterministic and tested against the RFC's
 //! appendix B vector. Building URLs and form bodies lives here too, because percent-encoding is
-//! the kind of detail that is easy to get subtly wrong and cheap to test natively.
+//! the kind of detail that is easy to get subtly wrong and cheap to test natively (the escaping
+//! itself is the `percent-encoding` and `form_urlencoded` crates').
 
 use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
-
-/// Scopes asked for at login: read-only, nothing the listener would distrust.
-pub const READ_SCOPES: [&str; 5] = [
-    "user-library-read",
-    "user-top-read",
-    "playlist-read-private",
-    "playlist-read-collaborative",
-    "user-read-recently-played",
-];
-
-/// The one write scope, asked for only when the listener saves a playlist.
-pub const SAVE_SCOPE: &str = "playlist-modify-private";
 
 /// A PKCE `code_verifier`: 43 characters of base64url drawn from 32 random bytes.
 ///
@@ -61,20 +51,17 @@ pub fn state_from_random_bytes(bytes: [u8; 16]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Percent-encodes `s` for a query string or an `application/x-www-form-urlencoded` body.
-///
-/// Only RFC 3986 unreserved characters pass through; a space becomes `%20`, which both query
-/// strings and form bodies accept (unlike `+`, which is only a space in form bodies).
+/// What passes through unescaped: RFC 3986's unreserved characters. A space becomes `%20`, which
+/// both query strings and form bodies accept (unlike `+`, which is only a space in form bodies).
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes `s` for a query string, a form body or a path segment.
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// `key=value&...` with every key and value percent-encoded.
@@ -86,39 +73,13 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// The decoded value of `name` in a query string (with or without the leading `?`), reading `+`
-/// as a space and `%XX` escapes as UTF-8 bytes; malformed escapes are kept literally.
+/// The decoded value of `name` in a query string (with or without the leading `?`), read as
+/// `application/x-www-form-urlencoded`: `+` is a space, `%XX` escapes are UTF-8 bytes, and
+/// malformed escapes are kept literally.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
-    query.trim_start_matches('?').split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }
 
 /// Everything the authorize redirect carries.
@@ -239,7 +200,10 @@ mod tests {
         }
         assert_eq!(query_param("", "code"), None);
         let uri = "http://127.0.0.1:8080/ \u{e9}";
-        assert_eq!(percent_decode(&percent_encode(uri)), uri);
+        assert_eq!(
+            query_param(&format!("uri={}", percent_encode(uri)), "uri").as_deref(),
+            Some(uri)
+        );
     }
 
     #[test]
