@@ -3,6 +3,7 @@
 //! - `serve`: install missing tools, build the catalog and the app, serve it on 127.0.0.1.
 //! - `catalog`: build `public/catalog.bin` from the source CSVs (skipped when unchanged).
 //! - `dist`: a static site for GitHub Pages in `dist/`.
+//! - `site`: Trunk's post-build hook: the Content-Security-Policy and the service worker's build.
 //! - `test`: every check, stage by stage, with a summary (what `.ci/run` calls).
 //! - `bench`: the performance table (native, WebAssembly in Chromium, plain JavaScript).
 //!
@@ -12,10 +13,13 @@
 mod app;
 mod bench;
 mod catalog;
+mod csp;
 mod dist;
+mod icon;
 mod process;
 mod repo;
 mod serve;
+mod site;
 mod stamp;
 mod step;
 mod test;
@@ -43,6 +47,9 @@ enum Command {
     /// Time the engine natively and in headless Chromium (with a JavaScript baseline) and print
     /// one table; results in target/bench/.
     Bench(bench::Args),
+    /// Trunk's post-build hook (Trunk.toml): write the CSP into index.html and the build into sw.js.
+    #[command(hide = true)]
+    Site(site::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
         Command::Dist(args) => dist::run(&repo, &args),
         Command::Test(args) => test::run(&repo, &args),
         Command::Bench(args) => bench::run(&repo, &args),
+        Command::Site(args) => site::run(&args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
