@@ -44,10 +44,17 @@ test('after one visit, with no network: the app opens, searches, recommends and 
   assert.equal(ready.scope, `${rig.mock.appUrl}/`, 'the worker\'s scope is the site\'s path');
   assert.ok(ready.caches.some((name) => /^encore-shell-[0-9a-f]{16}$/.test(name)), `shell cached (${ready.caches})`);
   assert.ok(ready.caches.includes('encore-catalog'), 'catalog cached');
+  // Installable: Chromium's own checks of the manifest and the worker. A test browser's context
+  // is incognito, where nothing is installed: that one reason is the test's, not the site's.
+  const cdp = await context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest');
+  assert.equal(manifest.url, `${rig.mock.appUrl}/manifest.webmanifest`);
+  assert.deepEqual(manifest.errors, [], 'the manifest parses cleanly');
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  assert.deepEqual(installabilityErrors.filter((e) => e.errorId !== 'in-incognito'), [], 'installable');
 
   // Offline through the DevTools protocol (the page's and, by Playwright, the worker's), and the
   // server gone too, so nothing at all could answer.
-  const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   await context.setOffline(true);
