@@ -5,9 +5,11 @@
 //! - `result_card`: one recommendation with its explanation and player.
 //! - `map`: the canvas map of the whole catalog.
 //! - `charts`: cluster spread and audio profile, listener against recommendations.
+//! - `origin_notice`: the warning shown on a shared `*.github.io/REPO/` origin.
 
 pub mod charts;
 pub mod map;
+pub mod origin_notice;
 pub mod result_card;
 pub mod search_box;
 pub mod status;

@@ -3,6 +3,7 @@
 //! - `serve`: install missing tools, build the catalog and the app, serve it on 127.0.0.1.
 //! - `catalog`: build `public/catalog.bin` from the source CSVs (skipped when unchanged).
 //! - `dist`: a static site for GitHub Pages in `dist/`.
+//! - `site`: Trunk's post-build hook: the Content-Security-Policy and the service worker's build.
 //! - `test`: every check, stage by stage, with a summary (what `.ci/run` calls).
 //! - `bench`: the performance table (native, WebAssembly in Chromium, plain JavaScript).
 //! - `fuzz`: the engine's fuzz targets for longer than `test` runs them.
@@ -13,12 +14,15 @@
 mod app;
 mod bench;
 mod catalog;
+mod csp;
 mod dist;
 mod fuzz;
 mod layering;
+mod icon;
 mod process;
 mod repo;
 mod serve;
+mod site;
 mod stamp;
 mod step;
 mod test;
@@ -49,6 +53,9 @@ enum Command {
     /// Fuzz the catalog decoder, the CSV importer and Spotify's JSON parsers (each target
     /// `--seconds N`, default 60).
     Fuzz(fuzz::Args),
+    /// Trunk's post-build hook (Trunk.toml): write the CSP into index.html and the build into sw.js.
+    #[command(hide = true)]
+    Site(site::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +66,7 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(&repo, &args),
         Command::Bench(args) => bench::run(&repo, &args),
         Command::Fuzz(args) => fuzz::run(&repo, &args),
+        Command::Site(args) => site::run(&args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

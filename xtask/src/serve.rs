@@ -27,13 +27,16 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
     // serves, watching the sources; a separate `trunk build` first would run wasm-opt twice.
     println!("==> build the app (Trunk, release, offline), then serve it on {url}");
     println!(
-        "    Trunk rebuilds and reloads the page when the app's sources change; Ctrl-C stops."
+        "    Trunk rebuilds when the app's sources change (the page then offers to reload); Ctrl-C stops."
     );
     process::run(
         tools::command(repo, "trunk")
             .args(["serve", "--release", "--offline"])
             .args(["--address", "127.0.0.1", "--port", &args.port.to_string()])
             // Otherwise Trunk also lists reverse-DNS names like `localhost.`, which Spotify refuses.
-            .arg("--disable-address-lookup"),
+            .arg("--disable-address-lookup")
+            // Trunk's reload script is rewritten on every request, so the page's CSP (written at
+            // build time, see `site`) cannot hash it: reload by hand after a rebuild.
+            .arg("--no-autoreload"),
     )
 }

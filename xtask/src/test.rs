@@ -184,7 +184,7 @@ fn end_to_end(repo: &Repo, args: &Args) -> Result<()> {
     let data = catalog::data_dir(repo, args.data.as_deref())?;
     let catalog = catalog::build(repo, &data)?;
     let app_dir = repo.scratch().join("e2e-dist");
-    app::build(repo, &app_dir, "/")?;
+    app::build_for(repo, &app_dir, "/", app::Spotify::Mock)?;
     process::run(tools::cargo(repo).args(["build", "--release", "--package", "mock-spotify"]))?;
     // The harness (e2e/lib/) reads these; the defaults there match, so `node --test` in e2e/
     // also works by hand after one `cargo xtask test`.
