@@ -4,3 +4,5 @@
 //! refresh or give up; how a liked-songs sync merges with the cache; whether a login reply is
 //! acceptable; which sentence a status deserves) lives here, where native table-driven tests
 //! reach it in milliseconds.
+
+pub mod sync;
