@@ -456,6 +456,9 @@ mod tests {
         }
     }
 
+    /// A change the listener makes to their liked songs.
+    type Change = dyn Fn(&mut Vec<u32>);
+
     /// How replies come back: the order in which the requests in flight are answered.
     #[derive(Debug, Clone, Copy)]
     enum Order {
@@ -476,7 +479,7 @@ mod tests {
         mut spotify: Vec<u32>,
         concurrency: usize,
         order: Order,
-        change: Option<(usize, &dyn Fn(&mut Vec<u32>))>,
+        change: Option<(usize, &Change)>,
     ) -> (Vec<u32>, Vec<usize>) {
         let mut sync = LikedSync::new(cached, complete, PAGE);
         let mut in_flight: Vec<PageRequest> = Vec::new();
@@ -644,7 +647,7 @@ mod tests {
             l.remove(5);
         };
         for (what, change) in [
-            ("liked during", &like_two as &dyn Fn(&mut Vec<u32>)),
+            ("liked during", &like_two as &Change),
             ("un-liked during", &unlike_one),
         ] {
             for order in [Order::Fifo, Order::Lifo, Order::Zigzag] {
