@@ -62,12 +62,15 @@ impl SessionContext {
         self.set_error.set(None);
     }
 
-    /// Forgets the tokens (the cached library stays for the next login).
+    /// Forgets the tokens (the cached library stays for the next login); a running import stops
+    /// and writes nothing more.
     pub fn log_out(&self) {
+        storage::revoke_write_permits();
         end_session(None);
     }
 
-    /// Forgets everything: tokens, the listener's Client ID and settings, every cached library.
+    /// Forgets everything: tokens, the listener's Client ID and settings, every cached library
+    /// (a running import stops first and writes nothing more).
     pub async fn forget_me(self) -> Result<(), AppError> {
         end_session(None);
         storage::forget_everything().await

@@ -43,6 +43,40 @@ pub(crate) async fn sleep_ms(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Why a request waits before it is sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitCause {
+    /// A 429.
+    RateLimited,
+    /// A 429 with `reason: "QUOTA_EXCEEDED"`: the quota all apps of the developer share.
+    QuotaExceeded,
+    /// A read failed without a reply: most likely a 429 without CORS headers.
+    NoReply,
+}
+
+/// A wait [`send`] is about to sit out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wait {
+    pub ms: u32,
+    pub cause: WaitCause,
+}
+
+/// How a caller wants rate limits handled: told of every wait, and whether a `Retry-After` over a
+/// minute is waited out (a bulk import, which shows when it resumes) or given back as an error.
+#[derive(Clone, Copy)]
+pub(crate) struct Patience<'a> {
+    pub on_wait: &'a dyn Fn(Wait),
+    pub waits_out_long_limits: bool,
+}
+
+impl Patience<'_> {
+    /// Long limits are the listener's to decide about; nobody is told of short waits.
+    const DEFAULT: Patience<'static> = Patience {
+        on_wait: &|_| {},
+        waits_out_long_limits: false,
+    };
+}
+
 /// `1 s, 2 s, 4 s, ...` capped at 30 s: Spotify's rate-limit window is a rolling 30 seconds.
 fn backoff_ms(attempt: u32) -> u32 {
     FIRST_BACKOFF_MS
@@ -82,6 +116,7 @@ async fn send(
     url: &str,
     body: Option<&str>,
     resource: Resource,
+    patience: Patience<'_>,
 ) -> Result<String, AppError> {
     let mut tokens = session::current_tokens().await?;
     let mut refreshed = false;
@@ -93,7 +128,12 @@ async fn send(
             // A POST that failed in flight may have been applied; repeating it could duplicate a
             // playlist, so only reads are retried blindly.
             Err(_) if method == Method::Get && rate_attempts < MAX_RATE_RETRIES => {
-                sleep_ms(backoff_ms(rate_attempts)).await;
+                let ms = backoff_ms(rate_attempts);
+                (patience.on_wait)(Wait {
+                    ms,
+                    cause: WaitCause::NoReply,
+                });
+                sleep_ms(ms).await;
                 rate_attempts += 1;
                 continue;
             }
@@ -115,16 +155,26 @@ async fn send(
                 refreshed = true;
             }
             429 => {
-                if let Some(seconds) = retry_after_s.filter(|s| *s > MAX_SILENT_WAIT_S) {
-                    return Err(AppError::RateLimited {
-                        minutes: seconds.div_ceil(60),
-                    });
+                let quota = error_body.reason.as_deref() == Some("QUOTA_EXCEEDED");
+                let limited = |minutes| match quota {
+                    true => AppError::QuotaExceeded { minutes },
+                    false => AppError::RateLimited { minutes },
+                };
+                if let Some(seconds) = retry_after_s.filter(|s| *s > MAX_SILENT_WAIT_S)
+                    && !patience.waits_out_long_limits
+                {
+                    return Err(limited(seconds.div_ceil(60)));
                 }
                 if rate_attempts >= MAX_RATE_RETRIES {
-                    return Err(AppError::RateLimited { minutes: 1 });
+                    return Err(limited(1));
                 }
                 let wait_ms =
                     retry_after_s.map_or(backoff_ms(rate_attempts), |s| s.saturating_mul(1000));
+                let cause = match quota {
+                    true => WaitCause::QuotaExceeded,
+                    false => WaitCause::RateLimited,
+                };
+                (patience.on_wait)(Wait { ms: wait_ms, cause });
                 sleep_ms(wait_ms).await;
                 rate_attempts += 1;
             }
@@ -149,7 +199,16 @@ pub(crate) async fn get_json<T: DeserializeOwned>(
     url: &str,
     resource: Resource,
 ) -> Result<T, AppError> {
-    let text = send(Method::Get, url, None, resource).await?;
+    get_json_patiently(url, resource, Patience::DEFAULT).await
+}
+
+/// [`get_json`] with its own way of handling rate limits (a bulk import's).
+pub(crate) async fn get_json_patiently<T: DeserializeOwned>(
+    url: &str,
+    resource: Resource,
+    patience: Patience<'_>,
+) -> Result<T, AppError> {
+    let text = send(Method::Get, url, None, resource, patience).await?;
     serde_json::from_str(&text).map_err(|_| AppError::BadReply)
 }
 
@@ -160,6 +219,6 @@ pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
     resource: Resource,
 ) -> Result<T, AppError> {
     let body = serde_json::to_string(body).map_err(|_| AppError::BadReply)?;
-    let text = send(Method::Post, url, Some(&body), resource).await?;
+    let text = send(Method::Post, url, Some(&body), resource, Patience::DEFAULT).await?;
     serde_json::from_str(&text).map_err(|_| AppError::BadReply)
 }

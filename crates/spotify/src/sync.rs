@@ -119,6 +119,8 @@ pub struct LikedSync<E> {
     attempt: u32,
     /// Requests of this attempt whose reply has not come yet.
     in_flight: usize,
+    /// See [`LikedSync::rebases`].
+    rebases: u32,
 }
 
 impl<E: PartialEq> LikedSync<E> {
@@ -141,7 +143,15 @@ impl<E: PartialEq> LikedSync<E> {
             total: None,
             attempt: 0,
             in_flight: 0,
+            rebases: 0,
         }
+    }
+
+    /// Counts the times the entries stopped extending the cache they started from (songs went on
+    /// top, or the read started over): a store that saved earlier checkpoints must then write
+    /// everything again rather than only what was added.
+    pub fn rebases(&self) -> u32 {
+        self.rebases
     }
 
     /// The next page to fetch now, or `None` while the read must wait for a reply (the first page
@@ -190,11 +200,13 @@ impl<E: PartialEq> LikedSync<E> {
         };
         match outcome {
             Step::Continue => Received::Continue,
-            Step::Done(entries) => {
+            Step::Done { entries, rebased } => {
+                self.rebases += u32::from(rebased);
                 self.phase = Phase::Done(entries);
                 Received::Done
             }
             Step::ReadRest(prefix) => {
+                self.rebases += 1;
                 let mut reading = Reading::after_sync(prefix);
                 reading.plan(total, self.page_size, false);
                 self.phase = Phase::Reading(reading);
@@ -229,6 +241,7 @@ impl<E: PartialEq> LikedSync<E> {
     /// Forgets everything read and starts over from the top, ignoring replies still to come.
     fn restart(&mut self) -> Received {
         self.attempt += 1;
+        self.rebases += 1;
         self.in_flight = 0;
         self.total = None;
         self.phase = Phase::Reading(Reading::from_scratch());
@@ -277,7 +290,11 @@ impl<E: PartialEq> LikedSync<E> {
 /// What a reply did to the current phase.
 enum Step<E> {
     Continue,
-    Done(Vec<E>),
+    /// A sync is complete; `rebased` unless it found nothing new.
+    Done {
+        entries: Vec<E>,
+        rebased: bool,
+    },
     /// A sync has to read the rest of the list after these entries (the pages it read).
     ReadRest(Vec<E>),
     /// A page arrived; the read may now be complete.
@@ -304,12 +321,18 @@ fn newest_step<E: PartialEq>(
         Some(n_added) if n_added + cached.len() == total => {
             read.truncate(n_added);
             read.append(cached);
-            Step::Done(std::mem::take(read))
+            Step::Done {
+                entries: std::mem::take(read),
+                rebased: n_added > 0,
+            }
         }
         // Found, but songs below were un-liked: what was read is right, the rest must be read.
         Some(_) => Step::ReadRest(std::mem::take(read)),
         // The whole list was read without meeting the newest cached song: it is the list.
-        None if read.len() == total => Step::Done(std::mem::take(read)),
+        None if read.len() == total => Step::Done {
+            entries: std::mem::take(read),
+            rebased: true,
+        },
         None if read.len() >= SYNC_PAGES * page_size => Step::ReadRest(std::mem::take(read)),
         None => Step::Continue,
     }
@@ -708,6 +731,39 @@ mod tests {
         // A sync of a finished cache leaves that cache alone until it knows better.
         let sync = LikedSync::new(full.clone(), true, PAGE);
         assert_eq!(sync.checkpoint(), None);
+    }
+
+    #[test]
+    fn rebases_count_every_time_saved_chunks_stop_being_a_prefix() {
+        let full = list(20);
+        let rebases = |cached: Vec<u32>, complete: bool, spotify: &[u32]| {
+            let mut sync = LikedSync::new(cached, complete, PAGE);
+            while let Some(request) = sync.next_request() {
+                sync.receive(request, page_of(spotify, request.offset));
+            }
+            assert!(sync.is_done());
+            sync.rebases()
+        };
+        assert_eq!(rebases(vec![], false, &full), 0, "a first import");
+        assert_eq!(rebases(full.clone(), true, &full), 0, "nothing new");
+        assert_eq!(rebases(full[..10].to_vec(), false, &full), 0, "a resume");
+        assert_eq!(
+            rebases(full[2..].to_vec(), true, &full),
+            1,
+            "songs added on top"
+        );
+        let mut unliked = full.clone();
+        unliked.remove(15);
+        assert_eq!(
+            rebases(full.clone(), true, &unliked),
+            1,
+            "read again after a page"
+        );
+        assert_eq!(
+            rebases(full[..10].to_vec(), false, &unliked[1..]),
+            1,
+            "resume refused"
+        );
     }
 
     #[test]
