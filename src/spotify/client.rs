@@ -4,7 +4,9 @@
 //! [`AppError`]:
 //! - 401: refresh the token once (under the cross-tab lock) and retry;
 //! - 429: wait `Retry-After` when the header is readable (it is often not CORS-exposed), else back
-//!   off exponentially; a wait of more than a minute is given back to the listener instead;
+//!   off exponentially; a wait of more than a minute is given back to the listener instead, unless
+//!   the caller's [`Patience`] waits it out (the liked-songs import, which is told of every wait
+//!   and shows when it continues); `reason: "QUOTA_EXCEEDED"` has its own sentence;
 //! - a network error on a read: most likely a 429 that arrived without CORS headers (`fetch` then
 //!   fails opaquely), so back off and retry the same request, keeping the caller's progress;
 //! - 5xx: retry a few times with backoff;
