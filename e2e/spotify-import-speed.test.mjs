@@ -36,9 +36,13 @@ test(`${SONGS.toLocaleString('en')} liked songs import at ${LATENCY_MS} ms a pag
   });
 
   const started = Date.now();
+  const startedMs = await rig.page.evaluate(() => performance.now());
   await rig.page.getByTestId('source-liked').click();
   await importFinished(rig.page, 600_000);
   const seconds = (Date.now() - started) / 1000;
+  const finishedMs = await rig.page.evaluate(() => performance.now());
+  // Only the import's own tasks: matching the library and reading the cache back come after.
+  const importTasks = (await rig.longTasks()).filter((task) => task.startMs >= startedMs && task.startMs < finishedMs);
 
   const cache = await likedCache(rig.page);
   assert.equal(cache.complete, true);
@@ -57,5 +61,6 @@ test(`${SONGS.toLocaleString('en')} liked songs import at ${LATENCY_MS} ms a pag
     `${SONGS.toLocaleString('en')} liked songs (${pages} pages at ${LATENCY_MS} ms, ${STORM_429S} 429s) imported in `
       + `${seconds.toFixed(1)} s: target ${TARGET_S} s ${verdict}; one page at a time would take ${sequentialS.toFixed(0)} s before any 429`,
   );
-  t.diagnostic(`longest main-thread task: ${(await rig.maxLongTaskMs()).toFixed(0)} ms`);
+  const longestMs = Math.max(0, ...importTasks.map((task) => task.durationMs));
+  t.diagnostic(`longest main-thread task during the import: ${longestMs.toFixed(0)} ms (${importTasks.length} over 50 ms)`);
 });
