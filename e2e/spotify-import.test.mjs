@@ -1,6 +1,7 @@
 // Importing the listener's library from Spotify (the mock): 10,000 liked songs through a rate
 // limit and a CORS-less failure, the incremental syncs after it (nothing new, then 120 songs
-// liked since), a sync after songs were un-liked, top tracks and a playlist as sources, and a
+// liked since), a sync after songs were un-liked, a cancelled import resumed (also after a song
+// before its boundary was un-liked), a full disk, top tracks and a playlist as sources, and a
 // playlist Spotify will not let the listener read.
 //
 // The sync of added songs extends the 10,000-song test rather than importing a library of its
@@ -23,6 +24,9 @@ async function likedOffsets(rig, since) {
   const calls = (await apiCalls(rig, '/v1/me/tracks')).slice(since);
   return calls.map((c) => (c.status === 200 ? Number(/offset=(\d+)/.exec(c.query ?? '')?.[1]) : `status ${c.status}`));
 }
+
+/** Offsets in ascending order: pages are read several at a time, so they come back in any order. */
+const sorted = (offsets) => [...offsets].sort((a, b) => a - b);
 
 /** Reloads, imports the liked songs again and checks the cache is the mock's list exactly. */
 async function reimportMatchesMock(rig, total) {
@@ -120,7 +124,7 @@ test('after songs were un-liked, the next import reads the list once and the cac
   let since = (await apiCalls(rig, '/v1/me/tracks')).length;
   await rig.mock.unlike([first[500]]);
   await reimportMatchesMock(rig, 999);
-  assert.deepEqual(await likedOffsets(rig, since), everyPage, 'each page once');
+  assert.deepEqual(sorted(await likedOffsets(rig, since)), everyPage, 'each page once');
 
   // The newest cached song goes and two are liked: the sync never meets the song it looks for,
   // so it reads the whole list, which is then the library.
@@ -128,7 +132,7 @@ test('after songs were un-liked, the next import reads the list once and the cac
   await rig.mock.unlike([first[0]]);
   await rig.mock.likeMore(2);
   await reimportMatchesMock(rig, 1_000);
-  assert.deepEqual(await likedOffsets(rig, since), everyPage, 'each page once');
+  assert.deepEqual(sorted(await likedOffsets(rig, since)), everyPage, 'each page once');
   assert.deepEqual(rig.consoleErrors, []);
 });
 
@@ -157,9 +161,82 @@ test('a cancelled liked-songs import keeps what it fetched and resumes from ther
   const before = (await apiCalls(rig, '/v1/me/tracks')).length;
   await rig.page.getByTestId('source-liked').click();
   await importFinished(rig.page);
-  const resumed = (await apiCalls(rig, '/v1/me/tracks')).slice(before);
-  assert.match(resumed[0].query, new RegExp(`offset=${kept}(&|$)`), 'resumed where it stopped');
-  assert.equal(resumed.length, (10_000 - kept) / 50, 'no page fetched twice');
+  const resumed = await likedOffsets(rig, before);
+  // The page holding the last cached song comes first (it checks the boundary), then the first
+  // page (it checks the top), then each page after the boundary once.
+  const afterBoundary = [];
+  for (let offset = kept + 49; offset < 10_000; offset += 50) afterBoundary.push(offset);
+  assert.equal(resumed[0], kept - 1, 'resumed at its boundary');
+  assert.deepEqual(sorted(resumed.slice(1)), [0, ...afterBoundary], 'no page fetched twice');
+  const { liked_ids: likedIds } = await rig.mock.library({ ids: true });
+  const cache = await likedCache(rig.page);
+  assert.equal(cache.complete, true);
+  assert.deepEqual(cache.entries.map((e) => e.track?.id), likedIds);
+});
+
+/** Starts the liked-songs import and cancels it once at least `n` songs are in. */
+async function importPartly(rig, n, total) {
+  const everyPageSlow = { path: '/v1/me/tracks', method: 'GET', kind: 'delay', delay_ms: 100 };
+  await rig.mock.addFaults(everyPageSlow);
+  await rig.page.getByTestId('source-liked').click();
+  const progress = rig.page.getByTestId('import-progress');
+  const of = new RegExp(`([\\d,]+) of ${total.toLocaleString('en')}`);
+  await eventually(async () => {
+    const done = of.exec((await progress.textContent()) ?? '')?.[1];
+    return done !== undefined && Number(done.replaceAll(',', '')) >= n;
+  }, { what: `${n} songs imported` });
+  await rig.page.locator('.spotify-sources').getByRole('button', { name: 'Cancel' }).click();
+  await rig.page.locator(SOURCES_ERROR).waitFor();
+  await rig.mock.clearFaults();
+  const partial = await likedCache(rig.page);
+  assert.equal(partial.complete, false);
+  return partial.entries.length;
+}
+
+test('a resumed import checks its boundary: a song un-liked before it meanwhile is not skipped for good', async (t) => {
+  const rig = await startRig(t, { liked: 5_000, seed: 13 });
+  await logIn(rig);
+  const kept = await importPartly(rig, 1_000, 5_000);
+  assert.ok(kept >= 1_000 && kept < 5_000, `${kept} entries kept`);
+
+  // A song well before the boundary goes: every later song moves up one place, so resuming at
+  // the old offset would skip one song and still add up to Spotify's total.
+  const { liked_ids: first } = await rig.mock.library({ ids: true });
+  await rig.mock.unlike([first[10]]);
+  const before = (await apiCalls(rig, '/v1/me/tracks')).length;
+  await rig.page.getByTestId('source-liked').click();
+  await importFinished(rig.page);
+  const offsets = await likedOffsets(rig, before);
+  assert.equal(offsets[0], kept - 1, 'the boundary was checked first');
+
+  const { liked_ids: likedIds } = await rig.mock.library({ ids: true });
+  assert.equal(likedIds.length, 4_999);
+  const cache = await likedCache(rig.page);
+  assert.equal(cache.complete, true);
+  assert.deepEqual(cache.entries.map((e) => e.track?.id), likedIds, 'every liked song, in order, once');
+  t.diagnostic(`resumed from ${kept}: the boundary disagreed, so the list was read again (${offsets.length} requests)`);
+});
+
+test('a full disk says so, nothing unsaved is called saved, and the next import repairs the cache', async (t) => {
+  const rig = await startRig(t, { liked: 5_000, seed: 23 });
+  await logIn(rig);
+  // The catalog alone is over this quota, so every write of the import fails as over quota.
+  const devtools = await rig.context.newCDPSession(rig.page);
+  const origin = new URL(rig.mock.appUrl).origin;
+  await devtools.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 100_000 });
+  await rig.page.getByTestId('source-liked').click();
+  const error = rig.page.locator(SOURCES_ERROR);
+  await error.waitFor({ timeout: 120_000 });
+  const sentence = await error.textContent();
+  assert.match(sentence, /storage for this site is full/);
+  assert.doesNotMatch(sentence, /is kept/, 'nothing is promised as kept');
+  assert.equal(await likedCache(rig.page), null, 'no partial write left behind');
+  await rig.screenshot('spotify-import-storage-full');
+
+  // Space again: the next import starts afresh and the cache is Spotify's list.
+  await devtools.send('Storage.overrideQuotaForOrigin', { origin });
+  await rig.page.getByTestId('source-liked').click();
+  await importFinished(rig.page);
   const { liked_ids: likedIds } = await rig.mock.library({ ids: true });
   const cache = await likedCache(rig.page);
   assert.equal(cache.complete, true);

@@ -90,6 +90,10 @@ pub enum AppError {
     )]
     RateLimited { minutes: u32 },
     #[error(
+        "Spotify's request quota for this Spotify app is used up for now (all apps of one developer account share it). What was fetched is kept; try again in about {minutes} minutes to continue."
+    )]
+    QuotaExceeded { minutes: u32 },
+    #[error(
         "Could not reach Spotify. Check your connection and try again; what was fetched is kept."
     )]
     Network,
@@ -107,6 +111,10 @@ pub enum AppError {
         "Your browser would not let Encore store data (private browsing or storage full). Encore still works, but will not remember your library."
     )]
     Storage,
+    #[error(
+        "Your browser's storage for this site is full, so Encore could not keep your library; nothing was saved past the last complete save. Free some space (or use Forget me) and import again."
+    )]
+    StorageFull,
 }
 
 impl From<Failure> for AppError {
@@ -123,6 +131,7 @@ impl From<Failure> for AppError {
             Failure::SaveNotAllowListed => AppError::SaveNotAllowListed,
             Failure::Forbidden => AppError::Forbidden,
             Failure::RateLimited { minutes } => AppError::RateLimited { minutes },
+            Failure::QuotaExceeded { minutes } => AppError::QuotaExceeded { minutes },
             Failure::Network => AppError::Network,
             Failure::SpotifyDown(status) => AppError::SpotifyDown(status),
             Failure::Unexpected(status) => AppError::Unexpected(status),

@@ -8,21 +8,10 @@
 #![allow(clippy::unwrap_used)]
 
 use encore_app::{config, storage};
-use encore_engine::TrackId;
-use encore_engine::matching::ListenerTrack;
+use encore_app::error::AppError;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn track(id: &str, title: &str) -> ListenerTrack {
-    ListenerTrack {
-        id: Some(TrackId::parse(id).unwrap()),
-        title: title.into(),
-        artists: vec!["Artist".into(), "Guest".into()],
-        album: Some("Album".into()),
-        isrc: Some("USUM71900123".into()),
-    }
-}
 
 #[wasm_bindgen_test]
 fn session_values_are_taken_once() {
@@ -76,22 +65,47 @@ fn the_redirect_uri_is_the_page_without_query() {
 }
 
 #[wasm_bindgen_test]
-async fn the_library_cache_round_trips_and_forget_me_clears_everything() {
-    let tracks = vec![
-        track("5SuOikwiRyPMVoIQDJUgSV", "One"),
-        track("0poAcsyKGAMc8goHsV0Dxm", "Two"),
-    ];
-    storage::cache_put("test:user", &tracks).await.unwrap();
-    let back: Option<Vec<ListenerTrack>> = storage::cache_get("test:user").await.unwrap();
-    assert_eq!(back, Some(tracks));
-    let missing: Option<Vec<ListenerTrack>> = storage::cache_get("test:nobody").await.unwrap();
-    assert_eq!(missing, None);
+async fn the_library_cache_round_trips_and_forget_me_clears_only_encores_data() {
+    let put = |key: &str, value: &str| storage::CacheWrite::Put(key.into(), value.into());
+    let permit = storage::WritePermit::take();
+    storage::cache_write_all(&permit, &[put("test:a", "[1]"), put("test:b", "[2]")])
+        .await
+        .unwrap();
+    let keys = ["test:a", "test:b", "test:nobody"].map(String::from);
+    let back = storage::cache_get_all(&keys).await.unwrap();
+    assert_eq!(back, [Some("[1]".into()), Some("[2]".into()), None]);
 
     storage::local_set("encore.tokens", "{}").unwrap();
     storage::session_set("encore.pkce_state", "s").unwrap();
+    // Another site on the same origin (a GitHub Pages neighbour) keeps its own things.
+    storage::local_set("neighbour.tokens", "theirs").unwrap();
+    storage::session_set("encore-fan-site", "theirs too").unwrap();
     storage::forget_everything().await.unwrap();
     assert_eq!(storage::local_get("encore.tokens"), None);
     assert_eq!(storage::session_get("encore.pkce_state"), None);
-    let gone: Option<Vec<ListenerTrack>> = storage::cache_get("test:user").await.unwrap();
-    assert_eq!(gone, None);
+    assert_eq!(
+        storage::local_get("neighbour.tokens").as_deref(),
+        Some("theirs")
+    );
+    assert_eq!(
+        storage::session_get("encore-fan-site").as_deref(),
+        Some("theirs too")
+    );
+    let gone = storage::cache_get_all(&keys[..1]).await.unwrap();
+    assert_eq!(gone, [None]);
+
+    // A permit taken before Forget me writes nothing after it; a fresh one does.
+    let refused = storage::cache_write_all(&permit, &[put("test:a", "[3]")]).await;
+    assert_eq!(refused, Err(AppError::Cancelled));
+    assert_eq!(storage::cache_get_all(&keys[..1]).await.unwrap(), [None]);
+    let fresh = storage::WritePermit::take();
+    storage::cache_write_all(&fresh, &[put("test:a", "[4]")])
+        .await
+        .unwrap();
+    assert_eq!(
+        storage::cache_get_all(&keys[..1]).await.unwrap(),
+        [Some("[4]".into())]
+    );
+    storage::local_remove("neighbour.tokens").unwrap();
+    storage::session_remove("encore-fan-site").unwrap();
 }

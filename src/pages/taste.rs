@@ -277,10 +277,13 @@ impl Importing {
         match self {
             Importing::Starting(source) => format!("Importing {}…", source.label().to_lowercase()),
             Importing::Paging(source, p) => format!(
-                "Importing {}: {} of {}",
+                "Importing {}: {} of {}{}",
                 source.label().to_lowercase(),
                 thousands(p.done),
-                thousands(p.total)
+                thousands(p.total),
+                p.pause
+                    .map(|pause| format!(". {}", pause.sentence()))
+                    .unwrap_or_default()
             ),
         }
     }

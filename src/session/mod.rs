@@ -110,13 +110,16 @@ impl SessionContext {
         self.set_error.set(None);
     }
 
-    /// Forgets the tokens in every tab (the cached library stays for the next login).
+    /// Forgets the tokens in every tab (the cached library stays for the next login); a running
+    /// import stops and writes nothing more.
     pub fn log_out(&self) {
+        storage::revoke_write_permits();
         end_session(SessionEnd::LoggedOut);
         self.set_status.set(SessionStatus::LoggedOut);
     }
 
-    /// Forgets everything: tokens, the listener's Client ID and settings, every cached library.
+    /// Forgets everything: tokens, the listener's Client ID and settings, every cached library
+    /// (a running import stops first and writes nothing more).
     pub async fn forget_me(self) -> Result<(), AppError> {
         self.log_out();
         storage::forget_everything().await
@@ -198,6 +201,8 @@ fn follow_session_end(context: SessionContext) {
         else {
             return;
         };
+        // An import running in this tab stops and writes nothing after the session ended.
+        storage::revoke_write_permits();
         context.set_status.set(SessionStatus::LoggedOut);
         if let Some(error) = why.error() {
             context.set_error.set(Some(error));

@@ -2,15 +2,16 @@
 //! played. Each returns the matcher's [`ListenerTrack`]s, with null tracks, local files and
 //! episodes left out and duplicates removed.
 //!
-//! Liked songs can number tens of thousands, so that import is paged 50 at a time with progress,
-//! can be cancelled, and is cached in IndexedDB per user: an interrupted import (cancel, rate
-//! limit, network) resumes where it stopped, and a finished one is later synced incrementally.
-//! Spotify lists liked songs newest first, so a sync reads pages until it meets the newest cached
-//! entry and puts what came before it on top. If the counts then disagree (songs were un-liked),
-//! the rest of the library is read again, since a removal cannot be located otherwise; the pages
-//! the sync read are the start of that list and are kept, so no page is fetched twice.
+//! Liked songs can number tens of thousands, so that import reads pages of 50 several at a time
+//! (fewer while Spotify limits requests, waiting out what it asks for), with progress, can be
+//! cancelled, and is cached in IndexedDB per user: an interrupted import (cancel, rate limit,
+//! network, a closed tab) resumes where it stopped, and a finished one is later synced
+//! incrementally. Which pages to read and how they merge with the cache, in whatever order they
+//! arrive, is decided by [`encore_spotify::sync::LikedSync`]; this module only fetches and stores.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -20,23 +21,73 @@ use encore_spotify::api::{
     Track,
 };
 use encore_spotify::pkce::percent_encode;
+use encore_spotify::reply::{LongLimits, WaitCause};
+use encore_spotify::sync::{Concurrency, LikedSync, Page, PageRequest, Received};
+use futures::future::{Either, select};
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::client::get_json;
+use super::client::{Patience, Wait, get_json, get_json_patiently};
+use crate::clock::sleep_ms;
 use crate::config::{self, Config};
 use crate::error::{AppError, Resource};
 use crate::session;
-use crate::storage;
+use crate::storage::{self, CacheWrite, WritePermit};
 
 /// Pages fetched between two saves of an unfinished liked-songs import.
 const CHECKPOINT_EVERY_PAGES: usize = 10;
 
 /// How far an import has got, e.g. "1,250 of 8,431".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportProgress {
     pub done: u32,
     pub total: u32,
+    /// Spotify asked the import to wait this long; it then continues by itself.
+    pub pause: Option<Pause>,
+}
+
+/// A wait Spotify asked for that is long enough to tell the listener about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// When the import continues, on the listener's clock.
+    resumes_at_hour: u32,
+    resumes_at_minute: u32,
+    /// The quota all apps of one developer share, rather than a short rate limit.
+    quota: bool,
+}
+
+/// Waits shorter than this pass without a word.
+const NOTICEABLE_WAIT_MS: u32 = 5_000;
+
+impl Pause {
+    fn noticeable(wait: Wait) -> Option<Self> {
+        if wait.ms < NOTICEABLE_WAIT_MS {
+            return None;
+        }
+        let resumes = js_sys::Date::new_0();
+        resumes.set_time(resumes.get_time() + f64::from(wait.ms));
+        // Rounded up to the minute, so the import never continues later than it says.
+        let round_up = u32::from(resumes.get_seconds() > 0 || resumes.get_milliseconds() > 0);
+        let minutes = resumes.get_hours() * 60 + resumes.get_minutes() + round_up;
+        Some(Self {
+            resumes_at_hour: (minutes / 60) % 24,
+            resumes_at_minute: minutes % 60,
+            quota: wait.cause == WaitCause::QuotaExceeded,
+        })
+    }
+
+    /// What the listener reads beside the progress bar.
+    pub fn sentence(self) -> String {
+        let at = format!("{:02}:{:02}", self.resumes_at_hour, self.resumes_at_minute);
+        if self.quota {
+            format!(
+                "Spotify's request quota for this Spotify app is used up for now (all apps of one developer account share it). The import continues by itself at {at}."
+            )
+        } else {
+            format!("Spotify asked Encore to slow down. The import continues by itself at {at}.")
+        }
+    }
 }
 
 /// A cancel button's handle: clone it into the import and call [`Cancel::cancel`] from the UI.
@@ -142,14 +193,18 @@ struct LikedHeader {
 
 /// The liked-songs cache of one user in IndexedDB: a header and chunks of [`CHUNK_ENTRIES`].
 ///
-/// Saving progress writes only the chunks not stored yet and the last, partial one, so a save
-/// costs the same at 1,000 songs as at 50,000; rewriting everything on every save blocked the
-/// page for longer and longer as a big library came in.
+/// Every save is one transaction holding the chunks that changed and the header, so a save lands
+/// whole or not at all and a half-written one never looks finished. Saving progress writes only
+/// the chunks not stored yet and the last, partial one, so a save costs the same at 1,000 songs
+/// as at 50,000; rewriting everything on every save blocked the page for longer and longer as a
+/// big library came in.
 #[derive(Debug)]
 struct LikedStore {
     key: String,
     /// Leading full chunks already stored and still valid.
     saved_chunks: usize,
+    /// Chunks the stored header counts, so a shorter list deletes the ones it no longer uses.
+    stored_chunks: usize,
 }
 
 /// Entries per stored chunk (about 200 KB of JSON).
@@ -160,6 +215,7 @@ impl LikedStore {
         Self {
             key: format!("liked:{user_id}"),
             saved_chunks: 0,
+            stored_chunks: 0,
         }
     }
 
@@ -169,185 +225,234 @@ impl LikedStore {
 
     /// The cached entries, if a readable cache exists (an unreadable one is only a slower import).
     async fn load(&mut self) -> Option<(LikedHeader, Vec<LikedEntry>)> {
-        let header: LikedHeader = storage::cache_get(&self.key).await.ok().flatten()?;
+        let [header] = storage::cache_get_all(std::slice::from_ref(&self.key))
+            .await
+            .ok()?
+            .try_into()
+            .ok()?;
+        let header: LikedHeader = serde_json::from_str(&header?).ok()?;
+        let n_chunks = header.n_entries.div_ceil(CHUNK_ENTRIES);
+        let keys: Vec<String> = (0..n_chunks).map(|i| self.chunk_key(i)).collect();
         let mut entries = Vec::with_capacity(header.n_entries);
-        for chunk in 0..header.n_entries.div_ceil(CHUNK_ENTRIES) {
-            let stored: Vec<LikedEntry> = storage::cache_get(&self.chunk_key(chunk))
-                .await
-                .ok()
-                .flatten()?;
+        for chunk in storage::cache_get_all(&keys).await.ok()? {
+            let stored: Vec<LikedEntry> = serde_json::from_str(&chunk?).ok()?;
             entries.extend(stored);
         }
-        // A save interrupted between a chunk and the header leaves a longer last chunk.
         if entries.len() < header.n_entries {
             return None;
         }
         entries.truncate(header.n_entries);
         self.saved_chunks = header.n_entries / CHUNK_ENTRIES;
+        self.stored_chunks = n_chunks;
         Some((header, entries))
     }
 
-    /// Stores `entries`: the chunks not stored yet, then the header. A refused write only costs a
-    /// restart from the last good save.
-    async fn save(&mut self, entries: &[LikedEntry], complete: bool) {
-        let first_unsaved = self.saved_chunks;
+    /// Stores `entries` in one transaction: the chunks not stored yet, then the header. Nothing
+    /// counts as saved until the transaction completes.
+    async fn save(
+        &mut self,
+        permit: &WritePermit,
+        entries: &[LikedEntry],
+        complete: bool,
+    ) -> Result<(), AppError> {
+        let mut writes = Vec::new();
+        let mut full_chunks = self.saved_chunks.min(entries.len() / CHUNK_ENTRIES);
         for (i, chunk) in entries
             .chunks(CHUNK_ENTRIES)
             .enumerate()
-            .skip(first_unsaved)
+            .skip(self.saved_chunks)
         {
-            if storage::cache_put(&self.chunk_key(i), &chunk)
-                .await
-                .is_err()
-            {
-                return;
-            }
+            let json = serde_json::to_string(chunk).map_err(|_| AppError::Storage)?;
+            writes.push(CacheWrite::Put(self.chunk_key(i), json));
             if chunk.len() == CHUNK_ENTRIES {
-                self.saved_chunks = i + 1;
+                full_chunks = i + 1;
             }
         }
+        let n_chunks = entries.len().div_ceil(CHUNK_ENTRIES);
+        writes
+            .extend((n_chunks..self.stored_chunks).map(|i| CacheWrite::Delete(self.chunk_key(i))));
         let header = LikedHeader {
             n_entries: entries.len(),
             complete,
         };
-        let _ = storage::cache_put(&self.key, &header).await;
+        let json = serde_json::to_string(&header).map_err(|_| AppError::Storage)?;
+        writes.push(CacheWrite::Put(self.key.clone(), json));
+        storage::cache_write_all(permit, &writes).await?;
+        self.saved_chunks = full_chunks;
+        self.stored_chunks = n_chunks;
+        Ok(())
     }
 
-    /// Entries were inserted in front (a sync) or replaced: every chunk must be written again.
+    /// The entries are no longer those stored (songs went on top, or the read started over):
+    /// every chunk must be written again.
     fn invalidate(&mut self) {
         self.saved_chunks = 0;
     }
 }
 
-fn liked_url(config: &Config) -> impl Fn(u32) -> String {
+fn liked_url(config: &Config) -> impl Fn(usize) -> String {
     let base = config.api("me/tracks");
     move |offset| format!("{base}?limit={PAGE_LIMIT}&offset={offset}")
 }
 
-/// The listener's liked songs, from the cache and Spotify. `on_progress` is called after every
-/// page; `cancel` stops the import at the next page (what was fetched is kept for next time).
+/// The listener's liked songs, from the cache and Spotify, read [`MAX_CONCURRENT_PAGES`] pages at
+/// a time (fewer while Spotify is limiting requests). `on_progress` is called after every page
+/// and whenever Spotify makes the import wait; `cancel` stops it at once, keeping what was
+/// fetched for next time. After Log out or Forget me it stops too, and writes nothing.
 pub async fn liked_songs(
     on_progress: impl Fn(ImportProgress),
     cancel: &Cancel,
 ) -> Result<Vec<ListenerTrack>, AppError> {
+    let permit = WritePermit::take();
     let config = config::get().await?;
     let mut store = LikedStore::for_user(&user_id()?);
-    let entries = match store.load().await {
-        Some((header, cached)) if header.complete && !cached.is_empty() => {
-            let n_cached = cached.len();
-            match sync_newest(&config, cached, &on_progress, cancel).await? {
-                Synced::Complete(entries) => {
-                    if entries.len() != n_cached {
-                        store.invalidate();
-                    }
-                    entries
-                }
-                Synced::Stale(start) => {
-                    store.invalidate();
-                    read_all(&config, &mut store, start, &on_progress, cancel).await?
-                }
-            }
-        }
-        Some((_, partial)) => read_all(&config, &mut store, partial, &on_progress, cancel).await?,
-        None => read_all(&config, &mut store, Vec::new(), &on_progress, cancel).await?,
+    let (cached, complete) = match store.load().await {
+        Some((header, entries)) => (entries, header.complete),
+        None => (Vec::new(), false),
     };
-    store.save(&entries, true).await;
+    let mut sync = LikedSync::new(cached, complete, PAGE_LIMIT as usize);
+    let stopped = read_liked(
+        &config,
+        &mut sync,
+        &mut store,
+        &permit,
+        &on_progress,
+        cancel,
+    )
+    .await;
+    if !permit.is_valid() {
+        return Err(AppError::Cancelled);
+    }
+    if let Err(stopped) = stopped {
+        // Keep what was read for next time; when even that cannot be stored, say so rather than
+        // promise it was kept.
+        if let Some(entries) = sync.checkpoint() {
+            store.save(&permit, entries, false).await?;
+        }
+        return Err(stopped);
+    }
+    let entries = sync.into_entries().ok_or(AppError::BadReply)?;
+    store.save(&permit, &entries, true).await?;
     Ok(dedup(entries.into_iter().filter_map(|e| e.track)))
 }
 
-/// What a sync of the cached liked songs found.
-#[derive(Debug)]
-enum Synced {
-    /// The liked songs as Spotify lists them now.
-    Complete(Vec<LikedEntry>),
-    /// Songs were un-liked, so the cache is stale: only these first entries (the pages the sync
-    /// read) are known to be right, and the rest must be read again.
-    Stale(Vec<LikedEntry>),
-}
+/// Liked-songs pages in flight at once at most. Four is what a browser's six connections per
+/// host leave room for beside the page's own requests, and what Spotify's limits bear: each page
+/// costs one request whether it is sent now or later.
+const MAX_CONCURRENT_PAGES: usize = 4;
 
-/// Reads the pages before the newest cached entry and puts them on top of `cached`; when the
-/// result does not add up to Spotify's total (something was removed), returns the pages read.
-async fn sync_newest(
-    config: &Config,
-    cached: Vec<LikedEntry>,
-    on_progress: &impl Fn(ImportProgress),
-    cancel: &Cancel,
-) -> Result<Synced, AppError> {
-    let newest = cached.first().cloned();
-    // Every entry of the pages read: the start of the list as Spotify has it now.
-    let mut read: Vec<LikedEntry> = Vec::new();
-    // Where the newest cached entry is in `read`: what comes before it was added since.
-    let mut n_added = None;
-    let mut pager = Pager::new(liked_url(config), 0, Resource::Library);
-    let mut total = 0;
-    while n_added.is_none()
-        && let Some(page) = pager.next::<SavedTrack>().await?
-    {
-        total = page.total.unwrap_or(0);
-        let start = read.len();
-        read.extend(page.items.into_iter().map(LikedEntry::from));
-        n_added = read[start..]
-            .iter()
-            .position(|entry| Some(entry) == newest.as_ref())
-            .map(|i| start + i);
-        // Until the newest cached song shows up, the guess exceeds the total when some were
-        // un-liked; the bar then shows full rather than more than full.
-        let done = count(n_added.unwrap_or(read.len()) + cached.len());
-        on_progress(ImportProgress {
-            done,
-            total: total.max(done),
-        });
-        if cancel.is_cancelled() {
-            return Err(AppError::Cancelled);
-        }
-    }
-    // Not meeting the newest cached song means it was un-liked and the sync read the whole list.
-    let n_synced = n_added.map_or(read.len(), |n| n + cached.len());
-    if count(n_synced) != total {
-        return Ok(Synced::Stale(read));
-    }
-    if let Some(n) = n_added {
-        read.truncate(n);
-        read.extend(cached);
-    }
-    on_progress(ImportProgress { done: total, total });
-    Ok(Synced::Complete(read))
-}
+/// How often a long wait looks whether the import was cancelled meanwhile.
+const CANCEL_CHECK_MS: u32 = 200;
 
-/// Reads liked songs from `entries.len()` on, saving progress every few pages and whenever the
-/// import stops early, so the next call resumes instead of starting over.
-async fn read_all(
+/// Fetches pages as `sync` asks for them, several at a time, until the list is complete, saving
+/// progress every [`CHECKPOINT_EVERY_PAGES`] pages. Returns why it stopped early, if it did.
+async fn read_liked(
     config: &Config,
+    sync: &mut LikedSync<LikedEntry>,
     store: &mut LikedStore,
-    mut entries: Vec<LikedEntry>,
+    permit: &WritePermit,
     on_progress: &impl Fn(ImportProgress),
     cancel: &Cancel,
-) -> Result<Vec<LikedEntry>, AppError> {
-    let mut pager = Pager::new(liked_url(config), count(entries.len()), Resource::Library);
-    let mut pages = 0;
-    let stopped = loop {
-        match pager.next::<SavedTrack>().await {
-            Ok(Some(page)) => {
-                let total = page.total.unwrap_or(0);
-                entries.extend(page.items.into_iter().map(LikedEntry::from));
-                on_progress(ImportProgress {
-                    done: count(entries.len()),
-                    total: total.max(count(entries.len())),
-                });
-                if cancel.is_cancelled() {
-                    break AppError::Cancelled;
-                }
-                pages += 1;
-                if pages % CHECKPOINT_EVERY_PAGES == 0 {
-                    store.save(&entries, false).await;
-                }
+) -> Result<(), AppError> {
+    let url_at = liked_url(config);
+    let concurrency = RefCell::new(Concurrency::new(MAX_CONCURRENT_PAGES));
+    // When Spotify asks to wait, no new page is asked for until then (`Date.now()` ms), and the
+    // listener reads when the import continues.
+    let paused_until_ms = Cell::new(0.0);
+    let pause = Cell::new(None::<Pause>);
+    let shown = Cell::new(ImportProgress::default());
+    let show = |progress: ImportProgress| {
+        let paused = js_sys::Date::now() < paused_until_ms.get();
+        let progress = ImportProgress {
+            pause: pause.get().filter(|_| paused),
+            ..progress
+        };
+        shown.set(progress);
+        on_progress(progress);
+    };
+    let on_wait = |wait: Wait| {
+        concurrency.borrow_mut().on_throttled();
+        let until = js_sys::Date::now() + f64::from(wait.ms);
+        if until > paused_until_ms.get() {
+            paused_until_ms.set(until);
+            if let Some(noticed) = Pause::noticeable(wait) {
+                pause.set(Some(noticed));
             }
-            Ok(None) => return Ok(entries),
-            Err(error) => break error,
+        }
+        show(shown.get());
+    };
+    let patience = Patience {
+        on_wait: &on_wait,
+        long_limits: LongLimits::WaitOut,
+    };
+    let fetch = |request: PageRequest| {
+        let url = url_at(request.offset);
+        async move {
+            let page = get_json_patiently::<Paging<SavedTrack>>(&url, Resource::Library, patience);
+            (request, page.await)
         }
     };
-    store.save(&entries, false).await;
-    Err(stopped)
+    let mut in_flight = FuturesUnordered::new();
+    let mut pages = 0;
+    let mut rebases = sync.rebases();
+    loop {
+        while in_flight.len() < concurrency.borrow().limit()
+            && js_sys::Date::now() >= paused_until_ms.get()
+            && let Some(request) = sync.next_request()
+        {
+            in_flight.push(fetch(request));
+        }
+        if sync.is_done() {
+            return Ok(());
+        }
+        // Wait for the next reply, looking at the cancel button meanwhile: a wait Spotify asked
+        // for can be long.
+        let reply = loop {
+            if cancel.is_cancelled() || !permit.is_valid() {
+                return Err(AppError::Cancelled);
+            }
+            if in_flight.is_empty() {
+                // Nothing in flight and nothing asked for, though not paused: the sync is stuck
+                // (its tests say it never is), which is better reported than waited on.
+                if js_sys::Date::now() >= paused_until_ms.get() {
+                    return Err(AppError::BadReply);
+                }
+                sleep_ms(CANCEL_CHECK_MS).await;
+                break None;
+            }
+            let tick = pin!(sleep_ms(CANCEL_CHECK_MS));
+            if let Either::Left((reply, _)) = select(in_flight.next(), tick).await {
+                break reply;
+            }
+        };
+        let Some((request, page)) = reply else {
+            continue;
+        };
+        let page = page?;
+        concurrency.borrow_mut().on_page();
+        let total = page.total.ok_or(AppError::BadReply)? as usize;
+        let items = page.items.into_iter().map(LikedEntry::from).collect();
+        if sync.receive(request, Page { total, items }) == Received::Restarted {
+            in_flight.clear();
+        }
+        let progress = sync.progress();
+        show(ImportProgress {
+            done: count(progress.done),
+            total: count(progress.total),
+            pause: None,
+        });
+        if sync.rebases() != rebases {
+            store.invalidate();
+            rebases = sync.rebases();
+        }
+        pages += 1;
+        if pages % CHECKPOINT_EVERY_PAGES == 0
+            && !sync.is_done()
+            && let Some(entries) = sync.checkpoint()
+        {
+            store.save(permit, entries, false).await?;
+        }
+    }
 }
 
 fn count(n: usize) -> u32 {
@@ -437,6 +542,7 @@ pub async fn playlist_tracks(
         on_progress(ImportProgress {
             done,
             total: page.total.unwrap_or(done).max(done),
+            pause: None,
         });
         if cancel.is_cancelled() {
             return Err(AppError::Cancelled);

@@ -150,8 +150,15 @@ async fn unlike(State(shared): State<SharedState>, body: Bytes) -> Result<Respon
     Ok(Json(json!({ "liked_total": state.liked.len() })).into_response())
 }
 
-async fn settings(State(shared): State<SharedState>) -> Response {
-    Json(&shared.lock().settings).into_response()
+/// The settings and the latency, as one object.
+fn settings_json(state: &crate::state::State) -> Json<Value> {
+    let mut body = json!(state.settings);
+    body["latency_ms"] = json!(state.latency_ms);
+    Json(body)
+}
+
+async fn settings(State(shared): State<SharedState>) -> Json<Value> {
+    settings_json(&shared.lock())
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,6 +166,7 @@ async fn settings(State(shared): State<SharedState>) -> Response {
 struct SettingsChange {
     expires_in_s: Option<u64>,
     expose_retry_after: Option<bool>,
+    latency_ms: Option<u64>,
 }
 
 async fn change_settings(
@@ -174,7 +182,10 @@ async fn change_settings(
     if let Some(expose) = change.expose_retry_after {
         state.settings.expose_retry_after = expose;
     }
-    Ok(Json(&state.settings).into_response())
+    if let Some(latency_ms) = change.latency_ms {
+        state.latency_ms = latency_ms;
+    }
+    Ok(settings_json(&state).into_response())
 }
 
 async fn reset(State(shared): State<SharedState>) -> StatusCode {

@@ -4,17 +4,11 @@
 //! `method`); it lets the first `after` matching requests through, then fires on the next `times`
 //! ones (forever when `times` is absent). Preflight (`OPTIONS`) requests never match, so a fault
 //! hits the request the app actually made.
+//!
+//! This module only decides which rule fires; `http::apply_faults` answers with it. So the rules
+//! depend on nothing else in the mock, and the server state can hold them without a cycle.
 
-use std::time::Duration;
-
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-
-use crate::http::{ApiError, NoCors};
-use crate::state::SharedState;
 
 /// How a fired rule answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +33,15 @@ pub enum FaultKind {
         #[serde(default = "internal_server_error")]
         status: u16,
     },
+    /// A burst of 429s, as Spotify sends when an app pages too fast: each firing is a
+    /// `rate_limit`, except every `no_cors_every`-th, which is a `rate_limit_no_cors`. Its length
+    /// is the rule's `times`.
+    RateLimitStorm {
+        #[serde(default = "one_second")]
+        retry_after_s: u64,
+        #[serde(default = "every_third")]
+        no_cors_every: u32,
+    },
     /// Answers normally, after a pause.
     Delay { delay_ms: u64 },
     /// `/authorize` redirects back with `error=access_denied`, as when the user clicks "Cancel".
@@ -47,6 +50,10 @@ pub enum FaultKind {
 
 fn one_second() -> u64 {
     1
+}
+
+fn every_third() -> u32 {
+    3
 }
 
 fn internal_server_error() -> u16 {
@@ -109,7 +116,8 @@ impl ActiveFault {
     }
 }
 
-/// Counts the request against every matching rule; the first rule due to fire fires.
+/// Counts the request against every matching rule; the first rule due to fire fires, and this is
+/// how it answers (a storm answers as one of its two kinds of 429).
 pub fn fire(faults: &mut [ActiveFault], method: &str, path: &str) -> Option<FaultKind> {
     let mut fired = None;
     for fault in faults.iter_mut().filter(|f| f.rule.matches(method, path)) {
@@ -117,7 +125,18 @@ pub fn fire(faults: &mut [ActiveFault], method: &str, path: &str) -> Option<Faul
         let due = fault.seen > fault.rule.after && fault.rule.times.is_none_or(|t| fault.fired < t);
         if due && fired.is_none() {
             fault.fired += 1;
-            fired = Some(fault.rule.kind.clone());
+            fired = Some(match fault.rule.kind {
+                FaultKind::RateLimitStorm {
+                    retry_after_s,
+                    no_cors_every,
+                } if no_cors_every > 0 && fault.fired.is_multiple_of(no_cors_every) => {
+                    FaultKind::RateLimitNoCors { retry_after_s }
+                }
+                FaultKind::RateLimitStorm { retry_after_s, .. } => {
+                    FaultKind::RateLimit { retry_after_s }
+                }
+                ref kind => kind.clone(),
+            });
         }
     }
     fired
@@ -126,59 +145,6 @@ pub fn fire(faults: &mut [ActiveFault], method: &str, path: &str) -> Option<Faul
 /// Marks an `/authorize` request the user "denied".
 #[derive(Debug, Clone, Copy)]
 pub struct DenyAuthorization;
-
-/// Middleware: answers with the fault of the first rule due to fire, or passes the request on.
-pub async fn apply(
-    State(shared): State<SharedState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    if request.method() == axum::http::Method::OPTIONS || path.starts_with(crate::CONTROL_PREFIX) {
-        return next.run(request).await;
-    }
-    let kind = fire(&mut shared.lock().faults, request.method().as_str(), path);
-    match kind {
-        None => next.run(request).await,
-        Some(FaultKind::Delay { delay_ms }) => {
-            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-            next.run(request).await
-        }
-        Some(FaultKind::AccessDenied) => {
-            request.extensions_mut().insert(DenyAuthorization);
-            next.run(request).await
-        }
-        Some(FaultKind::TokenExpired) => ApiError::token_expired().into_response(),
-        Some(FaultKind::RateLimit { retry_after_s }) => rate_limited(retry_after_s),
-        Some(FaultKind::RateLimitNoCors { retry_after_s }) => {
-            let mut response = rate_limited(retry_after_s);
-            response.extensions_mut().insert(NoCors);
-            response
-        }
-        Some(FaultKind::NotRegistered) => (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "Check settings on developer.spotify.com/dashboard, the user may not be registered.",
-        )
-            .into_response(),
-        Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            ApiError::new(status, status.canonical_reason().unwrap_or("Server error"))
-                .into_response()
-        }
-    }
-}
-
-fn rate_limited(retry_after_s: u64) -> Response {
-    let body = serde_json::json!({
-        "error": { "status": 429, "message": "Too many requests", "reason": "QUOTA_EXCEEDED" }
-    });
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
-    response
-}
 
 #[cfg(test)]
 mod tests {
@@ -218,6 +184,39 @@ mod tests {
         .collect();
         assert_eq!(fired, [false, false, false, true, true, false]);
         assert_eq!((faults[0].seen, faults[0].fired), (5, 2));
+    }
+
+    #[test]
+    fn a_storm_is_a_burst_of_429s_every_third_without_cors() {
+        let mut faults = vec![ActiveFault::new(
+            1,
+            rule(r#"{"kind":"rate_limit_storm","retry_after_s":2,"after":1,"times":6}"#),
+        )];
+        let answers: Vec<Option<FaultKind>> = (0..9)
+            .map(|_| fire(&mut faults, "GET", "/v1/me/tracks"))
+            .collect();
+        let with_cors = Some(FaultKind::RateLimit { retry_after_s: 2 });
+        let without = Some(FaultKind::RateLimitNoCors { retry_after_s: 2 });
+        assert_eq!(
+            answers,
+            [
+                None,
+                with_cors.clone(),
+                with_cors.clone(),
+                without.clone(),
+                with_cors.clone(),
+                with_cors,
+                without,
+                None,
+                None
+            ]
+        );
+        let all_cors = rule(r#"{"kind":"rate_limit_storm","no_cors_every":0}"#);
+        let mut faults = vec![ActiveFault::new(1, all_cors)];
+        assert!((0..5).all(|_| matches!(
+            fire(&mut faults, "GET", "/"),
+            Some(FaultKind::RateLimit { .. })
+        )));
     }
 
     #[test]

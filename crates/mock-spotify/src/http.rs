@@ -1,7 +1,8 @@
 //! What every endpoint shares: Spotify's error bodies, query parsing with Spotify's 400s, paging,
-//! CORS like the real services, and the request log.
+//! and the middleware: latency and faults, CORS like the real services, the request log.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
@@ -10,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::faults::{DenyAuthorization, FaultKind, fire};
 use crate::state::{RequestRecord, SharedState};
 
 /// A Web API error: `{"error":{"status":N,"message":"..."}}` (the message left out when `None`,
@@ -172,6 +174,71 @@ impl Page {
             "total": total,
         })
     }
+}
+
+/// Middleware: waits the configured latency, then answers with the fault of the first rule due to
+/// fire, or passes the request on. The control API is never delayed nor faulted.
+pub async fn apply_faults(
+    State(shared): State<SharedState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if path.starts_with(crate::CONTROL_PREFIX) {
+        return next.run(request).await;
+    }
+    let latency_ms = shared.lock().latency_ms;
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+    if request.method() == Method::OPTIONS {
+        return next.run(request).await;
+    }
+    let kind = fire(&mut shared.lock().faults, request.method().as_str(), path);
+    match kind {
+        None => next.run(request).await,
+        Some(FaultKind::Delay { delay_ms }) => {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            next.run(request).await
+        }
+        Some(FaultKind::AccessDenied) => {
+            request.extensions_mut().insert(DenyAuthorization);
+            next.run(request).await
+        }
+        Some(FaultKind::TokenExpired) => ApiError::token_expired().into_response(),
+        // `fire` answers a storm as one of the two kinds below.
+        Some(
+            FaultKind::RateLimit { retry_after_s }
+            | FaultKind::RateLimitStorm { retry_after_s, .. },
+        ) => rate_limited(retry_after_s),
+        Some(FaultKind::RateLimitNoCors { retry_after_s }) => {
+            let mut response = rate_limited(retry_after_s);
+            response.extensions_mut().insert(NoCors);
+            response
+        }
+        Some(FaultKind::NotRegistered) => (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Check settings on developer.spotify.com/dashboard, the user may not be registered.",
+        )
+            .into_response(),
+        Some(FaultKind::ServerError { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            ApiError::new(status, status.canonical_reason().unwrap_or("Server error"))
+                .into_response()
+        }
+    }
+}
+
+fn rate_limited(retry_after_s: u64) -> Response {
+    let body = serde_json::json!({
+        "error": { "status": 429, "message": "Too many requests", "reason": "QUOTA_EXCEEDED" }
+    });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+    response
 }
 
 /// Marks a response that must go out without CORS headers (a browser then sees a network error).

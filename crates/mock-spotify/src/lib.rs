@@ -6,8 +6,9 @@
 //! switched on), real paging with absolute `next` urls, and the removed endpoints answering as they
 //! now do. The library is real when it comes from the Encore catalog (`--catalog`), invented
 //! otherwise, and always deterministic for a seed. Scenarios (token expiry, 429 with and without
-//! CORS, the plain-text 403 of a user missing from the allow-list, 5xx, slow replies, a denied
-//! login) are switched per run with `--fault` or at runtime through the control API.
+//! CORS, a storm of 429s, the plain-text 403 of a user missing from the allow-list, 5xx, slow
+//! replies, a denied login) and a network latency are switched per run with flags or at runtime
+//! through the control API.
 //!
 //! What it deliberately does not do: persist anything, model more than one user, enforce rate
 //! limits on its own (a 429 only comes from a fault rule), honour `fields=` filters, or serve any
@@ -17,7 +18,8 @@
 //!
 //! ```text
 //! mock-spotify --port 0 --liked 10000 --seed 7 [--catalog catalog.bin] [--client-id ID]
-//!              [--expires-in 3600] [--expose-retry-after] [--fault '{"kind":"rate_limit"}']...
+//!              [--expires-in 3600] [--expose-retry-after] [--latency-ms 150]
+//!              [--fault '{"kind":"rate_limit"}']...
 //!              [--app-dir dist --app-port 0]
 //! ```
 //!
@@ -57,7 +59,7 @@
 //! | `POST /__mock/expire_tokens` | every access token issued so far is expired from now on (refresh tokens stay valid) |
 //! | `POST /__mock/like_more` | body `{"n": 120}`: the listener likes `n` more songs now, pool tracks not liked yet, chosen by the seed and the liked songs so far; they come first in `GET /v1/me/tracks`, saved a minute apart and after every earlier song (newest first); answers `201 {"ids": [the new ids, newest first], "liked_total": N}`, or 400 when the pool has too few unliked tracks or the total would pass 50,000 |
 //! | `POST /__mock/unlike` | body `{"ids": [spotify ids]}`: the listener un-likes these songs; the others keep their order; answers `{"liked_total": N}`, or 400 (changing nothing) when one of them is not liked |
-//! | `GET/POST /__mock/settings` | read, or change `{"expires_in_s": 5, "expose_retry_after": true}` (either field) |
+//! | `GET/POST /__mock/settings` | read, or change `{"expires_in_s": 5, "expose_retry_after": true, "latency_ms": 150}` (any of the fields); `latency_ms` delays every answer of the fake Spotify (not of the control API), like a real network's round trip |
 //! | `POST /__mock/reset` | back to the start: no tokens, the library's playlists and liked songs, the start's rules and settings, empty records |
 //!
 //! A fault rule: `{"path": "/v1/me/tracks", "method": "GET", "kind": "rate_limit", "retry_after_s": 2,
@@ -71,6 +73,7 @@
 //! | `token_expired` | 401 `{"error":{"status":401,"message":"The access token expired"}}` |
 //! | `rate_limit` | 429 with `Retry-After: retry_after_s` (default 1) and `{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}` |
 //! | `rate_limit_no_cors` | the same 429 without any CORS header: `fetch` in a browser fails with a network error |
+//! | `rate_limit_storm` | a burst of 429s (as many as the rule's `times`) with `Retry-After: retry_after_s` (default 1); every `no_cors_every`-th (default 3; 0 for none) has no CORS header |
 //! | `not_registered` | 403, `text/plain` body "Check settings on developer.spotify.com/dashboard, the user may not be registered." |
 //! | `server_error` | `status` (default 500) with a JSON error body |
 //! | `delay` | the normal answer after `delay_ms` |
@@ -151,6 +154,8 @@ pub struct MockConfig {
     pub faults: Vec<FaultRule>,
     /// Seeds the codes and tokens handed out.
     pub seed: u64,
+    /// Added before every answer of the fake Spotify, like a real network's round trip.
+    pub latency_ms: u64,
     pub app: Option<AppSite>,
 }
 
@@ -166,6 +171,7 @@ impl Default for MockConfig {
             },
             faults: Vec::new(),
             seed: 0,
+            latency_ms: 0,
             app: None,
         }
     }
@@ -256,9 +262,12 @@ pub async fn start(config: MockConfig, library: Library) -> Result<MockServer, S
         url.clone(),
         app_url.clone(),
         Arc::new(library),
-        config.settings,
-        config.faults,
-        config.seed,
+        state::Initial {
+            settings: config.settings,
+            faults: config.faults,
+            latency_ms: config.latency_ms,
+            seed: config.seed,
+        },
     ));
     let (stop, stopped) = watch::channel(false);
     let serve = |listener: TcpListener, router: Router| {
@@ -295,7 +304,7 @@ fn spotify_router(shared: state::SharedState) -> Router {
         .method_not_allowed_fallback(|| async {
             http::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         })
-        .layer(from_fn_with_state(shared.clone(), faults::apply))
+        .layer(from_fn_with_state(shared.clone(), http::apply_faults))
         .layer(from_fn_with_state(shared.clone(), http::cors))
         .layer(from_fn_with_state(shared.clone(), http::log))
         .with_state(shared)

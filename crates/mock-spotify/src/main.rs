@@ -38,6 +38,9 @@ struct Args {
     /// Expose `Retry-After` to browsers (real Spotify does not).
     #[arg(long)]
     expose_retry_after: bool,
+    /// Milliseconds added before every answer, like a real network's round trip.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
     /// A fault rule as JSON, e.g. '{"kind":"rate_limit","path":"/v1/me/tracks","after":3,"times":1}'.
     #[arg(long, value_parser = parse_fault)]
     fault: Vec<FaultRule>,
@@ -89,6 +92,7 @@ async fn main() -> Result<()> {
         },
         faults: args.fault.clone(),
         seed: args.seed,
+        latency_ms: args.latency_ms,
         app: args.app_dir.clone().map(|dir| AppSite {
             dir,
             port: args.app_port,

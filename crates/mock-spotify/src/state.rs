@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use encore_engine::seeded::SeededRng;
 use serde::Serialize;
 
-use crate::faults::ActiveFault;
+use crate::faults::{ActiveFault, FaultRule};
 use crate::library::{Library, LibraryError, Playlist, Saved};
 
 /// Settings a test may change at runtime (`POST /__mock/settings`).
@@ -130,6 +130,9 @@ pub struct State {
     pub liked: Vec<Saved>,
     pub faults: Vec<ActiveFault>,
     pub next_fault_id: u64,
+    /// Added before every answer of the fake Spotify (not the control API), as a real network's
+    /// round trip would.
+    pub latency_ms: u64,
     pub received: Received,
     rng: SeededRng,
 }
@@ -137,6 +140,7 @@ pub struct State {
 impl State {
     fn new(settings: Settings, library: &Library, seed: u64) -> Self {
         Self {
+            latency_ms: 0,
             settings,
             codes: HashMap::new(),
             access: HashMap::new(),
@@ -216,10 +220,19 @@ pub struct Shared {
     /// The second origin serving the app, when asked for.
     pub app_url: Option<String>,
     pub library: Arc<Library>,
-    initial_settings: Settings,
-    initial_faults: Vec<crate::faults::FaultRule>,
-    seed: u64,
+    initial: Initial,
     state: Mutex<State>,
+}
+
+/// How the server started, which a reset returns to.
+#[derive(Debug, Clone)]
+pub struct Initial {
+    pub settings: Settings,
+    /// Rules active from the start.
+    pub faults: Vec<FaultRule>,
+    pub latency_ms: u64,
+    /// Seeds the secrets handed out.
+    pub seed: u64,
 }
 
 pub type SharedState = Arc<Shared>;
@@ -229,30 +242,22 @@ impl Shared {
         base_url: String,
         app_url: Option<String>,
         library: Arc<Library>,
-        settings: Settings,
-        faults: Vec<crate::faults::FaultRule>,
-        seed: u64,
+        initial: Initial,
     ) -> Self {
-        let state = Mutex::new(Self::fresh_state(&library, &settings, &faults, seed));
+        let state = Mutex::new(Self::fresh_state(&library, &initial));
         Self {
             base_url,
             app_url,
             library,
-            initial_settings: settings,
-            initial_faults: faults,
-            seed,
+            initial,
             state,
         }
     }
 
-    fn fresh_state(
-        library: &Library,
-        settings: &Settings,
-        faults: &[crate::faults::FaultRule],
-        seed: u64,
-    ) -> State {
-        let mut state = State::new(settings.clone(), library, seed);
-        for rule in faults {
+    fn fresh_state(library: &Library, initial: &Initial) -> State {
+        let mut state = State::new(initial.settings.clone(), library, initial.seed);
+        state.latency_ms = initial.latency_ms;
+        for rule in &initial.faults {
             state.add_fault(rule.clone());
         }
         state
@@ -263,23 +268,19 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Back to how the server started: tokens, playlists, liked songs, faults, settings and records. The secret
+    /// Back to how the server started: tokens, playlists, liked songs, faults, settings, latency
+    /// and records. The secret
     /// generator runs on, so a token from before the reset never becomes valid again.
     pub fn reset(&self) {
         let mut state = self.lock();
         let rng = state.rng.clone();
-        *state = Self::fresh_state(
-            &self.library,
-            &self.initial_settings,
-            &self.initial_faults,
-            self.seed,
-        );
+        *state = Self::fresh_state(&self.library, &self.initial);
         state.rng = rng;
     }
 }
 
 impl State {
-    pub fn add_fault(&mut self, rule: crate::faults::FaultRule) -> u64 {
+    pub fn add_fault(&mut self, rule: FaultRule) -> u64 {
         let id = self.next_fault_id;
         self.next_fault_id += 1;
         self.faults.push(ActiveFault::new(id, rule));

@@ -1130,6 +1130,69 @@ async fn faults_given_at_start_come_back_after_a_reset() {
 }
 
 #[tokio::test]
+async fn a_storm_of_429s_and_a_latency_come_from_the_control_api() {
+    let m = mock(100).await;
+    let token = m.login(READ_SCOPES).await.access_token;
+    m.add_fault(json!({
+        "kind": "rate_limit_storm", "path": "/v1/me/tracks", "retry_after_s": 2,
+        "no_cors_every": 2, "after": 1, "times": 4
+    }))
+    .await;
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        let response = m
+            .http
+            .get(m.url("/v1/me/tracks"))
+            .bearer_auth(&token)
+            .header(header::ORIGIN, "http://127.0.0.1:8080")
+            .send()
+            .await
+            .expect("get");
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let cors = response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        answers.push((response.status().as_u16(), cors, retry_after));
+    }
+    let limited = |cors| (429, cors, Some("2".to_owned()));
+    assert_eq!(
+        answers,
+        [
+            (200, true, None),
+            limited(true),
+            limited(false),
+            limited(true),
+            limited(false),
+            (200, true, None)
+        ]
+    );
+
+    // The latency delays the fake Spotify's answers, and a reset takes it away again.
+    let settings: Value = m
+        .post("/settings", json!({"latency_ms": 150}))
+        .await
+        .json()
+        .await
+        .expect("settings");
+    assert_eq!(settings["latency_ms"], 150);
+    assert_eq!(settings["expires_in_s"], 3600, "the other settings stay");
+    let started = std::time::Instant::now();
+    assert_eq!(m.get("/v1/me", &token).await.status(), StatusCode::OK);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150));
+    m.control(reqwest::Method::POST, "/reset", None).await;
+    let settings: Value = m
+        .control(reqwest::Method::GET, "/settings", None)
+        .await
+        .json()
+        .await
+        .expect("settings");
+    assert_eq!(settings["latency_ms"], 0);
+}
+
+#[tokio::test]
 async fn cors_like_the_real_services() {
     let m = mock(0).await;
     let preflight = m

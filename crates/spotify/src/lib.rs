@@ -11,15 +11,18 @@
 //! - [`reply`]: what an unsuccessful reply means ([`reply::failure`]) and what to do next
 //!   ([`reply::next_step`]).
 //! - [`save`]: saving a playlist as a plan that resumes after a failure.
+//! - [`sync`]: a liked-songs sync merged with the cache, page by page in any order, and how many
+//!   pages to ask for at once.
 //!
 //! ```
-//! use encore_spotify::reply::{Attempts, Method, Outcome, Resource, Step, next_step};
+//! use encore_spotify::reply::{Attempts, LongLimits, Method, Outcome, Resource, Step, next_step};
 //! use encore_spotify::api::ErrorBody;
 //!
 //! let body = ErrorBody::default();
 //! let mut attempts = Attempts::default();
 //! let outcome = Outcome::Reply { status: 401, retry_after_s: None, body: &body };
-//! assert_eq!(next_step(Method::Get, Resource::Library, outcome, &mut attempts), Step::Refresh);
+//! let step = next_step(Method::Get, Resource::Library, LongLimits::GiveBack, outcome, &mut attempts);
+//! assert_eq!(step, Step::Refresh);
 //! ```
 
 pub mod api;
@@ -27,3 +30,4 @@ pub mod login;
 pub mod pkce;
 pub mod reply;
 pub mod save;
+pub mod sync;

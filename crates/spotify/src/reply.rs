@@ -4,7 +4,9 @@
 //! (or the network error) and the attempts made so far:
 //! - 401: refresh the token once, then retry; a second 401 ends the session;
 //! - 429: wait `Retry-After` when it is readable (it is often not CORS-exposed), else back off
-//!   exponentially; a wait of more than a minute is given back to the listener instead;
+//!   exponentially; a wait of more than a minute is given back to the listener instead, unless
+//!   the caller waits out long limits ([`LongLimits::WaitOut`]: the liked-songs import, which
+//!   shows when it continues); `reason: "QUOTA_EXCEEDED"` is told apart;
 //! - a network error on a read: most likely a 429 that arrived without CORS headers (`fetch` then
 //!   fails opaquely), so back off and retry the same request;
 //! - 5xx on a read: retry a few times with backoff;
@@ -73,6 +75,10 @@ pub enum Failure {
     RateLimited {
         minutes: u32,
     },
+    /// A 429 with `reason: "QUOTA_EXCEEDED"`: the quota all apps of one developer share.
+    QuotaExceeded {
+        minutes: u32,
+    },
     Network,
     SpotifyDown(u16),
     Unexpected(u16),
@@ -132,6 +138,28 @@ pub enum Outcome<'a> {
     },
 }
 
+/// Why a request waits before it is sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitCause {
+    /// A 429.
+    RateLimited,
+    /// A 429 with `reason: "QUOTA_EXCEEDED"`.
+    QuotaExceeded,
+    /// A read failed without a reply: most likely a 429 without CORS headers.
+    NoReply,
+    /// A read got a 5xx.
+    ServerError,
+}
+
+/// What a caller wants done with a `Retry-After` over [`MAX_SILENT_WAIT_S`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LongLimits {
+    /// Give it back as a failure: the listener decides whether to wait.
+    GiveBack,
+    /// Wait it out: a bulk import that tells the listener when it continues.
+    WaitOut,
+}
+
 /// The attempts made for one request so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attempts {
@@ -146,7 +174,7 @@ pub enum Step {
     /// Refresh the access token, then send the request again.
     Refresh,
     /// Wait this long, then send the same request again.
-    Retry { after_ms: u32 },
+    Retry { after_ms: u32, cause: WaitCause },
     /// Stop: this is the answer.
     Fail(Failure),
 }
@@ -162,6 +190,7 @@ pub fn backoff_ms(attempt: u32) -> u32 {
 pub fn next_step(
     method: Method,
     resource: Resource,
+    long_limits: LongLimits,
     outcome: Outcome<'_>,
     attempts: &mut Attempts,
 ) -> Step {
@@ -171,7 +200,10 @@ pub fn next_step(
         {
             let after_ms = backoff_ms(attempts.rate_limited);
             attempts.rate_limited += 1;
-            return Step::Retry { after_ms };
+            return Step::Retry {
+                after_ms,
+                cause: WaitCause::NoReply,
+            };
         }
         Outcome::NetworkError => return Step::Fail(Failure::Network),
         Outcome::Reply {
@@ -187,24 +219,36 @@ pub fn next_step(
         }
         // A 429 was not processed, so even a write may be sent again.
         429 => {
-            if let Some(seconds) = retry_after_s.filter(|s| *s > MAX_SILENT_WAIT_S) {
-                return Step::Fail(Failure::RateLimited {
-                    minutes: seconds.div_ceil(60),
-                });
+            let quota = body.reason.as_deref() == Some("QUOTA_EXCEEDED");
+            let limited = |minutes| match quota {
+                true => Failure::QuotaExceeded { minutes },
+                false => Failure::RateLimited { minutes },
+            };
+            if let Some(seconds) = retry_after_s.filter(|s| *s > MAX_SILENT_WAIT_S)
+                && long_limits == LongLimits::GiveBack
+            {
+                return Step::Fail(limited(seconds.div_ceil(60)));
             }
             if attempts.rate_limited >= MAX_RATE_RETRIES {
-                return Step::Fail(Failure::RateLimited { minutes: 1 });
+                return Step::Fail(limited(1));
             }
             let after_ms = retry_after_s.map_or(backoff_ms(attempts.rate_limited), |s| {
                 s.saturating_mul(1000)
             });
             attempts.rate_limited += 1;
-            Step::Retry { after_ms }
+            let cause = match quota {
+                true => WaitCause::QuotaExceeded,
+                false => WaitCause::RateLimited,
+            };
+            Step::Retry { after_ms, cause }
         }
         500..=599 if method == Method::Get && attempts.server_errors < MAX_SERVER_RETRIES => {
             let after_ms = backoff_ms(attempts.server_errors);
             attempts.server_errors += 1;
-            Step::Retry { after_ms }
+            Step::Retry {
+                after_ms,
+                cause: WaitCause::ServerError,
+            }
         }
         _ => Step::Fail(failure(status, body, resource)),
     }
@@ -294,11 +338,11 @@ mod tests {
     }
 
     /// Runs `outcomes` through `next_step` for one request and returns the steps taken.
-    fn steps(method: Method, outcomes: &[Outcome<'_>]) -> Vec<Step> {
+    fn steps(method: Method, long_limits: LongLimits, outcomes: &[Outcome<'_>]) -> Vec<Step> {
         let mut attempts = Attempts::default();
         outcomes
             .iter()
-            .map(|o| next_step(method, Resource::Library, *o, &mut attempts))
+            .map(|o| next_step(method, Resource::Library, long_limits, *o, &mut attempts))
             .collect()
     }
 
@@ -315,30 +359,54 @@ mod tests {
             retry_after_s: Some(seconds),
             body: &body,
         };
-        let retry = |after_ms| Step::Retry { after_ms };
+        let quota_body = ErrorBody::parse(
+            r#"{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}"#,
+        );
+        let quota_after = |seconds| Outcome::Reply {
+            status: 429,
+            retry_after_s: Some(seconds),
+            body: &quota_body,
+        };
+        let retry = |after_ms| Step::Retry {
+            after_ms,
+            cause: WaitCause::RateLimited,
+        };
+        let no_reply = |after_ms| Step::Retry {
+            after_ms,
+            cause: WaitCause::NoReply,
+        };
+        let server = |after_ms| Step::Retry {
+            after_ms,
+            cause: WaitCause::ServerError,
+        };
+        use LongLimits::{GiveBack, WaitOut};
         use Method::{Get, Post};
-        let cases: Vec<(&str, Method, Vec<Outcome<'_>>, Vec<Step>)> = vec![
+        let cases: Vec<(&str, Method, LongLimits, Vec<Outcome<'_>>, Vec<Step>)> = vec![
             (
                 "401 refreshes once, then ends",
                 Get,
+                GiveBack,
                 vec![status(401), status(401)],
                 vec![Step::Refresh, Step::Fail(Failure::SessionExpired)],
             ),
             (
                 "401 on a write refreshes too",
                 Post,
+                GiveBack,
                 vec![status(401)],
                 vec![Step::Refresh],
             ),
             (
                 "429 waits a readable Retry-After",
                 Get,
+                GiveBack,
                 vec![retry_after(3), retry_after(60)],
                 vec![retry(3_000), retry(60_000)],
             ),
             (
                 "429 beyond a minute is handed to the listener",
                 Get,
+                GiveBack,
                 vec![retry_after(61), retry_after(3_600)],
                 vec![
                     Step::Fail(Failure::RateLimited { minutes: 2 }),
@@ -348,6 +416,7 @@ mod tests {
             (
                 "429 without Retry-After backs off exponentially, capped at 30 s",
                 Get,
+                GiveBack,
                 vec![status(429); 9],
                 vec![
                     retry(1_000),
@@ -364,47 +433,73 @@ mod tests {
             (
                 "429 on a write was not applied, so it is retried",
                 Post,
+                GiveBack,
                 vec![status(429)],
                 vec![retry(1_000)],
             ),
             (
                 "a network error on a read is a probable 429",
                 Get,
+                GiveBack,
                 vec![Outcome::NetworkError, Outcome::NetworkError],
-                vec![retry(1_000), retry(2_000)],
+                vec![no_reply(1_000), no_reply(2_000)],
             ),
             (
                 "a network error on a write is never repeated",
                 Post,
+                GiveBack,
                 vec![Outcome::NetworkError],
                 vec![Step::Fail(Failure::Network)],
             ),
             (
                 "5xx on a read is retried three times",
                 Get,
+                GiveBack,
                 vec![status(502), status(503), status(500), status(500)],
                 vec![
-                    retry(1_000),
-                    retry(2_000),
-                    retry(4_000),
+                    server(1_000),
+                    server(2_000),
+                    server(4_000),
                     Step::Fail(Failure::SpotifyDown(500)),
                 ],
             ),
             (
                 "5xx on a write is never repeated",
                 Post,
+                GiveBack,
                 vec![status(503)],
                 vec![Step::Fail(Failure::SpotifyDown(503))],
             ),
             (
                 "other statuses end at once",
                 Get,
+                GiveBack,
                 vec![status(403)],
                 vec![Step::Fail(Failure::Forbidden)],
             ),
+            (
+                "a bulk import waits out a long Retry-After",
+                Get,
+                WaitOut,
+                vec![retry_after(3_600)],
+                vec![retry(3_600_000)],
+            ),
+            (
+                "QUOTA_EXCEEDED is told apart, in waits and in failures",
+                Get,
+                GiveBack,
+                vec![quota_after(5), quota_after(120)],
+                vec![
+                    Step::Retry {
+                        after_ms: 5_000,
+                        cause: WaitCause::QuotaExceeded,
+                    },
+                    Step::Fail(Failure::QuotaExceeded { minutes: 2 }),
+                ],
+            ),
         ];
-        for (what, method, outcomes, want) in cases {
-            assert_eq!(steps(method, &outcomes), want, "{what}");
+        for (what, method, long_limits, outcomes, want) in cases {
+            assert_eq!(steps(method, long_limits, &outcomes), want, "{what}");
         }
     }
 }
