@@ -381,7 +381,8 @@ mod tests {
         };
         use LongLimits::{GiveBack, WaitOut};
         use Method::{Get, Post};
-        let cases: Vec<(&str, Method, LongLimits, Vec<Outcome<'_>>, Vec<Step>)> = vec![
+        type Case<'a> = (&'a str, Method, LongLimits, Vec<Outcome<'a>>, Vec<Step>);
+        let cases: Vec<Case<'_>> = vec![
             (
                 "401 refreshes once, then ends",
                 Get,
