@@ -9,6 +9,7 @@
 //! dependency on the browser (`wasm-bindgen`, `web-sys`, `js-sys`, `gloo`, `leptos`, `getrandom`);
 //! `cargo xtask test` fails the build if one creeps in.
 
+pub mod artist_graph;
 pub mod catalog;
 pub mod csv_import;
 pub mod eval;

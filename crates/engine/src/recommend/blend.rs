@@ -31,10 +31,53 @@ use std::collections::HashMap;
 
 use super::Query;
 use super::index::invert;
+use crate::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
-/// The weight of each signal (log-lifts, except the genres' cosine in `0..=1`).
+/// The signals blend adds up for a track, in the order of [`BlendWeights::to_array`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Artist,
+    Album,
+    Genre,
+    Sound,
+    Era,
+    Popularity,
+    Hit,
+    Collaborator,
+}
+
+impl Signal {
+    pub const ALL: [Signal; 8] = [
+        Signal::Artist,
+        Signal::Album,
+        Signal::Genre,
+        Signal::Sound,
+        Signal::Era,
+        Signal::Popularity,
+        Signal::Hit,
+        Signal::Collaborator,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The name `encore eval --blend` and the generated weights use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Artist => "artist",
+            Signal::Album => "album",
+            Signal::Genre => "genre",
+            Signal::Sound => "sound",
+            Signal::Era => "era",
+            Signal::Popularity => "popularity",
+            Signal::Hit => "hit",
+            Signal::Collaborator => "collaborator",
+        }
+    }
+}
+
+/// The weight of each signal (log-lifts, except the genres' cosine in `0..=1`). The defaults are
+/// the ones `encore train` learned (`learned.rs`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlendWeights {
     pub artist: f32,
@@ -44,18 +87,67 @@ pub struct BlendWeights {
     pub era: f32,
     pub popularity: f32,
     pub hit: f32,
+    /// Tracks by an artist co-credited with a seed artist on some catalog track (not a seed
+    /// artist themself): `ln(1 + seeds by the artists they played with)`.
+    pub collaborator: f32,
 }
 
 impl Default for BlendWeights {
     fn default() -> Self {
+        super::learned::MIXED
+    }
+}
+
+impl BlendWeights {
+    /// The weights in [`Signal::ALL`] order.
+    pub fn to_array(&self) -> [f32; Signal::COUNT] {
+        [
+            self.artist,
+            self.album,
+            self.genre,
+            self.sound,
+            self.era,
+            self.popularity,
+            self.hit,
+            self.collaborator,
+        ]
+    }
+
+    /// The weights from an array in [`Signal::ALL`] order.
+    pub fn from_array(w: [f32; Signal::COUNT]) -> Self {
+        let [
+            artist,
+            album,
+            genre,
+            sound,
+            era,
+            popularity,
+            hit,
+            collaborator,
+        ] = w;
         Self {
-            artist: 1.3,
-            album: 2.0,
-            genre: 6.0,
-            sound: 0.05,
-            era: 1.0,
-            popularity: 1.0,
-            hit: 1.0,
+            artist,
+            album,
+            genre,
+            sound,
+            era,
+            popularity,
+            hit,
+            collaborator,
+        }
+    }
+
+    /// The weight of `signal`, for reading and tuning by name.
+    pub fn get_mut(&mut self, signal: Signal) -> &mut f32 {
+        match signal {
+            Signal::Artist => &mut self.artist,
+            Signal::Album => &mut self.album,
+            Signal::Genre => &mut self.genre,
+            Signal::Sound => &mut self.sound,
+            Signal::Era => &mut self.era,
+            Signal::Popularity => &mut self.popularity,
+            Signal::Hit => &mut self.hit,
+            Signal::Collaborator => &mut self.collaborator,
         }
     }
 }
@@ -94,6 +186,8 @@ pub(crate) struct Prior {
     genre_norm: Vec<f32>,
     /// Per genre, its tracks: the candidates a seed genre brings.
     genre_tracks: Lists<u32>,
+    /// Who played with whom: the collaborators of the seeds' artists.
+    graph: ArtistGraph,
 }
 
 fn year_bucket(year: Option<u16>) -> u8 {
@@ -209,6 +303,7 @@ impl Prior {
             hit_share,
             genre_norm,
             genre_tracks,
+            graph: ArtistGraph::new(catalog),
         }
     }
 }
@@ -229,56 +324,176 @@ fn log_lifts(counts: &[f32], shares: &[f32], n: f32, alpha: f32) -> Vec<f32> {
         .collect()
 }
 
-pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores: &mut [f32]) {
-    let catalog = query.catalog;
-    let n_seeds = query.seeds.len() as f32;
-    let profile = genre_profile(query, prior);
-    let mut pop_counts = [0.0f32; POPULARITY_BUCKETS];
-    let mut year_counts = vec![0.0f32; YEAR_BUCKETS];
-    let mut cluster_counts = vec![0.0f32; prior.cluster_share.len()];
-    let mut hit_counts = [0.0f32; HIT_BUCKETS];
-    for &s in query.seeds {
-        hit_counts[usize::from(prior.hit.get(s.get()).copied().unwrap_or(2))] += 1.0;
-        pop_counts[prior.popularity[s.get()] as usize] += 1.0;
-        spread_year(prior.year[s.get()], 1.0, &mut year_counts);
-        if let Some(c) =
-            cluster_counts.get_mut(catalog.clusters.get(s.get()).copied().unwrap_or(0) as usize)
-        {
-            *c += 1.0;
+/// What one request's seeds say about any track: each signal's lifts.
+#[derive(Debug)]
+pub(crate) struct Signals {
+    /// The seeds' unit genre profile (per genre).
+    profile: Vec<f32>,
+    pop_lift: Vec<f32>,
+    year_lift: Vec<f32>,
+    cluster_lift: Vec<f32>,
+    hit_lift: Vec<f32>,
+    /// Per track by a seed artist, its best artist lift: a duet is not worth two songs.
+    artist: HashMap<u32, f32>,
+    /// Per seed album, its lift.
+    album: HashMap<u32, f32>,
+    /// Per track by a collaborator of a seed artist (and by no seed artist), its best
+    /// collaborator lift.
+    collaborator: HashMap<u32, f32>,
+}
+
+impl Signals {
+    pub fn new(query: &Query, prior: &Prior) -> Self {
+        let catalog = query.catalog;
+        let n_seeds = query.seeds.len() as f32;
+        let mut pop_counts = [0.0f32; POPULARITY_BUCKETS];
+        let mut year_counts = vec![0.0f32; YEAR_BUCKETS];
+        let mut cluster_counts = vec![0.0f32; prior.cluster_share.len()];
+        let mut hit_counts = [0.0f32; HIT_BUCKETS];
+        let mut artist_seeds: HashMap<u32, f32> = HashMap::new();
+        let mut album_seeds: HashMap<u32, f32> = HashMap::new();
+        for &s in query.seeds {
+            hit_counts[usize::from(prior.hit.get(s.get()).copied().unwrap_or(2))] += 1.0;
+            pop_counts[prior.popularity[s.get()] as usize] += 1.0;
+            spread_year(prior.year[s.get()], 1.0, &mut year_counts);
+            if let Some(c) =
+                cluster_counts.get_mut(catalog.clusters.get(s.get()).copied().unwrap_or(0) as usize)
+            {
+                *c += 1.0;
+            }
+            for &a in catalog.track_artists.row(s.get()) {
+                *artist_seeds.entry(a).or_default() += 1.0;
+            }
+            if let Some(&b) = catalog.track_album.get(s.get()).filter(|&&b| b != NONE_U32) {
+                *album_seeds.entry(b).or_default() += 1.0;
+            }
+        }
+        let mut artist: HashMap<u32, f32> = HashMap::new();
+        for (&a, &count) in &artist_seeds {
+            let size = query.index.artist_tracks.row(a as usize).len().max(1) as f32;
+            let lift = (1.0 + count / (KAPPA * size)).ln();
+            for t in query.index.artist(a) {
+                let e = artist.entry(t.0).or_insert(0.0);
+                *e = e.max(lift);
+            }
+        }
+        let album = album_seeds
+            .iter()
+            .map(|(&b, &count)| {
+                let size = query.index.album_tracks.row(b as usize).len().max(1) as f32;
+                (b, (1.0 + count / (KAPPA * size)).ln())
+            })
+            .collect();
+        // A collaborator counts the seeds of every seed artist they played with.
+        let mut played_with: HashMap<u32, f32> = HashMap::new();
+        for (&a, &count) in &artist_seeds {
+            for &b in prior.graph.neighbours(a) {
+                if !artist_seeds.contains_key(&b) {
+                    *played_with.entry(b).or_default() += count;
+                }
+            }
+        }
+        let mut collaborator: HashMap<u32, f32> = HashMap::new();
+        for (&b, &count) in &played_with {
+            let lift = count.ln_1p();
+            for t in query.index.artist(b) {
+                if !artist.contains_key(&t.0) {
+                    let e = collaborator.entry(t.0).or_insert(0.0);
+                    *e = e.max(lift);
+                }
+            }
+        }
+        Self {
+            profile: genre_profile(query, prior),
+            pop_lift: log_lifts(
+                &pop_counts,
+                &prior.popularity_share,
+                n_seeds,
+                POPULARITY_ALPHA,
+            ),
+            year_lift: log_lifts(&year_counts, &prior.year_share, n_seeds, YEAR_ALPHA),
+            cluster_lift: log_lifts(
+                &cluster_counts,
+                &prior.cluster_share,
+                n_seeds,
+                CLUSTER_ALPHA,
+            ),
+            hit_lift: log_lifts(&hit_counts, &prior.hit_share, n_seeds, HIT_ALPHA),
+            artist,
+            album,
+            collaborator,
         }
     }
-    let pop_lift = log_lifts(
-        &pop_counts,
-        &prior.popularity_share,
-        n_seeds,
-        POPULARITY_ALPHA,
-    );
-    let year_lift = log_lifts(&year_counts, &prior.year_share, n_seeds, YEAR_ALPHA);
-    let cluster_lift = log_lifts(
-        &cluster_counts,
-        &prior.cluster_share,
-        n_seeds,
-        CLUSTER_ALPHA,
-    );
-    let hit_lift = log_lifts(&hit_counts, &prior.hit_share, n_seeds, HIT_ALPHA);
-    // `dot`: the track's IDF genre vector dotted with the seeds' profile.
-    let base = |t: usize, dot: f32| {
-        let cluster = cluster_lift
-            .get(catalog.clusters.get(t).copied().unwrap_or(0) as usize)
+
+    /// The signals every track has, given its genre dot with the profile: genre, sound, era,
+    /// popularity and hit, in [`Signal::ALL`] order.
+    fn common(&self, catalog: &Catalog, prior: &Prior, t: usize, dot: f32) -> [f32; 5] {
+        let norm = prior.genre_norm[t];
+        [
+            if norm > 0.0 { dot / norm } else { 0.0 },
+            self.cluster_lift
+                .get(catalog.clusters.get(t).copied().unwrap_or(0) as usize)
+                .copied()
+                .unwrap_or(0.0),
+            self.year_lift[prior.year[t] as usize],
+            self.pop_lift[prior.popularity[t] as usize],
+            self.hit_lift[usize::from(prior.hit.get(t).copied().unwrap_or(2))],
+        ]
+    }
+
+    /// Every signal of track `t`, in [`Signal::ALL`] order.
+    pub fn of(&self, catalog: &Catalog, prior: &Prior, t: TrackIdx) -> [f32; Signal::COUNT] {
+        let dot: f32 = catalog
+            .track_genres
+            .row(t.get())
+            .iter()
+            .map(|&g| idf(catalog, g) * self.profile.get(usize::from(g)).copied().unwrap_or(0.0))
+            .sum();
+        let [genre, sound, era, popularity, hit] = self.common(catalog, prior, t.get(), dot);
+        let album = catalog
+            .track_album
+            .get(t.get())
+            .and_then(|b| self.album.get(b))
             .copied()
             .unwrap_or(0.0);
-        let norm = prior.genre_norm[t];
-        let genre = if norm > 0.0 { dot / norm } else { 0.0 };
-        weights.genre * genre
-            + weights.sound * cluster
-            + weights.era * year_lift[prior.year[t] as usize]
-            + weights.popularity * pop_lift[prior.popularity[t] as usize]
-            + weights.hit * hit_lift[usize::from(prior.hit.get(t).copied().unwrap_or(2))]
+        [
+            self.artist.get(&t.0).copied().unwrap_or(0.0),
+            album,
+            genre,
+            sound,
+            era,
+            popularity,
+            hit,
+            self.collaborator.get(&t.0).copied().unwrap_or(0.0),
+        ]
+    }
+}
+
+/// Scores into `scores` every track that could enter the list (the others stay at -inf): the
+/// weighted sum of its signals.
+pub(crate) fn score(
+    query: &Query,
+    weights: &BlendWeights,
+    prior: &Prior,
+    signals: &Signals,
+    scores: &mut [f32],
+) {
+    let catalog = query.catalog;
+    let w = weights.to_array();
+    let common_weights = [w[2], w[3], w[4], w[5], w[6]];
+    let base = |t: usize, dot: f32| {
+        signals
+            .common(catalog, prior, t, dot)
+            .iter()
+            .zip(&common_weights)
+            .map(|(x, w)| x * w)
+            .sum::<f32>()
     };
-    // Candidates first: tracks sharing a genre, an artist or an album with the seeds. Every other
-    // track scores only its era, popularity and sound, at most `bound`. The genre dots stream
-    // each seed genre's track list, accumulating in `scores` (in ascending genre order, the order
-    // of a track's genre row, so the sums are those of a dot product over the row).
+    // Candidates first: tracks sharing a genre, an artist, an album or a collaborator with the
+    // seeds. Every other track scores only its era, popularity, sound and hit, at most `bound`.
+    // The genre dots stream each seed genre's track list, accumulating in `scores` (in ascending
+    // genre order, the order of a track's genre row, so the sums are those of a dot product over
+    // the row).
     let mut candidates: Vec<u32> = Vec::new();
     let mut seed_genres: Vec<u16> = query
         .seeds
@@ -288,7 +503,7 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     seed_genres.sort_unstable();
     seed_genres.dedup();
     for &g in &seed_genres {
-        let w = idf(catalog, g) * profile.get(usize::from(g)).copied().unwrap_or(0.0);
+        let w = idf(catalog, g) * signals.profile.get(usize::from(g)).copied().unwrap_or(0.0);
         for &t in prior.genre_tracks.row(usize::from(g)) {
             let score = &mut scores[t as usize];
             if score.is_finite() {
@@ -304,50 +519,28 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     }
     // Tracks without a seed genre: their dot is zero.
     let visit = |t: u32, scores: &mut [f32], candidates: &mut Vec<u32>| {
-        if scores[t as usize] == f32::NEG_INFINITY && query.allowed(TrackIdx(t)) {
-            scores[t as usize] = base(t as usize, 0.0);
+        let score = &mut scores[t as usize];
+        if *score == f32::NEG_INFINITY && query.allowed(TrackIdx(t)) {
+            *score = base(t as usize, 0.0);
             candidates.push(t);
         }
+        score.is_finite()
     };
-    // Artist and album affinity touch only the tracks of the seeds' artists and albums. A track
-    // with several seed artists counts its best one, so a duet is not worth two songs.
-    let mut artists: HashMap<u32, f32> = HashMap::new();
-    let mut albums: HashMap<u32, f32> = HashMap::new();
-    for &s in query.seeds {
-        for &a in catalog.track_artists.row(s.get()) {
-            *artists.entry(a).or_default() += 1.0;
-        }
-        if let Some(&b) = catalog.track_album.get(s.get()).filter(|&&b| b != NONE_U32) {
-            *albums.entry(b).or_default() += 1.0;
+    for (&t, &lift) in &signals.artist {
+        if visit(t, scores, &mut candidates) {
+            scores[t as usize] += weights.artist * lift;
         }
     }
-    let mut best: HashMap<u32, f32> = HashMap::new();
-    for (&a, &count) in &artists {
-        let size = query.index.artist_tracks.row(a as usize).len().max(1) as f32;
-        let lift = (1.0 + count / (KAPPA * size)).ln();
-        for t in query.index.artist(a) {
-            visit(t.0, scores, &mut candidates);
-            let e = best.entry(t.0).or_insert(0.0);
-            *e = e.max(lift);
-        }
-    }
-    for &b in albums.keys() {
+    for (&b, &lift) in &signals.album {
         for t in query.index.album(b) {
-            visit(t.0, scores, &mut candidates);
-        }
-    }
-    for (t, lift) in best {
-        if let Some(score) = scores.get_mut(t as usize).filter(|s| s.is_finite()) {
-            *score += weights.artist * lift;
-        }
-    }
-    for (&b, &count) in &albums {
-        let size = query.index.album_tracks.row(b as usize).len().max(1) as f32;
-        let lift = (1.0 + count / (KAPPA * size)).ln();
-        for t in query.index.album(b) {
-            if let Some(score) = scores.get_mut(t.get()).filter(|s| s.is_finite()) {
-                *score += weights.album * lift;
+            if visit(t.0, scores, &mut candidates) {
+                scores[t.get()] += weights.album * lift;
             }
+        }
+    }
+    for (&t, &lift) in &signals.collaborator {
+        if visit(t, scores, &mut candidates) {
+            scores[t as usize] += weights.collaborator * lift;
         }
     }
     // The other tracks matter only when they could enter the pool: when the pool's last candidate
@@ -358,10 +551,10 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
             .map(|l| weight * l)
             .fold(f32::NEG_INFINITY, f32::max)
     };
-    let bound = max(&year_lift, weights.era)
-        + max(&pop_lift, weights.popularity)
-        + max(&cluster_lift, weights.sound)
-        + max(&hit_lift, weights.hit);
+    let bound = max(&signals.year_lift, weights.era)
+        + max(&signals.pop_lift, weights.popularity)
+        + max(&signals.cluster_lift, weights.sound)
+        + max(&signals.hit_lift, weights.hit);
     // A margin for the rounding of the sums in another order.
     let bound = bound + 1e-4 * (1.0 + bound.abs());
     if query.options.max_per_artist.is_none()
@@ -373,7 +566,7 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     {
         return;
     }
-    // Every track sharing a seed genre is scored already.
+    // Every candidate is scored already.
     for t in 0..scores.len() as u32 {
         visit(t, scores, &mut candidates);
     }

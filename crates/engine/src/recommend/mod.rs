@@ -28,6 +28,7 @@ mod clusters;
 mod explain;
 mod index;
 mod knn;
+mod learned;
 mod popular;
 mod select;
 
@@ -39,10 +40,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{Catalog, Feature, TrackIdx};
+use crate::{Catalog, Feature, TrackIdx, ranked};
 
-pub use blend::BlendWeights;
+pub use blend::{BlendWeights, Signal};
 pub use explain::Explanation;
+pub use index::artist_keys;
 
 /// A recommendation method, by the name the CLI and the app use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,6 +148,48 @@ pub struct Nudge {
     pub amount: f32,
 }
 
+/// Which artists the list may hold, next to the ones the seeds credit (any credit, any position).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Artists {
+    /// Only tracks by an artist the seeds credit.
+    Familiar,
+    /// Any artist: the method decides.
+    #[default]
+    Mixed,
+    /// No track crediting any artist the seeds credit: discovery.
+    New,
+}
+
+impl Artists {
+    pub const ALL: [Artists; 3] = [Artists::Familiar, Artists::Mixed, Artists::New];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Artists::Familiar => "familiar",
+            Artists::Mixed => "mixed",
+            Artists::New => "new",
+        }
+    }
+}
+
+impl fmt::Display for Artists {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Artists {
+    type Err = RecommendError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Artists::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| RecommendError::UnknownArtists(s.to_owned()))
+    }
+}
+
 /// What the listener asks for beyond the seeds. The same for every method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -164,6 +208,8 @@ pub struct Options {
     pub nudges: Vec<Nudge>,
     /// From -1 (hidden gems) through 0 (no preference) to 1 (hits).
     pub popularity: f32,
+    /// Familiar artists only, any, or new artists only (a hard filter, like the year range).
+    pub artists: Artists,
 }
 
 impl Default for Options {
@@ -175,6 +221,7 @@ impl Default for Options {
             years: None,
             nudges: Vec::new(),
             popularity: 0.0,
+            artists: Artists::Mixed,
         }
     }
 }
@@ -210,6 +257,8 @@ pub enum RecommendError {
         "unknown method {0:?}, expected one of: blend, classifier, centroid-genre, centroid, clusters, knn, adviser, adviser-genre, popular"
     )]
     UnknownMethod(String),
+    #[error("unknown artists choice {0:?}, expected one of: familiar, mixed, new")]
+    UnknownArtists(String),
 }
 
 /// The validated inputs of one request, as every method sees them.
@@ -251,7 +300,8 @@ pub struct Recommender {
     catalog: Arc<Catalog>,
     index: index::Index,
     scores: Vec<f32>,
-    blend: BlendWeights,
+    /// Blend's weights when set by hand; the learned ones for each artists choice otherwise.
+    blend: Option<BlendWeights>,
     blend_prior: OnceCell<blend::Prior>,
     adviser: OnceCell<adviser::Model>,
     adviser_fitter: Option<adviser::Fitter>,
@@ -278,7 +328,7 @@ impl Recommender {
         Self {
             index: index::Index::new(&catalog),
             scores: vec![f32::NEG_INFINITY; n],
-            blend: BlendWeights::default(),
+            blend: None,
             blend_prior: OnceCell::new(),
             adviser: OnceCell::new(),
             adviser_fitter: None,
@@ -292,10 +342,54 @@ impl Recommender {
         &self.catalog
     }
 
-    /// Replaces `blend`'s signal weights (the defaults are the tuned ones; this is for
-    /// re-tuning with `encore eval`).
+    /// Replaces `blend`'s signal weights for every artists choice (the defaults are the learned
+    /// ones, one set per choice; this is for re-tuning with `encore eval`).
     pub fn set_blend_weights(&mut self, weights: BlendWeights) {
-        self.blend = weights;
+        self.blend = Some(weights);
+    }
+
+    /// The weights blend uses for `options`.
+    fn blend_weights(&self, options: &Options) -> BlendWeights {
+        self.blend.unwrap_or(match options.artists {
+            Artists::New => learned::NEW_ARTISTS,
+            Artists::Familiar | Artists::Mixed => learned::MIXED,
+        })
+    }
+
+    /// For training blend (`encore train`): the `depth` best tracks for `seeds` under `weights`
+    /// and `options`, best first, each with its signals in [`Signal::ALL`] order.
+    pub fn blend_candidates(
+        &mut self,
+        seeds: &[TrackIdx],
+        options: &Options,
+        weights: &BlendWeights,
+        depth: usize,
+    ) -> Result<Vec<(TrackIdx, [f32; Signal::COUNT])>, RecommendError> {
+        let job = self.begin(Method::Blend, seeds, options)?;
+        let catalog = Arc::clone(&self.catalog);
+        let query = Query {
+            catalog: &catalog,
+            index: &self.index,
+            seeds: &job.seeds,
+            options: &job.options,
+            blocked: &job.blocked,
+            pool: depth.min(catalog.n_tracks()),
+        };
+        self.scores.fill(f32::NEG_INFINITY);
+        let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
+        let signals = blend::Signals::new(&query, prior);
+        blend::score(&query, weights, prior, &signals, &mut self.scores);
+        let mut scored: Vec<ranked::Scored> = self
+            .scores
+            .iter()
+            .enumerate()
+            .filter(|&(t, s)| s.is_finite() && query.allowed(TrackIdx(t as u32)))
+            .map(|(t, &s)| (s, t as u32))
+            .collect();
+        Ok(ranked::best_first(&mut scored, depth)
+            .iter()
+            .map(|&(_, t)| (TrackIdx(t), signals.of(&catalog, prior, TrackIdx(t))))
+            .collect())
     }
 
     /// Fits one piece of the models that some methods otherwise fit on first use; `true` once
@@ -351,10 +445,7 @@ impl Recommender {
         options: &Options,
     ) -> Result<Job, RecommendError> {
         let seeds = validate(&self.catalog, seeds, options)?;
-        let mut blocked = vec![false; self.catalog.n_tracks()];
-        for &t in seeds.iter().chain(&options.exclude) {
-            blocked[t.get()] = true;
-        }
+        let blocked = self.blocked(&seeds, options);
         Ok(Job {
             method,
             seeds,
@@ -362,6 +453,30 @@ impl Recommender {
             blocked,
             knn: knn::Progress::default(),
         })
+    }
+
+    /// Per track, whether the request rules it out: a seed, excluded, or by an artist the
+    /// artists choice leaves out.
+    fn blocked(&self, seeds: &[TrackIdx], options: &Options) -> Vec<bool> {
+        let n = self.catalog.n_tracks();
+        let familiar = || {
+            let mut familiar = vec![false; n];
+            for a in self.index.seed_artists(&self.catalog, seeds) {
+                for t in self.index.artist(a) {
+                    familiar[t.get()] = true;
+                }
+            }
+            familiar
+        };
+        let mut blocked = match options.artists {
+            Artists::Mixed => vec![false; n],
+            Artists::New => familiar(),
+            Artists::Familiar => familiar().into_iter().map(|f| !f).collect(),
+        };
+        for &t in seeds.iter().chain(&options.exclude) {
+            blocked[t.get()] = true;
+        }
+        blocked
     }
 
     /// Does one bounded piece of `job`: the whole of most methods, one batch of seeds for `knn`.
@@ -379,8 +494,10 @@ impl Recommender {
         self.scores.fill(f32::NEG_INFINITY);
         match job.method {
             Method::Blend => {
+                let weights = self.blend_weights(&job.options);
                 let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
-                blend::score(&query, &self.blend, prior, &mut self.scores);
+                let signals = blend::Signals::new(&query, prior);
+                blend::score(&query, &weights, prior, &signals, &mut self.scores);
             }
             Method::Classifier => classifier::score(&query, &mut self.scores),
             Method::CentroidGenre | Method::Centroid => {

@@ -627,3 +627,47 @@ fn classifier_on_a_library_larger_than_it_trains_on_is_deterministic_and_learns(
         ids(&got)
     );
 }
+
+#[test]
+fn the_artists_choice_keeps_or_drops_every_artist_the_seeds_credit() {
+    let mut rec = recommender();
+    // Track 5 is Ada featuring Cy: both are the taste's artists.
+    let seeds = tracks(&[5, 11]);
+    let credited = |t: usize| rec_artists(t).iter().any(|a| [0, 1, 2].contains(a));
+    for method in Method::ALL {
+        let new = Options {
+            artists: Artists::New,
+            ..options(8)
+        };
+        let got = ids(&rec.recommend(method, &seeds, &new).unwrap());
+        assert!(!got.is_empty(), "{method}: nothing new");
+        assert!(got.iter().all(|&t| artist_of(t) == 3), "{method}: {got:?}");
+        let familiar = Options {
+            artists: Artists::Familiar,
+            ..options(8)
+        };
+        let got = ids(&rec.recommend(method, &seeds, &familiar).unwrap());
+        assert_eq!(got.len(), 8, "{method}");
+        assert!(got.iter().all(|&t| credited(t)), "{method}: {got:?}");
+    }
+}
+
+/// The fixture's credits of track `t` (track 5 is Ada featuring Cy).
+fn rec_artists(t: usize) -> Vec<u32> {
+    if t == 5 {
+        vec![0, 2]
+    } else {
+        vec![artist_of(t)]
+    }
+}
+
+#[test]
+fn the_artists_choice_reads_its_names() {
+    for artists in Artists::ALL {
+        assert_eq!(artists.name().parse::<Artists>(), Ok(artists));
+    }
+    assert_eq!(
+        "newish".parse::<Artists>(),
+        Err(RecommendError::UnknownArtists("newish".to_owned()))
+    );
+}
