@@ -7,7 +7,7 @@
 //! by name up to case (`recommend::artist_keys`).
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -54,34 +54,35 @@ struct Case {
 
 /// A case in catalog indices; artists as keys of `artist_keys`.
 #[derive(Debug)]
-struct Prepared {
-    seeds: Vec<TrackIdx>,
-    truth: Truth<TrackIdx, u32>,
+pub(crate) struct Prepared {
+    pub seeds: Vec<TrackIdx>,
+    pub truth: Truth<TrackIdx, u32>,
 }
 
-pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let catalog = read_catalog(&args.catalog)?;
-    let lookup = IdLookup::new(&catalog);
-    let keys = artist_keys(&catalog);
-    let artists_of = |t: TrackIdx| credited(&catalog, &keys, t);
-    let text = std::fs::read(&args.cases)
-        .with_context(|| format!("cannot read {}", args.cases.display()))?;
+/// Reads the cases of `path` (at most `limit` lines of cases), dropping ids not in the catalog
+/// and skipping, with a count on stderr, the cases left without a seed or a held-out track.
+pub(crate) fn read_cases(
+    catalog: &Catalog,
+    keys: &[u32],
+    path: &Path,
+    limit: Option<usize>,
+) -> anyhow::Result<Vec<Prepared>> {
+    let lookup = IdLookup::new(catalog);
+    let artists_of = |t: TrackIdx| credited(catalog, keys, t);
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut cases = Vec::new();
     let mut skipped = 0usize;
     for (i, line) in text.lines().enumerate() {
         let line =
-            line.with_context(|| format!("{}: cannot read line {}", args.cases.display(), i + 1))?;
+            line.with_context(|| format!("{}: cannot read line {}", path.display(), i + 1))?;
         if line.trim().is_empty() {
             continue;
         }
-        if args
-            .limit
-            .is_some_and(|limit| cases.len() + skipped >= limit)
-        {
+        if limit.is_some_and(|limit| cases.len() + skipped >= limit) {
             break;
         }
         let case: Case = serde_json::from_str(&line)
-            .with_context(|| format!("{}: line {} is not a case", args.cases.display(), i + 1))?;
+            .with_context(|| format!("{}: line {} is not a case", path.display(), i + 1))?;
         let (seeds, _) = lookup.split(&case.seeds);
         let (holdout, _) = lookup.split(&case.holdout);
         if seeds.is_empty() || holdout.is_empty() {
@@ -101,15 +102,19 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         cases.push(Prepared { seeds, truth });
     }
     if cases.is_empty() {
-        bail!(
-            "no usable case in {} ({skipped} skipped)",
-            args.cases.display()
-        );
+        bail!("no usable case in {} ({skipped} skipped)", path.display());
     }
     eprintln!(
         "{} cases ({skipped} skipped: no seed or no held-out track in the catalog)",
         cases.len()
     );
+    Ok(cases)
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let catalog = read_catalog(&args.catalog)?;
+    let keys = artist_keys(&catalog);
+    let cases = read_cases(&catalog, &keys, &args.cases, args.limit)?;
     let n_tracks = catalog.n_tracks();
     let mut recommender = Recommender::new(catalog);
     if let Some(spec) = &args.blend {
@@ -149,7 +154,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 }
 
 /// The artist keys credited on `track`, the primary artist's first.
-fn credited(catalog: &Catalog, keys: &[u32], track: TrackIdx) -> Vec<u32> {
+pub(crate) fn credited(catalog: &Catalog, keys: &[u32], track: TrackIdx) -> Vec<u32> {
     catalog
         .track_artists
         .row(track.get())
@@ -182,7 +187,7 @@ fn print_table(rows: &[(Method, Scores)]) {
     }
 }
 
-fn parse_weights(spec: &str) -> anyhow::Result<BlendWeights> {
+pub(crate) fn parse_weights(spec: &str) -> anyhow::Result<BlendWeights> {
     let mut weights = BlendWeights::default();
     for pair in spec.split(',').filter(|p| !p.is_empty()) {
         let (key, value) = pair

@@ -29,6 +29,7 @@ pub mod seeded;
 pub mod simd;
 pub mod spotify;
 pub mod synth;
+pub mod taste_sides;
 
 pub use catalog::Catalog;
 pub use feature::Feature;

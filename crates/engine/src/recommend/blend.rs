@@ -35,29 +35,57 @@ use crate::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
-/// The signals blend adds up for a track, in the order of [`BlendWeights::to_array`].
+/// The signals blend adds up for a track, in the order of [`BlendWeights::to_array`]: first the
+/// ones only some tracks have (through the seeds' artists and albums), then the ones every track
+/// has (from [`Signal::Genre`] on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
+    /// Tracks by a seed artist: `ln(1 + seeds / (KAPPA * artist's tracks))`, their best artist's.
     Artist,
+    /// Tracks of a seed album: as the artist's, per album.
     Album,
-    Genre,
-    Sound,
-    Era,
-    Popularity,
-    Hit,
+    /// Tracks by an artist co-credited with a seed artist on some catalog track (and by no seed
+    /// artist): `ln(1 + seeds by the artists they played with)`.
     Collaborator,
+    /// The artist lift times the track's popularity level: which of an artist's tracks a playlist
+    /// takes.
+    ArtistPopularity,
+    /// Cosine between the track's IDF genre vector and the seeds' genre profile, `0..=1`.
+    Genre,
+    /// That cosine squared: near-matches count more than a linear weight gives them.
+    GenreSquared,
+    /// Lift of the track's k-means sound cluster among the seeds.
+    Sound,
+    /// Lift of the track's release year under the seeds' year distribution.
+    Era,
+    /// Lift of the track's popularity decile among the seeds.
+    Popularity,
+    /// Lift of the track's Billboard status among the seeds.
+    Hit,
+    /// The track's popularity, `0..=1` (unknown: its artists' mean, else 0).
+    Level,
+    /// `ln(1 + catalog tracks of its primary artist)`: prolific artists are played more.
+    ArtistSize,
 }
 
+/// Where the signals every track has start in [`Signal::ALL`].
+const COMMON_START: usize = 4;
+const N_COMMON: usize = Signal::COUNT - COMMON_START;
+
 impl Signal {
-    pub const ALL: [Signal; 8] = [
+    pub const ALL: [Signal; 12] = [
         Signal::Artist,
         Signal::Album,
+        Signal::Collaborator,
+        Signal::ArtistPopularity,
         Signal::Genre,
+        Signal::GenreSquared,
         Signal::Sound,
         Signal::Era,
         Signal::Popularity,
         Signal::Hit,
-        Signal::Collaborator,
+        Signal::Level,
+        Signal::ArtistSize,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -66,30 +94,35 @@ impl Signal {
         match self {
             Signal::Artist => "artist",
             Signal::Album => "album",
+            Signal::Collaborator => "collaborator",
+            Signal::ArtistPopularity => "artist_popularity",
             Signal::Genre => "genre",
+            Signal::GenreSquared => "genre_squared",
             Signal::Sound => "sound",
             Signal::Era => "era",
             Signal::Popularity => "popularity",
             Signal::Hit => "hit",
-            Signal::Collaborator => "collaborator",
+            Signal::Level => "level",
+            Signal::ArtistSize => "artist_size",
         }
     }
 }
 
-/// The weight of each signal (log-lifts, except the genres' cosine in `0..=1`). The defaults are
-/// the ones `encore train` learned (`learned.rs`).
+/// The weight of each signal. The defaults are the ones `encore train` learned (`learned.rs`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlendWeights {
     pub artist: f32,
     pub album: f32,
+    pub collaborator: f32,
+    pub artist_popularity: f32,
     pub genre: f32,
+    pub genre_squared: f32,
     pub sound: f32,
     pub era: f32,
     pub popularity: f32,
     pub hit: f32,
-    /// Tracks by an artist co-credited with a seed artist on some catalog track (not a seed
-    /// artist themself): `ln(1 + seeds by the artists they played with)`.
-    pub collaborator: f32,
+    pub level: f32,
+    pub artist_size: f32,
 }
 
 impl Default for BlendWeights {
@@ -104,12 +137,16 @@ impl BlendWeights {
         [
             self.artist,
             self.album,
+            self.collaborator,
+            self.artist_popularity,
             self.genre,
+            self.genre_squared,
             self.sound,
             self.era,
             self.popularity,
             self.hit,
-            self.collaborator,
+            self.level,
+            self.artist_size,
         ]
     }
 
@@ -118,36 +155,48 @@ impl BlendWeights {
         let [
             artist,
             album,
+            collaborator,
+            artist_popularity,
             genre,
+            genre_squared,
             sound,
             era,
             popularity,
             hit,
-            collaborator,
+            level,
+            artist_size,
         ] = w;
         Self {
             artist,
             album,
+            collaborator,
+            artist_popularity,
             genre,
+            genre_squared,
             sound,
             era,
             popularity,
             hit,
-            collaborator,
+            level,
+            artist_size,
         }
     }
 
-    /// The weight of `signal`, for reading and tuning by name.
+    /// The weight of `signal`, for tuning by name.
     pub fn get_mut(&mut self, signal: Signal) -> &mut f32 {
         match signal {
             Signal::Artist => &mut self.artist,
             Signal::Album => &mut self.album,
+            Signal::Collaborator => &mut self.collaborator,
+            Signal::ArtistPopularity => &mut self.artist_popularity,
             Signal::Genre => &mut self.genre,
+            Signal::GenreSquared => &mut self.genre_squared,
             Signal::Sound => &mut self.sound,
             Signal::Era => &mut self.era,
             Signal::Popularity => &mut self.popularity,
             Signal::Hit => &mut self.hit,
-            Signal::Collaborator => &mut self.collaborator,
+            Signal::Level => &mut self.level,
+            Signal::ArtistSize => &mut self.artist_size,
         }
     }
 }
@@ -188,6 +237,11 @@ pub(crate) struct Prior {
     genre_tracks: Lists<u32>,
     /// Who played with whom: the collaborators of the seeds' artists.
     graph: ArtistGraph,
+    /// Per track, its popularity level in `0..=1` (unknown: its artists' mean, else 0).
+    level: Vec<f32>,
+    /// Per track, `ln(1 + catalog tracks of its primary artist)`, and the largest.
+    artist_size: Vec<f32>,
+    max_artist_size: f32,
 }
 
 fn year_bucket(year: Option<u16>) -> u8 {
@@ -250,6 +304,35 @@ impl Prior {
                     .map_or(POPULARITY_BUCKETS as u8 - 1, |m| 10 + u8::from(m >= 50.0)),
             })
             .collect();
+        let level: Vec<f32> = catalog
+            .popularity
+            .iter()
+            .enumerate()
+            .map(|(t, p)| match p {
+                Some(p) => f32::from(*p) / 100.0,
+                None => catalog
+                    .track_artists
+                    .row(t)
+                    .iter()
+                    .find_map(|&a| artist_mean(a))
+                    .map_or(0.0, |m| m / 100.0),
+            })
+            .collect();
+        let mut artist_tracks = vec![0u32; n_artists];
+        for &a in &catalog.track_artists.values {
+            if let Some(c) = artist_tracks.get_mut(a as usize) {
+                *c += 1;
+            }
+        }
+        let artist_size: Vec<f32> = (0..catalog.n_tracks())
+            .map(|t| {
+                catalog
+                    .primary_artist(TrackIdx(t as u32))
+                    .and_then(|a| artist_tracks.get(a as usize))
+                    .map_or(0.0, |&c| (c as f32).ln_1p())
+            })
+            .collect();
+        let max_artist_size = artist_size.iter().copied().fold(0.0, f32::max);
         let mut popularity_share = [0.0f32; POPULARITY_BUCKETS];
         popularity
             .iter()
@@ -304,6 +387,9 @@ impl Prior {
             genre_norm,
             genre_tracks,
             graph: ArtistGraph::new(catalog),
+            level,
+            artist_size,
+            max_artist_size,
         }
     }
 }
@@ -425,12 +511,14 @@ impl Signals {
         }
     }
 
-    /// The signals every track has, given its genre dot with the profile: genre, sound, era,
-    /// popularity and hit, in [`Signal::ALL`] order.
-    fn common(&self, catalog: &Catalog, prior: &Prior, t: usize, dot: f32) -> [f32; 5] {
+    /// The signals every track has, given its genre dot with the profile, in [`Signal::ALL`]
+    /// order from [`Signal::Genre`] on.
+    fn common(&self, catalog: &Catalog, prior: &Prior, t: usize, dot: f32) -> [f32; N_COMMON] {
         let norm = prior.genre_norm[t];
+        let genre = if norm > 0.0 { dot / norm } else { 0.0 };
         [
-            if norm > 0.0 { dot / norm } else { 0.0 },
+            genre,
+            genre * genre,
             self.cluster_lift
                 .get(catalog.clusters.get(t).copied().unwrap_or(0) as usize)
                 .copied()
@@ -438,7 +526,29 @@ impl Signals {
             self.year_lift[prior.year[t] as usize],
             self.pop_lift[prior.popularity[t] as usize],
             self.hit_lift[usize::from(prior.hit.get(t).copied().unwrap_or(2))],
+            prior.level[t],
+            prior.artist_size[t],
         ]
+    }
+
+    /// The best the common signals other than the genres' can add up to under `w` (the genres'
+    /// are 0 for a track sharing no genre with the seeds).
+    fn bound_without_genres(&self, prior: &Prior, w: &[f32; Signal::COUNT]) -> f32 {
+        let max = |lifts: &[f32], weight: f32| {
+            lifts
+                .iter()
+                .map(|l| weight * l)
+                .fold(f32::NEG_INFINITY, f32::max)
+        };
+        max(&self.cluster_lift, w[Signal::Sound as usize])
+            + max(&self.year_lift, w[Signal::Era as usize])
+            + max(&self.pop_lift, w[Signal::Popularity as usize])
+            + max(&self.hit_lift, w[Signal::Hit as usize])
+            + w[Signal::Level as usize].max(0.0)
+            + max(
+                &[0.0, prior.max_artist_size],
+                w[Signal::ArtistSize as usize],
+            )
     }
 
     /// Every signal of track `t`, in [`Signal::ALL`] order.
@@ -449,23 +559,22 @@ impl Signals {
             .iter()
             .map(|&g| idf(catalog, g) * self.profile.get(usize::from(g)).copied().unwrap_or(0.0))
             .sum();
-        let [genre, sound, era, popularity, hit] = self.common(catalog, prior, t.get(), dot);
         let album = catalog
             .track_album
             .get(t.get())
             .and_then(|b| self.album.get(b))
             .copied()
             .unwrap_or(0.0);
-        [
-            self.artist.get(&t.0).copied().unwrap_or(0.0),
+        let artist = self.artist.get(&t.0).copied().unwrap_or(0.0);
+        let mut out = [0.0; Signal::COUNT];
+        out[..COMMON_START].copy_from_slice(&[
+            artist,
             album,
-            genre,
-            sound,
-            era,
-            popularity,
-            hit,
             self.collaborator.get(&t.0).copied().unwrap_or(0.0),
-        ]
+            artist * prior.level[t.get()],
+        ]);
+        out[COMMON_START..].copy_from_slice(&self.common(catalog, prior, t.get(), dot));
+        out
     }
 }
 
@@ -480,12 +589,11 @@ pub(crate) fn score(
 ) {
     let catalog = query.catalog;
     let w = weights.to_array();
-    let common_weights = [w[2], w[3], w[4], w[5], w[6]];
     let base = |t: usize, dot: f32| {
         signals
             .common(catalog, prior, t, dot)
             .iter()
-            .zip(&common_weights)
+            .zip(&w[COMMON_START..])
             .map(|(x, w)| x * w)
             .sum::<f32>()
     };
@@ -528,7 +636,8 @@ pub(crate) fn score(
     };
     for (&t, &lift) in &signals.artist {
         if visit(t, scores, &mut candidates) {
-            scores[t as usize] += weights.artist * lift;
+            scores[t as usize] +=
+                lift * (weights.artist + weights.artist_popularity * prior.level[t as usize]);
         }
     }
     for (&b, &lift) in &signals.album {
@@ -545,16 +654,7 @@ pub(crate) fn score(
     }
     // The other tracks matter only when they could enter the pool: when the pool's last candidate
     // does not beat the best they can score (with a per-artist cap the pool may grow, so always).
-    let max = |lifts: &[f32], weight: f32| {
-        lifts
-            .iter()
-            .map(|l| weight * l)
-            .fold(f32::NEG_INFINITY, f32::max)
-    };
-    let bound = max(&signals.year_lift, weights.era)
-        + max(&signals.pop_lift, weights.popularity)
-        + max(&signals.cluster_lift, weights.sound)
-        + max(&signals.hit_lift, weights.hit);
+    let bound = signals.bound_without_genres(prior, &w);
     // A margin for the rounding of the sums in another order.
     let bound = bound + 1e-4 * (1.0 + bound.abs());
     if query.options.max_per_artist.is_none()

@@ -26,6 +26,7 @@ mod centroid;
 mod classifier;
 mod clusters;
 mod explain;
+pub mod fit;
 mod index;
 mod knn;
 mod learned;
@@ -40,7 +41,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{Catalog, Feature, TrackIdx, ranked};
+use crate::{Catalog, Feature, TrackIdx, ranked, taste_sides};
 
 pub use blend::{BlendWeights, Signal};
 pub use explain::Explanation;
@@ -210,6 +211,10 @@ pub struct Options {
     pub popularity: f32,
     /// Familiar artists only, any, or new artists only (a hard filter, like the year range).
     pub artists: Artists,
+    /// Recommend for one side of the taste only (an index into [`Recommender::sides`] of the
+    /// same seeds); `None` for all of them. For all, `blend` gives each side its share of the
+    /// list.
+    pub side: Option<usize>,
 }
 
 impl Default for Options {
@@ -222,6 +227,7 @@ impl Default for Options {
             nudges: Vec::new(),
             popularity: 0.0,
             artists: Artists::Mixed,
+            side: None,
         }
     }
 }
@@ -259,6 +265,8 @@ pub enum RecommendError {
     UnknownMethod(String),
     #[error("unknown artists choice {0:?}, expected one of: familiar, mixed, new")]
     UnknownArtists(String),
+    #[error("side {side} does not exist: the taste has {n_sides} sides")]
+    UnknownSide { side: usize, n_sides: usize },
 }
 
 /// The validated inputs of one request, as every method sees them.
@@ -318,6 +326,9 @@ pub struct Job {
     options: Options,
     /// Per track: a seed or excluded.
     blocked: Vec<bool>,
+    /// The sides of the taste whose seeds to recommend for, each with its share of the list:
+    /// one (all the seeds) unless blend splits the list.
+    sides: Vec<(Vec<TrackIdx>, usize)>,
     knn: knn::Progress,
 }
 
@@ -444,15 +455,88 @@ impl Recommender {
         seeds: &[TrackIdx],
         options: &Options,
     ) -> Result<Job, RecommendError> {
-        let seeds = validate(&self.catalog, seeds, options)?;
+        let mut seeds = validate(&self.catalog, seeds, options)?;
         let blocked = self.blocked(&seeds, options);
+        let mut sides = vec![];
+        if options.side.is_some() || method == Method::Blend {
+            let taste = taste_sides::sides(&self.catalog, &seeds);
+            if let Some(side) = options.side {
+                let chosen = taste.get(side).ok_or(RecommendError::UnknownSide {
+                    side,
+                    n_sides: taste.len(),
+                })?;
+                seeds = chosen.seeds.clone();
+            } else if taste.len() > 1 {
+                let shares = taste_sides::shares(&taste, options.k);
+                sides = taste.into_iter().map(|s| s.seeds).zip(shares).collect();
+            }
+        }
+        if sides.is_empty() {
+            sides.push((seeds.clone(), options.k));
+        }
         Ok(Job {
             method,
             seeds,
             options: options.clone(),
             blocked,
+            sides,
             knn: knn::Progress::default(),
         })
+    }
+
+    /// The sides of the taste of `seeds`, largest first (one when it does not split): their
+    /// names, sizes and seeds. [`Options::side`] picks one of them by index.
+    pub fn sides(&self, seeds: &[TrackIdx]) -> Vec<taste_sides::Side> {
+        let n = self.catalog.n_tracks();
+        let mut seen = std::collections::HashSet::with_capacity(seeds.len());
+        let seeds: Vec<TrackIdx> = seeds
+            .iter()
+            .copied()
+            .filter(|s| s.get() < n && seen.insert(*s))
+            .collect();
+        taste_sides::sides(&self.catalog, &seeds)
+    }
+
+    /// Blend for each side of the taste with its own seeds, each side's list cut to its share,
+    /// then interleaved in proportion (a side's r-th track sits at about `r / share` of the
+    /// list). No track comes twice.
+    fn blend_by_sides(&mut self, job: &Job) -> Vec<(TrackIdx, f32)> {
+        let catalog = Arc::clone(&self.catalog);
+        let weights = self.blend_weights(&job.options);
+        let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
+        let mut blocked = job.blocked.clone();
+        let mut placed: Vec<(f64, usize, TrackIdx)> = Vec::with_capacity(job.options.k);
+        for (i, (seeds, share)) in job.sides.iter().enumerate().filter(|(_, (_, n))| *n > 0) {
+            let options = Options {
+                k: *share,
+                ..job.options.clone()
+            };
+            let query = Query {
+                catalog: &catalog,
+                index: &self.index,
+                seeds,
+                options: &options,
+                blocked: &blocked,
+                pool: select::pool_size(&options, catalog.n_tracks()),
+            };
+            self.scores.fill(f32::NEG_INFINITY);
+            let signals = blend::Signals::new(&query, prior);
+            blend::score(&query, &weights, prior, &signals, &mut self.scores);
+            let picked = select::select(&query, &self.scores);
+            for (rank, &(t, _)) in picked.iter().enumerate() {
+                placed.push(((rank as f64 + 0.5) / *share as f64, i, t));
+            }
+            for (t, _) in picked {
+                blocked[t.get()] = true;
+            }
+        }
+        placed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let k = placed.len().max(1) as f32;
+        placed
+            .into_iter()
+            .enumerate()
+            .map(|(position, (_, _, t))| (t, 1.0 - position as f32 / k))
+            .collect()
     }
 
     /// Per track, whether the request rules it out: a seed, excluded, or by an artist the
@@ -483,6 +567,8 @@ impl Recommender {
     /// Returns the results once the job is done.
     pub fn advance(&mut self, job: &mut Job) -> Option<Vec<Recommendation>> {
         let catalog = Arc::clone(&self.catalog);
+        let by_sides =
+            (job.method == Method::Blend && job.sides.len() > 1).then(|| self.blend_by_sides(job));
         let query = Query {
             catalog: &catalog,
             index: &self.index,
@@ -493,6 +579,7 @@ impl Recommender {
         };
         self.scores.fill(f32::NEG_INFINITY);
         match job.method {
+            Method::Blend if by_sides.is_some() => {}
             Method::Blend => {
                 let weights = self.blend_weights(&job.options);
                 let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
@@ -520,7 +607,7 @@ impl Recommender {
             }
             Method::Popular => popular::score(&query, &mut self.scores),
         }
-        let picked = select::select(&query, &self.scores);
+        let picked = by_sides.unwrap_or_else(|| select::select(&query, &self.scores));
         let explainer = explain::Explainer::new(&query);
         Some(
             picked
