@@ -13,6 +13,7 @@ pub mod artist_graph;
 pub mod catalog;
 pub mod csv_import;
 pub mod eval;
+pub mod families;
 pub mod feature;
 pub mod genre;
 pub mod ids;

@@ -19,9 +19,9 @@ use serde::Serialize;
 use crate::{Catalog, TrackIdx};
 
 /// At least this cosine between a group's genres and a side's profile to join it.
-const JOIN_COSINE: f32 = 0.3;
+const JOIN_COSINE: f32 = 0.4;
 /// A side needs at least this share of the seeds, and `MIN_SIDE_SEEDS`, to stand alone.
-const MIN_SIDE_SHARE: f32 = 0.08;
+const MIN_SIDE_SHARE: f32 = 0.1;
 const MIN_SIDE_SEEDS: usize = 3;
 /// At most this many sides: a list of 50 cannot serve more tastes well.
 pub const MAX_SIDES: usize = 6;
