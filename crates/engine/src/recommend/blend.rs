@@ -31,7 +31,6 @@ use std::collections::HashMap;
 
 use super::Query;
 use super::index::invert;
-use crate::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
@@ -235,8 +234,6 @@ pub(crate) struct Prior {
     genre_norm: Vec<f32>,
     /// Per genre, its tracks: the candidates a seed genre brings.
     genre_tracks: Lists<u32>,
-    /// Who played with whom: the collaborators of the seeds' artists.
-    graph: ArtistGraph,
     /// Per track, its popularity level in `0..=1` (unknown: its artists' mean, else 0).
     level: Vec<f32>,
     /// Per track, `ln(1 + catalog tracks of its primary artist)`, and the largest.
@@ -386,7 +383,6 @@ impl Prior {
             hit_share,
             genre_norm,
             genre_tracks,
-            graph: ArtistGraph::new(catalog),
             level,
             artist_size,
             max_artist_size,
@@ -473,7 +469,7 @@ impl Signals {
         // A collaborator counts the seeds of every seed artist they played with.
         let mut played_with: HashMap<u32, f32> = HashMap::new();
         for (&a, &count) in &artist_seeds {
-            for &b in prior.graph.neighbours(a) {
+            for &b in query.index.graph.neighbours(a) {
                 if !artist_seeds.contains_key(&b) {
                     *played_with.entry(b).or_default() += count;
                 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
@@ -18,6 +19,8 @@ pub(crate) struct Index {
     pub artist_key: Vec<u32>,
     /// Row `k` (a key): the artists with that key.
     pub key_artists: Lists<u32>,
+    /// Who played with whom.
+    pub graph: ArtistGraph,
 }
 
 impl Index {
@@ -53,6 +56,7 @@ impl Index {
             album_tracks,
             artist_key,
             key_artists,
+            graph: ArtistGraph::new(catalog),
         }
     }
 

@@ -608,7 +608,7 @@ impl Recommender {
             Method::Popular => popular::score(&query, &mut self.scores),
         }
         let picked = by_sides.unwrap_or_else(|| select::select(&query, &self.scores));
-        let explainer = explain::Explainer::new(&query);
+        let explainer = explain::Explainer::new(&query, job.method != Method::Popular);
         Some(
             picked
                 .into_iter()

@@ -399,16 +399,49 @@ fn explanations_name_the_closest_seed_shared_artist_and_genres() {
         .unwrap();
     // Track 5 is by Ada featuring Cy, and sounds like Ada: its explanation points at Ada's seed.
     let first = got.iter().find(|r| r.track == TrackIdx(5)).unwrap();
-    assert_eq!(first.explanation.seed, TrackIdx(0));
+    assert_eq!(first.explanation.seed, Some(TrackIdx(0)));
     assert_eq!(first.explanation.artist, Some(0));
+    assert_eq!(first.explanation.collaborator, None);
     assert_eq!(first.explanation.features.len(), 2);
     assert!(!first.explanation.genres.is_empty());
     let sentence = first.explanation.sentence(&catalog);
+    assert!(sentence.starts_with("also by Ada, similar "), "{sentence}");
     assert!(
-        sentence.starts_with("close to \"Song 0\" by Ada: also by Ada, similar "),
+        sentence.contains(" to \"Song 0\" by Ada, shares your "),
         "{sentence}"
     );
-    assert!(sentence.contains(", shares "), "{sentence}");
+}
+
+#[test]
+fn a_new_artist_is_explained_by_whom_they_played_with_and_popular_claims_no_seed() {
+    let mut rec = recommender();
+    let catalog = fixture();
+    // The seeds credit Cy alone; Ada played with Cy on track 5.
+    let new = Options {
+        artists: Artists::New,
+        ..options(40)
+    };
+    let got = rec
+        .recommend(Method::Blend, &tracks(&[20, 21]), &new)
+        .unwrap();
+    let ada = got.iter().find(|r| r.track == TrackIdx(3)).unwrap();
+    assert_eq!(ada.explanation.collaborator, Some(2));
+    let sentence = ada.explanation.sentence(&catalog);
+    assert!(
+        sentence.starts_with("plays with Cy, whom you like"),
+        "{sentence}"
+    );
+    for r in rec
+        .recommend(Method::Popular, &tracks(&[20]), &options(10))
+        .unwrap()
+    {
+        let sentence = r.explanation.sentence(&catalog);
+        assert_eq!(r.explanation.seed, None);
+        assert!(
+            !sentence.contains("close to") && !sentence.contains("similar"),
+            "{sentence}"
+        );
+    }
 }
 
 #[test]
