@@ -269,6 +269,11 @@ pub enum RecommendError {
     UnknownSide { side: usize, n_sides: usize },
 }
 
+/// Blend splits the list among the sides of a taste only from this many seeds: a playlist of a
+/// few dozen songs is one taste (splitting DEV's 15-seed playlists cost NDCG), a library of
+/// several playlists is where one side would otherwise take the whole list.
+const MIN_SEEDS_TO_SPLIT: usize = 30;
+
 /// The validated inputs of one request, as every method sees them.
 #[derive(Debug)]
 pub(crate) struct Query<'a> {
@@ -466,7 +471,7 @@ impl Recommender {
                     n_sides: taste.len(),
                 })?;
                 seeds = chosen.seeds.clone();
-            } else if taste.len() > 1 {
+            } else if taste.len() > 1 && seeds.len() >= MIN_SEEDS_TO_SPLIT {
                 let shares = taste_sides::shares(&taste, options.k);
                 sides = taste.into_iter().map(|s| s.seeds).zip(shares).collect();
             }
