@@ -27,6 +27,9 @@ pub struct TrainingList {
     pub n_relevant: usize,
 }
 
+/// A list's standardized candidates: the relevant ones, then the others.
+type Split = (Vec<[f64; Signal::COUNT]>, Vec<[f64; Signal::COUNT]>);
+
 /// How to fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitConfig {
@@ -60,7 +63,7 @@ pub fn fit(
 ) -> [f32; Signal::COUNT] {
     const N: usize = Signal::COUNT;
     let (mean, scale) = standardizer(lists);
-    let standardized: Vec<(Vec<[f64; N]>, Vec<[f64; N]>)> = lists
+    let standardized: Vec<Split> = lists
         .iter()
         .map(|list| {
             let mut pos = Vec::new();
