@@ -42,6 +42,9 @@ pub struct EvalArgs {
     /// Which artists the lists may hold: familiar, mixed or new.
     #[arg(long, default_value = "mixed")]
     artists: Artists,
+    /// Blend gives each side of a library's taste its share of the list.
+    #[arg(long)]
+    split_sides: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +130,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     };
     let options = Options {
         artists: args.artists,
+        split_sides: args.split_sides,
         ..Options::default()
     };
     let mut rows = Vec::new();

@@ -704,3 +704,35 @@ fn the_artists_choice_reads_its_names() {
         Err(RecommendError::UnknownArtists("newish".to_owned()))
     );
 }
+
+#[test]
+fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
+    let mut rec = recommender();
+    // Ada's folk, Bo's rock and Cy's pop: three sides of 30 seeds; Di's tracks are what is left.
+    let seeds: Vec<TrackIdx> = tracks(&(0..30).collect::<Vec<_>>());
+    let sides = rec.sides(&seeds);
+    assert_eq!(sides.len(), 3, "{sides:?}");
+    let split = Options {
+        split_sides: true,
+        ..options(6)
+    };
+    let got = ids(&rec.recommend(Method::Blend, &seeds, &split).unwrap());
+    assert_eq!(got.len(), 6);
+    assert!(got.iter().all(|&t| artist_of(t) == 3), "{got:?}");
+    let one = Options {
+        side: Some(2),
+        ..options(3)
+    };
+    assert_eq!(rec.recommend(Method::Blend, &seeds, &one).unwrap().len(), 3);
+    let missing = Options {
+        side: Some(3),
+        ..options(3)
+    };
+    assert_eq!(
+        rec.recommend(Method::Blend, &seeds, &missing),
+        Err(RecommendError::UnknownSide {
+            side: 3,
+            n_sides: 3
+        })
+    );
+}
