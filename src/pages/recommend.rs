@@ -93,6 +93,7 @@ impl Controls {
             years: (!whole_era).then_some(self.years),
             nudges,
             popularity: (self.popularity as f32 / 100.0).clamp(-1.0, 1.0),
+            ..Options::default()
         }
     }
 }

@@ -302,5 +302,7 @@ fn info(path: &Path) -> anyhow::Result<()> {
         known - hits,
         catalog.n_tracks() - known
     );
+    let names = encore_engine::families::family_names(&catalog);
+    println!("Sound families: {}", names.join("; "));
     print_sizes(&bytes, catalog.n_tracks())
 }

@@ -5,6 +5,7 @@ mod bench;
 mod catalog;
 mod eval;
 mod recommend;
+mod train;
 
 use clap::Parser;
 
@@ -22,6 +23,8 @@ enum Command {
     Recommend(recommend::RecommendArgs),
     /// Score every method (or those named) on held-out cases and print a table.
     Eval(eval::EvalArgs),
+    /// Learn blend's weights from held-out cases (cross-validated) and write them into the engine.
+    Train(train::TrainArgs),
     /// Time the engine's operations natively (the browser's are timed by `cargo xtask bench`).
     Bench(bench::BenchArgs),
 }
@@ -31,6 +34,7 @@ fn main() -> anyhow::Result<()> {
         Command::Catalog(command) => catalog::run(command),
         Command::Recommend(args) => recommend::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

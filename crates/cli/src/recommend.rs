@@ -13,7 +13,7 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use encore_engine::recommend::{Method, Options, Recommender};
+use encore_engine::recommend::{Artists, Method, Options, Recommender};
 use encore_engine::{Catalog, TrackId, TrackIdx};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,9 @@ pub struct RecommendArgs {
     /// Number of tracks per case.
     #[arg(long, default_value_t = 50)]
     k: usize,
+    /// Only tracks by artists the case's seeds do not credit: discovery.
+    #[arg(long)]
+    new_artists: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +96,11 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<()> {
     let mut recommender = Recommender::new(catalog);
     let options = Options {
         k: args.k,
+        artists: if args.new_artists {
+            Artists::New
+        } else {
+            Artists::Mixed
+        },
         ..Options::default()
     };
     let stdin = std::io::stdin().lock();

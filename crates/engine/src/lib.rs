@@ -9,10 +9,12 @@
 //! dependency on the browser (`wasm-bindgen`, `web-sys`, `js-sys`, `gloo`, `leptos`, `getrandom`);
 //! `cargo xtask test` fails the build if one creeps in.
 
+pub mod artist_graph;
 pub mod catalog;
 pub mod csv_export;
 pub mod csv_import;
 pub mod eval;
+pub mod families;
 pub mod feature;
 pub mod ids;
 pub mod kmeans;
@@ -26,6 +28,7 @@ pub mod seeded;
 pub mod simd;
 pub mod space;
 pub mod synth;
+pub mod taste_sides;
 
 pub use catalog::Catalog;
 pub use feature::Feature;

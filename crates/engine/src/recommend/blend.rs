@@ -1,6 +1,7 @@
-//! `blend`, Encore's default: a naive-Bayes-style score that adds up how much more likely each
-//! of a track's traits is among the seeds than in the catalog (smoothed log-lifts), measured and
-//! tuned on real playlist continuations (see the README's evaluation table).
+//! `blend`, Encore's default: a weighted sum of signals, most of them smoothed log-lifts of how
+//! much more likely each of a track's traits is among the seeds than in the catalog. The weights
+//! ([`BlendWeights`], one per [`Signal`]) are learned by `encore train` on real playlist
+//! continuations (`fit`, `learned.rs`): one set for lists of any artists, one for new artists.
 //!
 //! - artist and album: `ln(1 + seeds_with_it / (KAPPA * its_catalog_tracks))`, so an artist with
 //!   few catalog tracks and several seeds counts most (playlists come back to their artists);
@@ -15,13 +16,19 @@
 //! - Billboard hit: the lift of the track's chart flag (a hit, known not to have charted, unknown)
 //!   among the seeds. It is a popularity signal where Spotify's popularity is unknown; on the
 //!   1,500 dev playlists it moved NDCG@50 from 0.1069 to 0.1099 and R-precision from 0.068 to
-//!   0.070 at weight 1 (0.5 did as well, 2 did worse).
+//!   0.070 at weight 1 (0.5 did as well, 2 did worse);
+//! - collaborators: tracks by an artist co-credited with a seed artist on a catalog track
+//!   (`artist_graph`), the main way to artists the listener does not have yet;
+//! - the track's popularity level, alone and times the artist lift (which of an artist's tracks
+//!   a playlist takes), the genre cosine squared, and the size of the primary artist's catalog.
 //!
-//! What did not earn its place (measured, then removed): distance to several taste centroids in
+//! What did not earn its place (measured, then removed): years after the newest or before the
+//! oldest seed and closeness to the seeds' mean sound (as learned signals: 0.1099 against 0.1117
+//! NDCG@50 on 600 cases), and, with hand-set weights, distance to several taste centroids in
 //! the audio space, a global popularity prior, and gaussian era closeness around the median year.
 //!
-//! Speed: only candidates are scored first, the tracks sharing a genre, an artist or an album
-//! with the seeds (genre dots streamed from per-genre track lists). Every other track scores
+//! Speed: only candidates are scored first, the tracks sharing a genre, an artist, an album or a
+//! collaborator with the seeds (genre dots streamed from per-genre track lists). Every other track scores
 //! at most the best era, popularity, sound and hit lifts together; when the pool's last candidate
 //! beats that bound, they cannot enter the list and are never scored (about 85% of playlists),
 //! else they are scored too. The rankings are those of scoring every track: about 1.6 ms per
@@ -34,28 +41,168 @@ use super::index::invert;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
-/// The weight of each signal (log-lifts, except the genres' cosine in `0..=1`).
+/// The signals blend adds up for a track, in the order of [`BlendWeights::to_array`]: first the
+/// ones only some tracks have (through the seeds' artists and albums), then the ones every track
+/// has (from [`Signal::Genre`] on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Tracks by a seed artist: `ln(1 + seeds / (KAPPA * artist's tracks))`, their best artist's.
+    Artist,
+    /// Tracks of a seed album: as the artist's, per album.
+    Album,
+    /// Tracks by an artist co-credited with a seed artist on some catalog track (and by no seed
+    /// artist): `ln(1 + seeds by the artists they played with)`.
+    Collaborator,
+    /// The artist lift times the track's popularity level: which of an artist's tracks a playlist
+    /// takes.
+    ArtistPopularity,
+    /// Cosine between the track's IDF genre vector and the seeds' genre profile, `0..=1`.
+    Genre,
+    /// That cosine squared: near-matches count more than a linear weight gives them.
+    GenreSquared,
+    /// Lift of the track's k-means sound cluster among the seeds.
+    Sound,
+    /// Lift of the track's release year under the seeds' year distribution.
+    Era,
+    /// Lift of the track's popularity decile among the seeds.
+    Popularity,
+    /// Lift of the track's Billboard status among the seeds.
+    Hit,
+    /// The track's popularity, `0..=1` (unknown: its artists' mean, else 0).
+    Level,
+    /// `ln(1 + catalog tracks of its primary artist)`: prolific artists are played more.
+    ArtistSize,
+}
+
+/// Where the signals every track has start in [`Signal::ALL`].
+const COMMON_START: usize = 4;
+const N_COMMON: usize = Signal::COUNT - COMMON_START;
+
+impl Signal {
+    pub const ALL: [Signal; 12] = [
+        Signal::Artist,
+        Signal::Album,
+        Signal::Collaborator,
+        Signal::ArtistPopularity,
+        Signal::Genre,
+        Signal::GenreSquared,
+        Signal::Sound,
+        Signal::Era,
+        Signal::Popularity,
+        Signal::Hit,
+        Signal::Level,
+        Signal::ArtistSize,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The name `encore eval --blend` and the generated weights use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Artist => "artist",
+            Signal::Album => "album",
+            Signal::Collaborator => "collaborator",
+            Signal::ArtistPopularity => "artist_popularity",
+            Signal::Genre => "genre",
+            Signal::GenreSquared => "genre_squared",
+            Signal::Sound => "sound",
+            Signal::Era => "era",
+            Signal::Popularity => "popularity",
+            Signal::Hit => "hit",
+            Signal::Level => "level",
+            Signal::ArtistSize => "artist_size",
+        }
+    }
+}
+
+/// The weight of each signal. The defaults are the ones `encore train` learned (`learned.rs`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlendWeights {
     pub artist: f32,
     pub album: f32,
+    pub collaborator: f32,
+    pub artist_popularity: f32,
     pub genre: f32,
+    pub genre_squared: f32,
     pub sound: f32,
     pub era: f32,
     pub popularity: f32,
     pub hit: f32,
+    pub level: f32,
+    pub artist_size: f32,
 }
 
 impl Default for BlendWeights {
     fn default() -> Self {
+        super::learned::MIXED
+    }
+}
+
+impl BlendWeights {
+    /// The weights in [`Signal::ALL`] order.
+    pub fn to_array(&self) -> [f32; Signal::COUNT] {
+        [
+            self.artist,
+            self.album,
+            self.collaborator,
+            self.artist_popularity,
+            self.genre,
+            self.genre_squared,
+            self.sound,
+            self.era,
+            self.popularity,
+            self.hit,
+            self.level,
+            self.artist_size,
+        ]
+    }
+
+    /// The weights from an array in [`Signal::ALL`] order.
+    pub fn from_array(w: [f32; Signal::COUNT]) -> Self {
+        let [
+            artist,
+            album,
+            collaborator,
+            artist_popularity,
+            genre,
+            genre_squared,
+            sound,
+            era,
+            popularity,
+            hit,
+            level,
+            artist_size,
+        ] = w;
         Self {
-            artist: 1.3,
-            album: 2.0,
-            genre: 6.0,
-            sound: 0.05,
-            era: 1.0,
-            popularity: 1.0,
-            hit: 1.0,
+            artist,
+            album,
+            collaborator,
+            artist_popularity,
+            genre,
+            genre_squared,
+            sound,
+            era,
+            popularity,
+            hit,
+            level,
+            artist_size,
+        }
+    }
+
+    /// The weight of `signal`, for tuning by name.
+    pub fn get_mut(&mut self, signal: Signal) -> &mut f32 {
+        match signal {
+            Signal::Artist => &mut self.artist,
+            Signal::Album => &mut self.album,
+            Signal::Collaborator => &mut self.collaborator,
+            Signal::ArtistPopularity => &mut self.artist_popularity,
+            Signal::Genre => &mut self.genre,
+            Signal::GenreSquared => &mut self.genre_squared,
+            Signal::Sound => &mut self.sound,
+            Signal::Era => &mut self.era,
+            Signal::Popularity => &mut self.popularity,
+            Signal::Hit => &mut self.hit,
+            Signal::Level => &mut self.level,
+            Signal::ArtistSize => &mut self.artist_size,
         }
     }
 }
@@ -94,6 +241,11 @@ pub(crate) struct Prior {
     genre_norm: Vec<f32>,
     /// Per genre, its tracks: the candidates a seed genre brings.
     genre_tracks: Lists<u32>,
+    /// Per track, its popularity level in `0..=1` (unknown: its artists' mean, else 0).
+    level: Vec<f32>,
+    /// Per track, `ln(1 + catalog tracks of its primary artist)`, and the largest.
+    artist_size: Vec<f32>,
+    max_artist_size: f32,
 }
 
 fn year_bucket(year: Option<u16>) -> u8 {
@@ -156,6 +308,35 @@ impl Prior {
                     .map_or(POPULARITY_BUCKETS as u8 - 1, |m| 10 + u8::from(m >= 50.0)),
             })
             .collect();
+        let level: Vec<f32> = catalog
+            .popularity
+            .iter()
+            .enumerate()
+            .map(|(t, p)| match p {
+                Some(p) => f32::from(*p) / 100.0,
+                None => catalog
+                    .track_artists
+                    .row(t)
+                    .iter()
+                    .find_map(|&a| artist_mean(a))
+                    .map_or(0.0, |m| m / 100.0),
+            })
+            .collect();
+        let mut artist_tracks = vec![0u32; n_artists];
+        for &a in &catalog.track_artists.values {
+            if let Some(c) = artist_tracks.get_mut(a as usize) {
+                *c += 1;
+            }
+        }
+        let artist_size: Vec<f32> = (0..catalog.n_tracks())
+            .map(|t| {
+                catalog
+                    .primary_artist(TrackIdx(t as u32))
+                    .and_then(|a| artist_tracks.get(a as usize))
+                    .map_or(0.0, |&c| (c as f32).ln_1p())
+            })
+            .collect();
+        let max_artist_size = artist_size.iter().copied().fold(0.0, f32::max);
         let mut popularity_share = [0.0f32; POPULARITY_BUCKETS];
         popularity
             .iter()
@@ -209,6 +390,9 @@ impl Prior {
             hit_share,
             genre_norm,
             genre_tracks,
+            level,
+            artist_size,
+            max_artist_size,
         }
     }
 }
@@ -229,56 +413,198 @@ fn log_lifts(counts: &[f32], shares: &[f32], n: f32, alpha: f32) -> Vec<f32> {
         .collect()
 }
 
-pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores: &mut [f32]) {
-    let catalog = query.catalog;
-    let n_seeds = query.seeds.len() as f32;
-    let profile = genre_profile(query, prior);
-    let mut pop_counts = [0.0f32; POPULARITY_BUCKETS];
-    let mut year_counts = vec![0.0f32; YEAR_BUCKETS];
-    let mut cluster_counts = vec![0.0f32; prior.cluster_share.len()];
-    let mut hit_counts = [0.0f32; HIT_BUCKETS];
-    for &s in query.seeds {
-        hit_counts[usize::from(prior.hit.get(s.get()).copied().unwrap_or(2))] += 1.0;
-        pop_counts[prior.popularity[s.get()] as usize] += 1.0;
-        spread_year(prior.year[s.get()], 1.0, &mut year_counts);
-        if let Some(c) =
-            cluster_counts.get_mut(catalog.clusters.get(s.get()).copied().unwrap_or(0) as usize)
-        {
-            *c += 1.0;
+/// What one request's seeds say about any track: each signal's lifts.
+#[derive(Debug)]
+pub(crate) struct Signals {
+    /// The seeds' unit genre profile (per genre).
+    profile: Vec<f32>,
+    pop_lift: Vec<f32>,
+    year_lift: Vec<f32>,
+    cluster_lift: Vec<f32>,
+    hit_lift: Vec<f32>,
+    /// Per track by a seed artist, its best artist lift: a duet is not worth two songs.
+    artist: HashMap<u32, f32>,
+    /// Per seed album, its lift.
+    album: HashMap<u32, f32>,
+    /// Per track by a collaborator of a seed artist (and by no seed artist), its best
+    /// collaborator lift.
+    collaborator: HashMap<u32, f32>,
+}
+
+impl Signals {
+    pub fn new(query: &Query, prior: &Prior) -> Self {
+        let catalog = query.catalog;
+        let n_seeds = query.seeds.len() as f32;
+        let mut pop_counts = [0.0f32; POPULARITY_BUCKETS];
+        let mut year_counts = vec![0.0f32; YEAR_BUCKETS];
+        let mut cluster_counts = vec![0.0f32; prior.cluster_share.len()];
+        let mut hit_counts = [0.0f32; HIT_BUCKETS];
+        let mut artist_seeds: HashMap<u32, f32> = HashMap::new();
+        let mut album_seeds: HashMap<u32, f32> = HashMap::new();
+        for &s in query.seeds {
+            hit_counts[usize::from(prior.hit.get(s.get()).copied().unwrap_or(2))] += 1.0;
+            pop_counts[prior.popularity[s.get()] as usize] += 1.0;
+            spread_year(prior.year[s.get()], 1.0, &mut year_counts);
+            if let Some(c) =
+                cluster_counts.get_mut(catalog.clusters.get(s.get()).copied().unwrap_or(0) as usize)
+            {
+                *c += 1.0;
+            }
+            for &a in catalog.track_artists.row(s.get()) {
+                *artist_seeds.entry(a).or_default() += 1.0;
+            }
+            if let Some(&b) = catalog.track_album.get(s.get()).filter(|&&b| b != NONE_U32) {
+                *album_seeds.entry(b).or_default() += 1.0;
+            }
+        }
+        let mut artist: HashMap<u32, f32> = HashMap::new();
+        for (&a, &count) in &artist_seeds {
+            let size = query.index.artist_tracks.row(a as usize).len().max(1) as f32;
+            let lift = (1.0 + count / (KAPPA * size)).ln();
+            for t in query.index.artist(a) {
+                let e = artist.entry(t.0).or_insert(0.0);
+                *e = e.max(lift);
+            }
+        }
+        let album = album_seeds
+            .iter()
+            .map(|(&b, &count)| {
+                let size = query.index.album_tracks.row(b as usize).len().max(1) as f32;
+                (b, (1.0 + count / (KAPPA * size)).ln())
+            })
+            .collect();
+        // A collaborator counts the seeds of every seed artist they played with.
+        let mut played_with: HashMap<u32, f32> = HashMap::new();
+        for (&a, &count) in &artist_seeds {
+            for &b in query.index.graph.neighbours(a) {
+                if !artist_seeds.contains_key(&b) {
+                    *played_with.entry(b).or_default() += count;
+                }
+            }
+        }
+        let mut collaborator: HashMap<u32, f32> = HashMap::new();
+        for (&b, &count) in &played_with {
+            let lift = count.ln_1p();
+            for t in query.index.artist(b) {
+                if !artist.contains_key(&t.0) {
+                    let e = collaborator.entry(t.0).or_insert(0.0);
+                    *e = e.max(lift);
+                }
+            }
+        }
+        Self {
+            profile: genre_profile(query, prior),
+            pop_lift: log_lifts(
+                &pop_counts,
+                &prior.popularity_share,
+                n_seeds,
+                POPULARITY_ALPHA,
+            ),
+            year_lift: log_lifts(&year_counts, &prior.year_share, n_seeds, YEAR_ALPHA),
+            cluster_lift: log_lifts(
+                &cluster_counts,
+                &prior.cluster_share,
+                n_seeds,
+                CLUSTER_ALPHA,
+            ),
+            hit_lift: log_lifts(&hit_counts, &prior.hit_share, n_seeds, HIT_ALPHA),
+            artist,
+            album,
+            collaborator,
         }
     }
-    let pop_lift = log_lifts(
-        &pop_counts,
-        &prior.popularity_share,
-        n_seeds,
-        POPULARITY_ALPHA,
-    );
-    let year_lift = log_lifts(&year_counts, &prior.year_share, n_seeds, YEAR_ALPHA);
-    let cluster_lift = log_lifts(
-        &cluster_counts,
-        &prior.cluster_share,
-        n_seeds,
-        CLUSTER_ALPHA,
-    );
-    let hit_lift = log_lifts(&hit_counts, &prior.hit_share, n_seeds, HIT_ALPHA);
-    // `dot`: the track's IDF genre vector dotted with the seeds' profile.
-    let base = |t: usize, dot: f32| {
-        let cluster = cluster_lift
-            .get(catalog.clusters.get(t).copied().unwrap_or(0) as usize)
-            .copied()
-            .unwrap_or(0.0);
+
+    /// The signals every track has, given its genre dot with the profile, in [`Signal::ALL`]
+    /// order from [`Signal::Genre`] on.
+    fn common(&self, catalog: &Catalog, prior: &Prior, t: usize, dot: f32) -> [f32; N_COMMON] {
         let norm = prior.genre_norm[t];
         let genre = if norm > 0.0 { dot / norm } else { 0.0 };
-        weights.genre * genre
-            + weights.sound * cluster
-            + weights.era * year_lift[prior.year[t] as usize]
-            + weights.popularity * pop_lift[prior.popularity[t] as usize]
-            + weights.hit * hit_lift[usize::from(prior.hit.get(t).copied().unwrap_or(2))]
+        [
+            genre,
+            genre * genre,
+            self.cluster_lift
+                .get(catalog.clusters.get(t).copied().unwrap_or(0) as usize)
+                .copied()
+                .unwrap_or(0.0),
+            self.year_lift[prior.year[t] as usize],
+            self.pop_lift[prior.popularity[t] as usize],
+            self.hit_lift[usize::from(prior.hit.get(t).copied().unwrap_or(2))],
+            prior.level[t],
+            prior.artist_size[t],
+        ]
+    }
+
+    /// The best the common signals other than the genres' can add up to under `w` (the genres'
+    /// are 0 for a track sharing no genre with the seeds).
+    fn bound_without_genres(&self, prior: &Prior, w: &[f32; Signal::COUNT]) -> f32 {
+        let max = |lifts: &[f32], weight: f32| {
+            lifts
+                .iter()
+                .map(|l| weight * l)
+                .fold(f32::NEG_INFINITY, f32::max)
+        };
+        max(&self.cluster_lift, w[Signal::Sound as usize])
+            + max(&self.year_lift, w[Signal::Era as usize])
+            + max(&self.pop_lift, w[Signal::Popularity as usize])
+            + max(&self.hit_lift, w[Signal::Hit as usize])
+            + w[Signal::Level as usize].max(0.0)
+            + max(
+                &[0.0, prior.max_artist_size],
+                w[Signal::ArtistSize as usize],
+            )
+    }
+
+    /// Every signal of track `t`, in [`Signal::ALL`] order.
+    pub fn of(&self, catalog: &Catalog, prior: &Prior, t: TrackIdx) -> [f32; Signal::COUNT] {
+        let dot: f32 = catalog
+            .track_genres
+            .row(t.get())
+            .iter()
+            .map(|&g| idf(catalog, g) * self.profile.get(usize::from(g)).copied().unwrap_or(0.0))
+            .sum();
+        let album = catalog
+            .track_album
+            .get(t.get())
+            .and_then(|b| self.album.get(b))
+            .copied()
+            .unwrap_or(0.0);
+        let artist = self.artist.get(&t.0).copied().unwrap_or(0.0);
+        let mut out = [0.0; Signal::COUNT];
+        out[..COMMON_START].copy_from_slice(&[
+            artist,
+            album,
+            self.collaborator.get(&t.0).copied().unwrap_or(0.0),
+            artist * prior.level[t.get()],
+        ]);
+        out[COMMON_START..].copy_from_slice(&self.common(catalog, prior, t.get(), dot));
+        out
+    }
+}
+
+/// Scores into `scores` every track that could enter the list (the others stay at -inf): the
+/// weighted sum of its signals.
+pub(crate) fn score(
+    query: &Query,
+    weights: &BlendWeights,
+    prior: &Prior,
+    signals: &Signals,
+    scores: &mut [f32],
+) {
+    let catalog = query.catalog;
+    let w = weights.to_array();
+    let base = |t: usize, dot: f32| {
+        signals
+            .common(catalog, prior, t, dot)
+            .iter()
+            .zip(&w[COMMON_START..])
+            .map(|(x, w)| x * w)
+            .sum::<f32>()
     };
-    // Candidates first: tracks sharing a genre, an artist or an album with the seeds. Every other
-    // track scores only its era, popularity and sound, at most `bound`. The genre dots stream
-    // each seed genre's track list, accumulating in `scores` (in ascending genre order, the order
-    // of a track's genre row, so the sums are those of a dot product over the row).
+    // Candidates first: tracks sharing a genre, an artist, an album or a collaborator with the
+    // seeds. Every other track scores only its era, popularity, sound and hit, at most `bound`.
+    // The genre dots stream each seed genre's track list, accumulating in `scores` (in ascending
+    // genre order, the order of a track's genre row, so the sums are those of a dot product over
+    // the row).
     let mut candidates: Vec<u32> = Vec::new();
     let mut seed_genres: Vec<u16> = query
         .seeds
@@ -288,7 +614,7 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     seed_genres.sort_unstable();
     seed_genres.dedup();
     for &g in &seed_genres {
-        let w = idf(catalog, g) * profile.get(usize::from(g)).copied().unwrap_or(0.0);
+        let w = idf(catalog, g) * signals.profile.get(usize::from(g)).copied().unwrap_or(0.0);
         for &t in prior.genre_tracks.row(usize::from(g)) {
             let score = &mut scores[t as usize];
             if score.is_finite() {
@@ -304,64 +630,34 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     }
     // Tracks without a seed genre: their dot is zero.
     let visit = |t: u32, scores: &mut [f32], candidates: &mut Vec<u32>| {
-        if scores[t as usize] == f32::NEG_INFINITY && query.allowed(TrackIdx(t)) {
-            scores[t as usize] = base(t as usize, 0.0);
+        let score = &mut scores[t as usize];
+        if *score == f32::NEG_INFINITY && query.allowed(TrackIdx(t)) {
+            *score = base(t as usize, 0.0);
             candidates.push(t);
         }
+        score.is_finite()
     };
-    // Artist and album affinity touch only the tracks of the seeds' artists and albums. A track
-    // with several seed artists counts its best one, so a duet is not worth two songs.
-    let mut artists: HashMap<u32, f32> = HashMap::new();
-    let mut albums: HashMap<u32, f32> = HashMap::new();
-    for &s in query.seeds {
-        for &a in catalog.track_artists.row(s.get()) {
-            *artists.entry(a).or_default() += 1.0;
-        }
-        if let Some(&b) = catalog.track_album.get(s.get()).filter(|&&b| b != NONE_U32) {
-            *albums.entry(b).or_default() += 1.0;
+    for (&t, &lift) in &signals.artist {
+        if visit(t, scores, &mut candidates) {
+            scores[t as usize] +=
+                lift * (weights.artist + weights.artist_popularity * prior.level[t as usize]);
         }
     }
-    let mut best: HashMap<u32, f32> = HashMap::new();
-    for (&a, &count) in &artists {
-        let size = query.index.artist_tracks.row(a as usize).len().max(1) as f32;
-        let lift = (1.0 + count / (KAPPA * size)).ln();
-        for t in query.index.artist(a) {
-            visit(t.0, scores, &mut candidates);
-            let e = best.entry(t.0).or_insert(0.0);
-            *e = e.max(lift);
-        }
-    }
-    for &b in albums.keys() {
+    for (&b, &lift) in &signals.album {
         for t in query.index.album(b) {
-            visit(t.0, scores, &mut candidates);
-        }
-    }
-    for (t, lift) in best {
-        if let Some(score) = scores.get_mut(t as usize).filter(|s| s.is_finite()) {
-            *score += weights.artist * lift;
-        }
-    }
-    for (&b, &count) in &albums {
-        let size = query.index.album_tracks.row(b as usize).len().max(1) as f32;
-        let lift = (1.0 + count / (KAPPA * size)).ln();
-        for t in query.index.album(b) {
-            if let Some(score) = scores.get_mut(t.get()).filter(|s| s.is_finite()) {
-                *score += weights.album * lift;
+            if visit(t.0, scores, &mut candidates) {
+                scores[t.get()] += weights.album * lift;
             }
+        }
+    }
+    for (&t, &lift) in &signals.collaborator {
+        if visit(t, scores, &mut candidates) {
+            scores[t as usize] += weights.collaborator * lift;
         }
     }
     // The other tracks matter only when they could enter the pool: when the pool's last candidate
     // does not beat the best they can score (with a per-artist cap the pool may grow, so always).
-    let max = |lifts: &[f32], weight: f32| {
-        lifts
-            .iter()
-            .map(|l| weight * l)
-            .fold(f32::NEG_INFINITY, f32::max)
-    };
-    let bound = max(&year_lift, weights.era)
-        + max(&pop_lift, weights.popularity)
-        + max(&cluster_lift, weights.sound)
-        + max(&hit_lift, weights.hit);
+    let bound = signals.bound_without_genres(prior, &w);
     // A margin for the rounding of the sums in another order.
     let bound = bound + 1e-4 * (1.0 + bound.abs());
     if query.options.max_per_artist.is_none()
@@ -373,7 +669,7 @@ pub(crate) fn score(query: &Query, weights: &BlendWeights, prior: &Prior, scores
     {
         return;
     }
-    // Every track sharing a seed genre is scored already.
+    // Every candidate is scored already.
     for t in 0..scores.len() as u32 {
         visit(t, scores, &mut candidates);
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Query;
+use crate::artist_graph::ArtistGraph;
 use crate::nearest::{NearestIndex, dist2};
 use crate::ranked::{Scored, best_first};
 use crate::simd::Row;
@@ -31,7 +32,8 @@ const MAX_REASONS: usize = 2;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
     /// The seed track it is closest to: one by the same artist if any, else the nearest in sound.
-    pub seed: TrackIdx,
+    /// `None` for a method that uses no seed (`popular`), which must not claim to be close to one.
+    pub seed: Option<TrackIdx>,
     /// Up to two features on which it is most like that seed, most alike first.
     pub features: Vec<Feature>,
     /// Up to two of its genres that the seeds share (indices into the catalog's genres), the ones
@@ -39,26 +41,35 @@ pub struct Explanation {
     pub genres: Vec<u16>,
     /// An artist it shares with the seeds (an index into the catalog's artists).
     pub artist: Option<u32>,
+    /// For a track by none of the seeds' artists: a seed artist one of its artists played with
+    /// (co-credited on some catalog track).
+    pub collaborator: Option<u32>,
 }
 
 impl Explanation {
-    /// The explanation as one line, e.g. `close to "Song" by Artist: similar energy and mood,
-    /// shares indie folk`.
+    /// The explanation as one line, its strongest concrete reason first, in one pattern for
+    /// every method: `also by Artist`, then `plays with Artist, whom you like`, then `similar
+    /// energy and tempo to "Song" by Artist`, then `shares your indie folk and folk`. Only an
+    /// explanation with a seed says "close to" or "similar to".
     pub fn sentence(&self, catalog: &Catalog) -> String {
-        let seed_artist = catalog
-            .artist_names(self.seed)
-            .next()
-            .unwrap_or("unknown artist");
+        let artist_name = |a: u32| catalog.artists.names.get(a as usize);
         let mut reasons = Vec::new();
         if let Some(artist) = self.artist {
-            reasons.push(format!(
-                "also by {}",
-                catalog.artists.names.get(artist as usize)
-            ));
+            reasons.push(format!("also by {}", artist_name(artist)));
         }
-        if !self.features.is_empty() {
+        if let Some(artist) = self.collaborator {
+            reasons.push(format!("plays with {}, whom you like", artist_name(artist)));
+        }
+        let seed = self.seed.map(|s| {
+            format!(
+                "\"{}\" by {}",
+                catalog.title(s),
+                catalog.artist_names(s).next().unwrap_or("unknown artist")
+            )
+        });
+        if let (Some(seed), false) = (&seed, self.features.is_empty()) {
             let labels: Vec<&str> = self.features.iter().map(|f| f.label()).collect();
-            reasons.push(format!("similar {}", labels.join(" and ")));
+            reasons.push(format!("similar {} to {seed}", labels.join(" and ")));
         }
         if !self.genres.is_empty() {
             let names: Vec<&str> = self
@@ -66,18 +77,13 @@ impl Explanation {
                 .iter()
                 .map(|&g| catalog.genres.names.get(g as usize))
                 .collect();
-            reasons.push(format!("shares {}", names.join(" and ")));
+            reasons.push(format!("shares your {}", names.join(" and ")));
         }
-        let mut out = format!(
-            "close to \"{}\" by {}",
-            catalog.title(self.seed),
-            seed_artist
-        );
-        if !reasons.is_empty() {
-            out.push_str(": ");
-            out.push_str(&reasons.join(", "));
+        match (reasons.is_empty(), seed) {
+            (false, _) => reasons.join(", "),
+            (true, Some(seed)) => format!("close to {seed}"),
+            (true, None) => "popular with listeners".to_owned(),
         }
-        out
     }
 }
 
@@ -93,10 +99,13 @@ pub(crate) struct Explainer<'a> {
     seeds_by_artist: HashMap<u32, Vec<TrackIdx>>,
     seed_artists: Vec<u32>,
     genre_weights: HashMap<u16, f32>,
+    graph: &'a ArtistGraph,
+    /// Whether the method used the seeds to rank (every method but `popular`).
+    uses_seeds: bool,
 }
 
 impl<'a> Explainer<'a> {
-    pub fn new(query: &Query<'a>) -> Self {
+    pub fn new(query: &Query<'a>, uses_seeds: bool) -> Self {
         let catalog = query.catalog;
         let mut sorted_seeds = query.seeds.to_vec();
         sorted_seeds.sort_unstable();
@@ -126,6 +135,8 @@ impl<'a> Explainer<'a> {
             seeds_by_artist,
             seed_artists,
             genre_weights,
+            graph: &query.index.graph,
+            uses_seeds,
         }
     }
 
@@ -162,8 +173,22 @@ impl<'a> Explainer<'a> {
             .iter()
             .filter_map(|&g| self.genre_weights.get(&g).map(|&w| (w, u32::from(g))))
             .collect();
+        let collaborator = match artist {
+            Some(_) => None,
+            None => artists.iter().find_map(|&a| {
+                self.graph
+                    .neighbours(a)
+                    .iter()
+                    .copied()
+                    .find(|b| self.seed_artists.binary_search(b).is_ok())
+            }),
+        };
+        if !self.uses_seeds {
+            features.clear();
+        }
         Explanation {
-            seed,
+            seed: self.uses_seeds.then_some(seed),
+            collaborator,
             features: best_first(&mut features, MAX_REASONS)
                 .iter()
                 .map(|&(_, f)| Feature::ALL[f as usize])

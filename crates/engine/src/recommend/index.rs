@@ -1,5 +1,9 @@
-//! Inverted indexes from artists and albums to their tracks, built once per catalog.
+//! Inverted indexes from artists and albums to their tracks, built once per catalog, and the
+//! artists' names folded to one key per spelling that differs only in case.
 
+use std::collections::HashMap;
+
+use crate::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 
@@ -10,6 +14,13 @@ pub(crate) struct Index {
     pub artist_tracks: Lists<u32>,
     /// Row `b`: the tracks of album `b`.
     pub album_tracks: Lists<u32>,
+    /// Per artist, the lowest artist index with the same name up to case: the sources spell some
+    /// artists in two cases, and the listener has one artist, not two.
+    pub artist_key: Vec<u32>,
+    /// Row `k` (a key): the artists with that key.
+    pub key_artists: Lists<u32>,
+    /// Who played with whom.
+    pub graph: ArtistGraph,
 }
 
 impl Index {
@@ -34,10 +45,32 @@ impl Index {
                 .filter(|(_, a)| **a != NONE_U32)
                 .map(|(t, &a)| (a, t as u32)),
         );
+        let n_artists = catalog.artists.names.len();
+        let artist_key = artist_keys(catalog);
+        let key_artists = invert(
+            n_artists,
+            artist_key.iter().enumerate().map(|(a, &k)| (k, a as u32)),
+        );
         Self {
             artist_tracks,
             album_tracks,
+            artist_key,
+            key_artists,
+            graph: ArtistGraph::new(catalog),
         }
+    }
+
+    /// Every artist credited on a seed, with the artists spelt the same up to case, ascending.
+    pub fn seed_artists(&self, catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<u32> {
+        let mut artists: Vec<u32> = seeds
+            .iter()
+            .flat_map(|s| catalog.track_artists.row(s.get()))
+            .filter_map(|&a| self.artist_key.get(a as usize))
+            .flat_map(|&k| self.key_artists.row(k as usize).iter().copied())
+            .collect();
+        artists.sort_unstable();
+        artists.dedup();
+        artists
     }
 
     pub fn artist(&self, artist: u32) -> impl Iterator<Item = TrackIdx> + '_ {
@@ -53,6 +86,20 @@ impl Index {
             .iter()
             .map(|&t| TrackIdx(t))
     }
+}
+
+/// Per artist, the lowest artist index with the same name up to case: one key per artist as a
+/// listener counts them (the discovery metrics and the artists choice compare artists this way).
+pub fn artist_keys(catalog: &Catalog) -> Vec<u32> {
+    let n_artists = catalog.artists.names.len();
+    let mut first: HashMap<String, u32> = HashMap::with_capacity(n_artists);
+    (0..n_artists)
+        .map(|a| {
+            *first
+                .entry(catalog.artists.names.get(a).to_lowercase())
+                .or_insert(a as u32)
+        })
+        .collect()
 }
 
 /// Counting sort of `(key, track)` pairs into one row per key; keys out of range are dropped

@@ -26,8 +26,10 @@ mod centroid;
 mod classifier;
 mod clusters;
 mod explain;
+pub mod fit;
 mod index;
 mod knn;
+mod learned;
 mod popular;
 mod select;
 
@@ -39,10 +41,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{Catalog, Feature, TrackIdx};
+use crate::{Catalog, Feature, TrackIdx, ranked, taste_sides};
 
-pub use blend::BlendWeights;
+pub use blend::{BlendWeights, Signal};
 pub use explain::Explanation;
+pub use index::artist_keys;
 
 /// A recommendation method, by the name the CLI and the app use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,6 +149,48 @@ pub struct Nudge {
     pub amount: f32,
 }
 
+/// Which artists the list may hold, next to the ones the seeds credit (any credit, any position).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Artists {
+    /// Only tracks by an artist the seeds credit.
+    Familiar,
+    /// Any artist: the method decides.
+    #[default]
+    Mixed,
+    /// No track crediting any artist the seeds credit: discovery.
+    New,
+}
+
+impl Artists {
+    pub const ALL: [Artists; 3] = [Artists::Familiar, Artists::Mixed, Artists::New];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Artists::Familiar => "familiar",
+            Artists::Mixed => "mixed",
+            Artists::New => "new",
+        }
+    }
+}
+
+impl fmt::Display for Artists {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Artists {
+    type Err = RecommendError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Artists::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| RecommendError::UnknownArtists(s.to_owned()))
+    }
+}
+
 /// What the listener asks for beyond the seeds. The same for every method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -164,6 +209,16 @@ pub struct Options {
     pub nudges: Vec<Nudge>,
     /// From -1 (hidden gems) through 0 (no preference) to 1 (hits).
     pub popularity: f32,
+    /// Familiar artists only, any, or new artists only (a hard filter, like the year range).
+    pub artists: Artists,
+    /// Recommend for one side of the taste only (an index into [`Recommender::sides`] of the
+    /// same seeds); `None` for all of them.
+    pub side: Option<usize>,
+    /// For all sides of a library (30 seeds or more), `blend` gives each side its share of the
+    /// list: more of the library's tastes served (TastesServed@50 0.45 to 0.50 on the mixed DEV
+    /// cases), at one blend pass per side (a 500-track library about 4x slower natively). Off by
+    /// default until that cost comes down.
+    pub split_sides: bool,
 }
 
 impl Default for Options {
@@ -175,6 +230,9 @@ impl Default for Options {
             years: None,
             nudges: Vec::new(),
             popularity: 0.0,
+            artists: Artists::Mixed,
+            side: None,
+            split_sides: false,
         }
     }
 }
@@ -210,7 +268,16 @@ pub enum RecommendError {
         "unknown method {0:?}, expected one of: blend, classifier, centroid-genre, centroid, clusters, knn, adviser, adviser-genre, popular"
     )]
     UnknownMethod(String),
+    #[error("unknown artists choice {0:?}, expected one of: familiar, mixed, new")]
+    UnknownArtists(String),
+    #[error("side {side} does not exist: the taste has {n_sides} sides")]
+    UnknownSide { side: usize, n_sides: usize },
 }
+
+/// Blend splits the list among the sides of a taste only from this many seeds: a playlist of a
+/// few dozen songs is one taste (splitting DEV's 15-seed playlists cost NDCG), a library of
+/// several playlists is where one side would otherwise take the whole list.
+const MIN_SEEDS_TO_SPLIT: usize = 30;
 
 /// The validated inputs of one request, as every method sees them.
 #[derive(Debug)]
@@ -251,7 +318,8 @@ pub struct Recommender {
     catalog: Arc<Catalog>,
     index: index::Index,
     scores: Vec<f32>,
-    blend: BlendWeights,
+    /// Blend's weights when set by hand; the learned ones for each artists choice otherwise.
+    blend: Option<BlendWeights>,
     blend_prior: OnceCell<blend::Prior>,
     adviser: OnceCell<adviser::Model>,
     adviser_fitter: Option<adviser::Fitter>,
@@ -268,6 +336,9 @@ pub struct Job {
     options: Options,
     /// Per track: a seed or excluded.
     blocked: Vec<bool>,
+    /// The sides of the taste whose seeds to recommend for, each with its share of the list:
+    /// one (all the seeds) unless blend splits the list.
+    sides: Vec<(Vec<TrackIdx>, usize)>,
     knn: knn::Progress,
 }
 
@@ -278,7 +349,7 @@ impl Recommender {
         Self {
             index: index::Index::new(&catalog),
             scores: vec![f32::NEG_INFINITY; n],
-            blend: BlendWeights::default(),
+            blend: None,
             blend_prior: OnceCell::new(),
             adviser: OnceCell::new(),
             adviser_fitter: None,
@@ -292,10 +363,54 @@ impl Recommender {
         &self.catalog
     }
 
-    /// Replaces `blend`'s signal weights (the defaults are the tuned ones; this is for
-    /// re-tuning with `encore eval`).
+    /// Replaces `blend`'s signal weights for every artists choice (the defaults are the learned
+    /// ones, one set per choice; this is for re-tuning with `encore eval`).
     pub fn set_blend_weights(&mut self, weights: BlendWeights) {
-        self.blend = weights;
+        self.blend = Some(weights);
+    }
+
+    /// The weights blend uses for `options`.
+    fn blend_weights(&self, options: &Options) -> BlendWeights {
+        self.blend.unwrap_or(match options.artists {
+            Artists::New => learned::NEW_ARTISTS,
+            Artists::Familiar | Artists::Mixed => learned::MIXED,
+        })
+    }
+
+    /// For training blend (`encore train`): the `depth` best tracks for `seeds` under `weights`
+    /// and `options`, best first, each with its signals in [`Signal::ALL`] order.
+    pub fn blend_candidates(
+        &mut self,
+        seeds: &[TrackIdx],
+        options: &Options,
+        weights: &BlendWeights,
+        depth: usize,
+    ) -> Result<Vec<(TrackIdx, [f32; Signal::COUNT])>, RecommendError> {
+        let job = self.begin(Method::Blend, seeds, options)?;
+        let catalog = Arc::clone(&self.catalog);
+        let query = Query {
+            catalog: &catalog,
+            index: &self.index,
+            seeds: &job.seeds,
+            options: &job.options,
+            blocked: &job.blocked,
+            pool: depth.min(catalog.n_tracks()),
+        };
+        self.scores.fill(f32::NEG_INFINITY);
+        let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
+        let signals = blend::Signals::new(&query, prior);
+        blend::score(&query, weights, prior, &signals, &mut self.scores);
+        let mut scored: Vec<ranked::Scored> = self
+            .scores
+            .iter()
+            .enumerate()
+            .filter(|&(t, s)| s.is_finite() && query.allowed(TrackIdx(t as u32)))
+            .map(|(t, &s)| (s, t as u32))
+            .collect();
+        Ok(ranked::best_first(&mut scored, depth)
+            .iter()
+            .map(|&(_, t)| (TrackIdx(t), signals.of(&catalog, prior, TrackIdx(t))))
+            .collect())
     }
 
     /// Fits one piece of the models that some methods otherwise fit on first use; `true` once
@@ -350,24 +465,122 @@ impl Recommender {
         seeds: &[TrackIdx],
         options: &Options,
     ) -> Result<Job, RecommendError> {
-        let seeds = validate(&self.catalog, seeds, options)?;
-        let mut blocked = vec![false; self.catalog.n_tracks()];
-        for &t in seeds.iter().chain(&options.exclude) {
-            blocked[t.get()] = true;
+        let mut seeds = validate(&self.catalog, seeds, options)?;
+        let blocked = self.blocked(&seeds, options);
+        let mut sides = vec![];
+        if options.side.is_some()
+            || (options.split_sides && method == Method::Blend && seeds.len() >= MIN_SEEDS_TO_SPLIT)
+        {
+            let taste = taste_sides::sides(&self.catalog, &seeds);
+            if let Some(side) = options.side {
+                let chosen = taste.get(side).ok_or(RecommendError::UnknownSide {
+                    side,
+                    n_sides: taste.len(),
+                })?;
+                seeds = chosen.seeds.clone();
+            } else if taste.len() > 1 {
+                let shares = taste_sides::shares(&taste, options.k);
+                sides = taste.into_iter().map(|s| s.seeds).zip(shares).collect();
+            }
+        }
+        if sides.is_empty() {
+            sides.push((seeds.clone(), options.k));
         }
         Ok(Job {
             method,
             seeds,
             options: options.clone(),
             blocked,
+            sides,
             knn: knn::Progress::default(),
         })
+    }
+
+    /// The sides of the taste of `seeds`, largest first (one when it does not split): their
+    /// names, sizes and seeds. [`Options::side`] picks one of them by index.
+    pub fn sides(&self, seeds: &[TrackIdx]) -> Vec<taste_sides::Side> {
+        let n = self.catalog.n_tracks();
+        let mut seen = std::collections::HashSet::with_capacity(seeds.len());
+        let seeds: Vec<TrackIdx> = seeds
+            .iter()
+            .copied()
+            .filter(|s| s.get() < n && seen.insert(*s))
+            .collect();
+        taste_sides::sides(&self.catalog, &seeds)
+    }
+
+    /// Blend for each side of the taste with its own seeds, each side's list cut to its share,
+    /// then interleaved in proportion (a side's r-th track sits at about `r / share` of the
+    /// list). No track comes twice.
+    fn blend_by_sides(&mut self, job: &Job) -> Vec<(TrackIdx, f32)> {
+        let catalog = Arc::clone(&self.catalog);
+        let weights = self.blend_weights(&job.options);
+        let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
+        let mut blocked = job.blocked.clone();
+        let mut placed: Vec<(f64, usize, TrackIdx)> = Vec::with_capacity(job.options.k);
+        for (i, (seeds, share)) in job.sides.iter().enumerate().filter(|(_, (_, n))| *n > 0) {
+            let options = Options {
+                k: *share,
+                ..job.options.clone()
+            };
+            let query = Query {
+                catalog: &catalog,
+                index: &self.index,
+                seeds,
+                options: &options,
+                blocked: &blocked,
+                pool: select::pool_size(&options, catalog.n_tracks()),
+            };
+            self.scores.fill(f32::NEG_INFINITY);
+            let signals = blend::Signals::new(&query, prior);
+            blend::score(&query, &weights, prior, &signals, &mut self.scores);
+            let picked = select::select(&query, &self.scores);
+            for (rank, &(t, _)) in picked.iter().enumerate() {
+                placed.push(((rank as f64 + 0.5) / *share as f64, i, t));
+            }
+            for (t, _) in picked {
+                blocked[t.get()] = true;
+            }
+        }
+        placed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let k = placed.len().max(1) as f32;
+        placed
+            .into_iter()
+            .enumerate()
+            .map(|(position, (_, _, t))| (t, 1.0 - position as f32 / k))
+            .collect()
+    }
+
+    /// Per track, whether the request rules it out: a seed, excluded, or by an artist the
+    /// artists choice leaves out.
+    fn blocked(&self, seeds: &[TrackIdx], options: &Options) -> Vec<bool> {
+        let n = self.catalog.n_tracks();
+        let familiar = || {
+            let mut familiar = vec![false; n];
+            for a in self.index.seed_artists(&self.catalog, seeds) {
+                for t in self.index.artist(a) {
+                    familiar[t.get()] = true;
+                }
+            }
+            familiar
+        };
+        let mut blocked = match options.artists {
+            Artists::Mixed => vec![false; n],
+            Artists::New => familiar(),
+            Artists::Familiar => familiar().into_iter().map(|f| !f).collect(),
+        };
+        for &t in seeds.iter().chain(&options.exclude) {
+            blocked[t.get()] = true;
+        }
+        blocked
     }
 
     /// Does one bounded piece of `job`: the whole of most methods, one batch of seeds for `knn`.
     /// Returns the results once the job is done.
     pub fn advance(&mut self, job: &mut Job) -> Option<Vec<Recommendation>> {
         let catalog = Arc::clone(&self.catalog);
+        let by_sides =
+            (job.method == Method::Blend && job.sides.len() > 1).then(|| self.blend_by_sides(job));
         let query = Query {
             catalog: &catalog,
             index: &self.index,
@@ -378,9 +591,12 @@ impl Recommender {
         };
         self.scores.fill(f32::NEG_INFINITY);
         match job.method {
+            Method::Blend if by_sides.is_some() => {}
             Method::Blend => {
+                let weights = self.blend_weights(&job.options);
                 let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
-                blend::score(&query, &self.blend, prior, &mut self.scores);
+                let signals = blend::Signals::new(&query, prior);
+                blend::score(&query, &weights, prior, &signals, &mut self.scores);
             }
             Method::Classifier => classifier::score(&query, &mut self.scores),
             Method::CentroidGenre | Method::Centroid => {
@@ -403,8 +619,8 @@ impl Recommender {
             }
             Method::Popular => popular::score(&query, &mut self.scores),
         }
-        let picked = select::select(&query, &self.scores);
-        let explainer = explain::Explainer::new(&query);
+        let picked = by_sides.unwrap_or_else(|| select::select(&query, &self.scores));
+        let explainer = explain::Explainer::new(&query, job.method != Method::Popular);
         Some(
             picked
                 .into_iter()

@@ -399,16 +399,49 @@ fn explanations_name_the_closest_seed_shared_artist_and_genres() {
         .unwrap();
     // Track 5 is by Ada featuring Cy, and sounds like Ada: its explanation points at Ada's seed.
     let first = got.iter().find(|r| r.track == TrackIdx(5)).unwrap();
-    assert_eq!(first.explanation.seed, TrackIdx(0));
+    assert_eq!(first.explanation.seed, Some(TrackIdx(0)));
     assert_eq!(first.explanation.artist, Some(0));
+    assert_eq!(first.explanation.collaborator, None);
     assert_eq!(first.explanation.features.len(), 2);
     assert!(!first.explanation.genres.is_empty());
     let sentence = first.explanation.sentence(&catalog);
+    assert!(sentence.starts_with("also by Ada, similar "), "{sentence}");
     assert!(
-        sentence.starts_with("close to \"Song 0\" by Ada: also by Ada, similar "),
+        sentence.contains(" to \"Song 0\" by Ada, shares your "),
         "{sentence}"
     );
-    assert!(sentence.contains(", shares "), "{sentence}");
+}
+
+#[test]
+fn a_new_artist_is_explained_by_whom_they_played_with_and_popular_claims_no_seed() {
+    let mut rec = recommender();
+    let catalog = fixture();
+    // The seeds credit Cy alone; Ada played with Cy on track 5.
+    let new = Options {
+        artists: Artists::New,
+        ..options(40)
+    };
+    let got = rec
+        .recommend(Method::Blend, &tracks(&[20, 21]), &new)
+        .unwrap();
+    let ada = got.iter().find(|r| r.track == TrackIdx(3)).unwrap();
+    assert_eq!(ada.explanation.collaborator, Some(2));
+    let sentence = ada.explanation.sentence(&catalog);
+    assert!(
+        sentence.starts_with("plays with Cy, whom you like"),
+        "{sentence}"
+    );
+    for r in rec
+        .recommend(Method::Popular, &tracks(&[20]), &options(10))
+        .unwrap()
+    {
+        let sentence = r.explanation.sentence(&catalog);
+        assert_eq!(r.explanation.seed, None);
+        assert!(
+            !sentence.contains("close to") && !sentence.contains("similar"),
+            "{sentence}"
+        );
+    }
 }
 
 #[test]
@@ -625,5 +658,81 @@ fn classifier_on_a_library_larger_than_it_trains_on_is_deterministic_and_learns(
         got.iter().all(|r| catalog.clusters[r.track.get()] == 1),
         "{:?}",
         ids(&got)
+    );
+}
+
+#[test]
+fn the_artists_choice_keeps_or_drops_every_artist_the_seeds_credit() {
+    let mut rec = recommender();
+    // Track 5 is Ada featuring Cy: both are the taste's artists.
+    let seeds = tracks(&[5, 11]);
+    let credited = |t: usize| rec_artists(t).iter().any(|a| [0, 1, 2].contains(a));
+    for method in Method::ALL {
+        let new = Options {
+            artists: Artists::New,
+            ..options(8)
+        };
+        let got = ids(&rec.recommend(method, &seeds, &new).unwrap());
+        assert!(!got.is_empty(), "{method}: nothing new");
+        assert!(got.iter().all(|&t| artist_of(t) == 3), "{method}: {got:?}");
+        let familiar = Options {
+            artists: Artists::Familiar,
+            ..options(8)
+        };
+        let got = ids(&rec.recommend(method, &seeds, &familiar).unwrap());
+        assert_eq!(got.len(), 8, "{method}");
+        assert!(got.iter().all(|&t| credited(t)), "{method}: {got:?}");
+    }
+}
+
+/// The fixture's credits of track `t` (track 5 is Ada featuring Cy).
+fn rec_artists(t: usize) -> Vec<u32> {
+    if t == 5 {
+        vec![0, 2]
+    } else {
+        vec![artist_of(t)]
+    }
+}
+
+#[test]
+fn the_artists_choice_reads_its_names() {
+    for artists in Artists::ALL {
+        assert_eq!(artists.name().parse::<Artists>(), Ok(artists));
+    }
+    assert_eq!(
+        "newish".parse::<Artists>(),
+        Err(RecommendError::UnknownArtists("newish".to_owned()))
+    );
+}
+
+#[test]
+fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
+    let mut rec = recommender();
+    // Ada's folk, Bo's rock and Cy's pop: three sides of 30 seeds; Di's tracks are what is left.
+    let seeds: Vec<TrackIdx> = tracks(&(0..30).collect::<Vec<_>>());
+    let sides = rec.sides(&seeds);
+    assert_eq!(sides.len(), 3, "{sides:?}");
+    let split = Options {
+        split_sides: true,
+        ..options(6)
+    };
+    let got = ids(&rec.recommend(Method::Blend, &seeds, &split).unwrap());
+    assert_eq!(got.len(), 6);
+    assert!(got.iter().all(|&t| artist_of(t) == 3), "{got:?}");
+    let one = Options {
+        side: Some(2),
+        ..options(3)
+    };
+    assert_eq!(rec.recommend(Method::Blend, &seeds, &one).unwrap().len(), 3);
+    let missing = Options {
+        side: Some(3),
+        ..options(3)
+    };
+    assert_eq!(
+        rec.recommend(Method::Blend, &seeds, &missing),
+        Err(RecommendError::UnknownSide {
+            side: 3,
+            n_sides: 3
+        })
     );
 }

@@ -1,0 +1,382 @@
+//! The sides of a taste: a listener's seeds grouped into the few kinds of music they mix (a
+//! liked-songs library often joins funk, rap and folk), each named for what it is.
+//!
+//! Seeds are grouped by primary artist first (an artist's tracks belong together), then the
+//! artist groups are clustered on their genres: each group's unit IDF genre vector joins the side
+//! whose genre profile it is closest to (cosine), or starts a side when none is close enough
+//! (leader clustering, largest groups first, then one pass of reassignment to the final
+//! profiles). Sides too small to be a taste of their own join the side closest to them. Seeds
+//! without genres stay with their artist's side, or join the largest. Deterministic: ties go to
+//! the lower artist index and the earlier side.
+//!
+//! A side's name is its two strongest genres (rarity-weighted), title-cased and joined with
+//! "&", plus the decade most of its tracks come from when one dominates ("Soul & funk, 1970s").
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::{Catalog, TrackIdx};
+
+/// At least this cosine between a group's genres and a side's profile to join it.
+const JOIN_COSINE: f32 = 0.4;
+/// A side needs at least this share of the seeds, and `MIN_SIDE_SEEDS`, to stand alone.
+const MIN_SIDE_SHARE: f32 = 0.1;
+const MIN_SIDE_SEEDS: usize = 3;
+/// At most this many sides: a list of 50 cannot serve more tastes well.
+pub const MAX_SIDES: usize = 6;
+/// At most this many sides while clustering (a varied library would otherwise start hundreds):
+/// past it, a group joins its closest side.
+const MAX_DRAFT_SIDES: usize = 24;
+/// A decade names a side when at least this share of its dated seeds come from it.
+const DECADE_SHARE: f32 = 0.6;
+
+/// One side of a taste.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Side {
+    /// What it is, e.g. "Soul & funk, 1970s".
+    pub name: String,
+    /// Its seeds, in the order given.
+    pub seeds: Vec<TrackIdx>,
+    /// Its strongest genres (catalog genre indices), strongest first.
+    pub genres: Vec<u16>,
+    /// The decade (e.g. 1970) most of its seeds come from, when one dominates.
+    pub decade: Option<u16>,
+}
+
+/// A sparse genre vector: (genre, weight), ascending by genre.
+type Sparse = Vec<(u16, f32)>;
+
+/// The sides of `seeds` (distinct, in catalog range), largest first; one side when the taste
+/// does not split, none without seeds.
+pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
+    if seeds.is_empty() {
+        return Vec::new();
+    }
+    // Artist groups, in order of first appearance.
+    let mut group_of: HashMap<Option<u32>, usize> = HashMap::new();
+    let mut groups: Vec<(Option<u32>, Vec<TrackIdx>)> = Vec::new();
+    for &s in seeds {
+        let artist = catalog.primary_artist(s);
+        let g = *group_of.entry(artist).or_insert_with(|| {
+            groups.push((artist, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(s);
+    }
+    let vectors: Vec<Sparse> = groups
+        .iter()
+        .map(|(_, tracks)| normalized(genre_sum(catalog, tracks)))
+        .collect();
+    // Largest groups first, ties by artist index.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| (std::cmp::Reverse(groups[g].1.len()), groups[g].0));
+    let mut profiles: Vec<HashMap<u16, f32>> = Vec::new();
+    let mut assignment: Vec<Option<usize>> = vec![None; groups.len()];
+    for &g in &order {
+        if vectors[g].is_empty() {
+            continue;
+        }
+        let weight = groups[g].1.len() as f32;
+        let full = profiles.len() >= MAX_DRAFT_SIDES;
+        match closest(&profiles, &vectors[g]).filter(|&(_, c)| full || c >= JOIN_COSINE) {
+            Some((side, _)) => {
+                add(&mut profiles[side], &vectors[g], weight);
+                assignment[g] = Some(side);
+            }
+            None => {
+                let mut profile = HashMap::new();
+                add(&mut profile, &vectors[g], weight);
+                profiles.push(profile);
+                assignment[g] = Some(profiles.len() - 1);
+            }
+        }
+    }
+    // One pass of reassignment to the final profiles.
+    for &g in &order {
+        if let Some((side, _)) = closest(&profiles, &vectors[g]) {
+            assignment[g] = Some(side);
+        }
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); profiles.len()];
+    for &g in &order {
+        if let Some(side) = assignment[g] {
+            members[side].push(g);
+        }
+    }
+    // Merge the smallest side into its closest while it is too small or there are too many.
+    let size = |m: &[usize]| m.iter().map(|&g| groups[g].1.len()).sum::<usize>();
+    let min_seeds = MIN_SIDE_SEEDS.max((MIN_SIDE_SHARE * seeds.len() as f32).ceil() as usize);
+    loop {
+        members.retain(|m| !m.is_empty());
+        if members.len() <= 1 {
+            break;
+        }
+        let (smallest, n) = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (i, size(m)))
+            .min_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))
+            .unwrap_or((0, 0));
+        if n >= min_seeds && members.len() <= MAX_SIDES {
+            break;
+        }
+        let moved = std::mem::take(&mut members[smallest]);
+        let profile = profile_of(&moved, &vectors, &groups);
+        let others: Vec<HashMap<u16, f32>> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                if i == smallest {
+                    HashMap::new()
+                } else {
+                    profile_of(m, &vectors, &groups)
+                }
+            })
+            .collect();
+        let sparse: Sparse = normalized(sorted(profile));
+        let target = closest(&others, &sparse)
+            .map(|(i, _)| i)
+            .filter(|&i| i != smallest)
+            .or_else(|| (0..members.len()).find(|&i| i != smallest && !members[i].is_empty()))
+            .unwrap_or(0);
+        members[target].extend(moved);
+    }
+    // Groups without genres join the largest side.
+    let mut sides_members = members;
+    sides_members.sort_by_key(|m| std::cmp::Reverse(size(m)));
+    let placed: Vec<bool> = {
+        let mut placed = vec![false; groups.len()];
+        sides_members
+            .iter()
+            .flatten()
+            .for_each(|&g| placed[g] = true);
+        placed
+    };
+    if sides_members.is_empty() {
+        sides_members.push(Vec::new());
+    }
+    for (g, _) in placed.iter().enumerate().filter(|(_, p)| !**p) {
+        sides_members[0].push(g);
+    }
+    let position: HashMap<TrackIdx, usize> =
+        seeds.iter().enumerate().map(|(i, &s)| (s, i)).collect();
+    sides_members
+        .into_iter()
+        .map(|m| {
+            let mut tracks: Vec<TrackIdx> = m
+                .iter()
+                .flat_map(|&g| groups[g].1.iter().copied())
+                .collect();
+            tracks.sort_by_key(|t| position.get(t).copied().unwrap_or(usize::MAX));
+            describe(catalog, tracks)
+        })
+        .collect()
+}
+
+/// Names a side from its seeds.
+fn describe(catalog: &Catalog, seeds: Vec<TrackIdx>) -> Side {
+    let mut weights = genre_sum(catalog, &seeds);
+    weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let genres: Vec<u16> = weights.iter().take(2).map(|&(g, _)| g).collect();
+    let mut decades: HashMap<u16, usize> = HashMap::new();
+    let mut dated = 0usize;
+    for &s in &seeds {
+        if let Some(y) = catalog.year(s) {
+            *decades.entry(y / 10 * 10).or_default() += 1;
+            dated += 1;
+        }
+    }
+    let decade = decades
+        .iter()
+        .max_by_key(|&(d, n)| (*n, std::cmp::Reverse(*d)))
+        .filter(|&(_, &n)| dated > 0 && n as f32 >= DECADE_SHARE * dated as f32)
+        .map(|(&d, _)| d);
+    let mut name = match genres.as_slice() {
+        [] => "Unlabelled".to_owned(),
+        [g] => capitalized(catalog.genres.names.get(*g as usize)),
+        [g, h, ..] => format!(
+            "{} & {}",
+            capitalized(catalog.genres.names.get(*g as usize)),
+            catalog.genres.names.get(*h as usize)
+        ),
+    };
+    if let Some(d) = decade {
+        name.push_str(&format!(", {d}s"));
+    }
+    Side {
+        name,
+        seeds,
+        genres,
+        decade,
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The sum of the tracks' unit IDF genre vectors.
+fn genre_sum(catalog: &Catalog, tracks: &[TrackIdx]) -> Sparse {
+    let mut sum: HashMap<u16, f32> = HashMap::new();
+    for &t in tracks {
+        let row = catalog.track_genres.row(t.get());
+        let idf = |g: u16| catalog.genres.idf.get(g as usize).copied().unwrap_or(0.0);
+        let norm = row.iter().map(|&g| idf(g).powi(2)).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for &g in row {
+                *sum.entry(g).or_default() += idf(g) / norm;
+            }
+        }
+    }
+    sorted(sum)
+}
+
+fn sorted(map: HashMap<u16, f32>) -> Sparse {
+    let mut v: Sparse = map.into_iter().filter(|(_, w)| *w > 0.0).collect();
+    v.sort_unstable_by_key(|&(g, _)| g);
+    v
+}
+
+fn normalized(mut v: Sparse) -> Sparse {
+    let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|(_, w)| *w /= norm);
+    }
+    v
+}
+
+fn add(profile: &mut HashMap<u16, f32>, v: &Sparse, weight: f32) {
+    for &(g, w) in v {
+        *profile.entry(g).or_default() += weight * w;
+    }
+}
+
+fn profile_of(
+    members: &[usize],
+    vectors: &[Sparse],
+    groups: &[(Option<u32>, Vec<TrackIdx>)],
+) -> HashMap<u16, f32> {
+    let mut profile = HashMap::new();
+    for &g in members {
+        add(&mut profile, &vectors[g], groups[g].1.len() as f32);
+    }
+    profile
+}
+
+/// The profile most like the unit vector `v` (cosine), the first among equals.
+fn closest(profiles: &[HashMap<u16, f32>], v: &Sparse) -> Option<(usize, f32)> {
+    profiles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let norm = p.values().map(|w| w * w).sum::<f32>().sqrt();
+            (norm > 0.0).then(|| {
+                let dot: f32 = v
+                    .iter()
+                    .map(|(g, w)| w * p.get(g).copied().unwrap_or(0.0))
+                    .sum();
+                (i, dot / norm)
+            })
+        })
+        .fold(None, |best: Option<(usize, f32)>, (i, c)| match best {
+            Some((_, b)) if b >= c => best,
+            _ => Some((i, c)),
+        })
+}
+
+/// How many of `k` places each side gets: in proportion to its seeds (largest remainders), at
+/// least one each while places last.
+pub fn shares(sides: &[Side], k: usize) -> Vec<usize> {
+    let total: usize = sides.iter().map(|s| s.seeds.len()).sum();
+    if sides.is_empty() || total == 0 {
+        return vec![0; sides.len()];
+    }
+    let exact: Vec<f64> = sides
+        .iter()
+        .map(|s| k as f64 * s.seeds.len() as f64 / total as f64)
+        .collect();
+    let mut out: Vec<usize> = exact.iter().map(|x| (x.floor() as usize).max(1)).collect();
+    while out.iter().sum::<usize>() > k {
+        // Take from the largest share above one; with none left, the smallest side gives up
+        // its place.
+        let i = (0..out.len())
+            .filter(|&i| out[i] > 1)
+            .max_by_key(|&i| out[i])
+            .or_else(|| (0..out.len()).rev().find(|&i| out[i] > 0));
+        match i {
+            Some(i) => out[i] -= 1,
+            None => break,
+        }
+    }
+    let mut by_remainder: Vec<usize> = (0..out.len()).collect();
+    by_remainder.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
+    let mut i = 0;
+    while out.iter().sum::<usize>() < k {
+        out[by_remainder[i % by_remainder.len()]] += 1;
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::testing::{fixture, tracks};
+
+    #[test]
+    fn a_taste_of_unrelated_artists_splits_by_genre_and_each_side_is_named() {
+        // Ada (folk, indie folk; 1970s), Bo (rock, hard rock; 1990s), Cy (pop; 2010s).
+        let catalog = fixture();
+        let seeds = tracks(&[0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22]);
+        let got = sides(&catalog, &seeds);
+        let names: Vec<&str> = got.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(got.len(), 3, "{names:?}");
+        assert_eq!(got[0].seeds, tracks(&[0, 1, 2, 3]));
+        assert_eq!(got[1].seeds, tracks(&[10, 11, 12, 13]));
+        assert_eq!(got[2].seeds, tracks(&[20, 21, 22]));
+        assert!(
+            names[0].ends_with(", 1970s") && names[0].contains("folk"),
+            "{names:?}"
+        );
+        assert!(
+            names[1].contains("rock") && names[1].ends_with(", 1990s"),
+            "{names:?}"
+        );
+        assert_eq!(names[2], "Pop, 2010s");
+    }
+
+    #[test]
+    fn one_kind_of_music_is_one_side_and_a_stray_track_joins_it() {
+        let catalog = fixture();
+        // Ada's folk and one Di track (folk, pop): too few to stand alone.
+        let got = sides(&catalog, &tracks(&[0, 1, 2, 3, 4, 6, 30]));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].seeds.len(), 7);
+        assert!(sides(&catalog, &[]).is_empty());
+    }
+
+    #[test]
+    fn shares_follow_the_sides_sizes_and_add_up_to_k() {
+        let side = |n: usize| Side {
+            name: String::new(),
+            seeds: (0..n as u32).map(TrackIdx).collect(),
+            genres: Vec::new(),
+            decade: None,
+        };
+        assert_eq!(
+            shares(&[side(30), side(10), side(10)], 50),
+            vec![30, 10, 10]
+        );
+        assert_eq!(shares(&[side(98), side(1), side(1)], 10), vec![8, 1, 1]);
+        assert_eq!(shares(&[side(2), side(1)], 1).iter().sum::<usize>(), 1);
+    }
+}
