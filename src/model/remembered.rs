@@ -53,17 +53,34 @@ pub fn remember(bench: Workbench) {
         }
         restored.set(true);
     });
-    Effect::new(move |_| {
+    // Each effect's first run only reads what was restored: nothing is written until the
+    // listener changes something, so a visit that changes nothing stores nothing.
+    Effect::new(move |armed: Option<bool>| {
         let taste = bench.taste.get();
         if !restored.get() {
-            return;
+            return false;
         }
-        spawn_local(async move {
-            let _ = storage::cache_put(TASTE_KEY, &taste).await;
+        if armed == Some(true) {
+            spawn_local(async move {
+                let _ = storage::cache_put(TASTE_KEY, &taste).await;
+            });
+        }
+        true
+    });
+    Effect::new(move |armed: Option<()>| {
+        bench.controls.with(|c| {
+            if armed.is_some() {
+                save_local(CONTROLS_KEY, c);
+            }
         });
     });
-    Effect::new(move |_| bench.controls.with(|c| save_local(CONTROLS_KEY, c)));
-    Effect::new(move |_| bench.recs.with(|r| save_local(LIST_KEY, r)));
+    Effect::new(move |armed: Option<()>| {
+        bench.recs.with(|r| {
+            if armed.is_some() {
+                save_local(LIST_KEY, r);
+            }
+        });
+    });
     // A remembered list from another catalog build points at other tracks: keep only the ones
     // this catalog holds at the same place.
     Effect::new(move |_| {

@@ -94,6 +94,24 @@ impl TasteState {
         self.tracks.len() - before
     }
 
+    /// Makes `tracks` the whole of `source` (a fresh import of a library that songs may have
+    /// left since); returns how many were not in it before.
+    pub fn replace(&mut self, source: Source, tracks: Vec<ListenerTrack>) -> usize {
+        let before: HashSet<PickKey> = self
+            .tracks
+            .iter()
+            .filter(|(s, _)| *s == source)
+            .map(|(_, t)| PickKey::of(t))
+            .collect();
+        let n_new = tracks
+            .iter()
+            .filter(|t| !before.contains(&PickKey::of(t)))
+            .count();
+        self.remove_source(source);
+        self.add(source, tracks);
+        n_new
+    }
+
     pub fn remove_source(&mut self, source: Source) {
         self.tracks.retain(|(s, _)| *s != source);
     }
@@ -252,6 +270,27 @@ mod tests {
         assert_eq!(taste.counts(), vec![(Source::Csv, 2), (Source::Search, 2)]);
         taste.remove_source(Source::Csv);
         assert_eq!(taste.counts(), vec![(Source::Search, 2)]);
+    }
+
+    #[test]
+    fn a_fresh_import_replaces_its_source_and_counts_what_is_new() {
+        let mut taste = TasteState::default();
+        taste.add(Source::Liked, [track(Some(1), "x"), track(Some(2), "y")]);
+        taste.add(Source::Search, [track(Some(2), "y")]);
+        // Song 1 was unliked since, song 3 liked.
+        let n_new = taste.replace(
+            Source::Liked,
+            vec![track(Some(2), "y"), track(Some(3), "z")],
+        );
+        assert_eq!(n_new, 1);
+        assert_eq!(
+            taste.picks(Source::Liked, 10),
+            vec![track(Some(2), "y"), track(Some(3), "z")]
+        );
+        assert_eq!(
+            taste.counts(),
+            vec![(Source::Liked, 2), (Source::Search, 1)]
+        );
     }
 
     #[test]

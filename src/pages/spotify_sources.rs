@@ -48,6 +48,12 @@ enum Request {
 }
 
 impl Request {
+    /// Whether the import is the whole of its source (the library, the recent plays) rather than
+    /// one more part of it (another playlist, another period's top tracks).
+    fn is_whole_source(&self) -> bool {
+        matches!(self, Request::Liked | Request::Recent)
+    }
+
     fn source(&self) -> Source {
         match self {
             Request::Liked => Source::Liked,
@@ -96,7 +102,13 @@ impl Importer {
                     Ok(tracks) => {
                         let n_read = tracks.len();
                         let mut n_new = 0;
-                        bench.taste.update(|t| n_new = t.add(source, tracks));
+                        bench.taste.update(|t| {
+                            n_new = if request.is_whole_source() {
+                                t.replace(source, tracks)
+                            } else {
+                                t.add(source, tracks)
+                            }
+                        });
                         done.set(Some(format!(
                             "{}: {}, {} new.",
                             source.label(),
