@@ -45,9 +45,13 @@ pub fn App() -> impl IntoView {
             {move || match bench.entry.get() {
                 Entry::Welcome => view! { <Welcome /> }.into_any(),
                 Entry::Spotify if !session.is_logged_in() => view! { <ConnectPanel /> }.into_any(),
-                _ => {
+                entry => {
+                    // A guest sees only what a guest can use: Spotify is offered in one line
+                    // among the sources; a connected listener gets the account menu.
                     view! {
-                        <ConnectPanel />
+                        <Show when=move || entry == Entry::Spotify>
+                            <ConnectPanel />
+                        </Show>
                         <TastePanel />
                         <RecommendPanel />
                         <Insight />
