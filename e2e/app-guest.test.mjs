@@ -44,6 +44,16 @@ function recommendations(page) {
   );
 }
 
+/** The recommendations' average energy in percent, as the audio profile chart reports it. */
+async function recommendedEnergy(page) {
+  const text = await page.locator('.chart rect.bar-recommended title').evaluateAll((titles) =>
+    titles.map((x) => x.textContent).find((x) => x.startsWith('energy:')),
+  );
+  const percent = Number(/recommended (\d+)%/.exec(text ?? '')?.[1]);
+  assert.ok(Number.isFinite(percent), `the profile chart gives the list's energy (${text})`);
+  return percent;
+}
+
 /** `title` shouted, with two letters of its longest plain word swapped (not the first letter). */
 function sloppy(title) {
   const words = title.split(/\s+/);
@@ -136,8 +146,10 @@ test('without an account: search, an Exportify CSV, explained recommendations th
   }
   await rig.screenshot('app-results');
 
-  // A slider re-ranks the list by itself (no button press).
+  // A slider re-ranks the list by itself (no button press), and the list really moves the way
+  // the slider says: its average energy (the audio profile chart) goes up.
   const before = first.map((r) => r.id).join(',');
+  const energyBefore = await recommendedEnergy(page);
   await page.locator('#energy').fill('100');
   await page.waitForFunction(
     (ids) => [...document.querySelectorAll('[data-testid=recommendation]')].map((li) => li.dataset.trackId).join(',') !== ids,
@@ -147,16 +159,21 @@ test('without an account: search, an Exportify CSV, explained recommendations th
   const energetic = await recommendations(page);
   assert.equal(energetic.length, 20);
   assert.notEqual(energetic.map((r) => r.id).join(','), before, 'more energy, other tracks');
+  const energyAfter = await recommendedEnergy(page);
+  t.diagnostic(`average energy of the list: ${energyBefore}% before, ${energyAfter}% at "100% more energetic"`);
+  assert.ok(energyAfter > energyBefore, `the list got more energetic (${energyBefore}% -> ${energyAfter}%)`);
 
-  // Another method is one choice away, with its sentence.
+  // Another method is one choice away, with its sentence, and the list shown is that method's.
   const description = await page.locator('.method-description').textContent();
   await page.getByTestId('method-select').selectOption('knn');
   await page.waitForFunction((d) => document.querySelector('.method-description').textContent !== d, description);
   await page.waitForFunction(
-    (ids) => [...document.querySelectorAll('[data-testid=recommendation]')].map((li) => li.dataset.trackId).join(',') !== ids,
+    (ids) => document.querySelector('ol.results')?.dataset.method === 'knn'
+      && [...document.querySelectorAll('[data-testid=recommendation]')].map((li) => li.dataset.trackId).join(',') !== ids,
     energetic.map((r) => r.id).join(','),
     { timeout: 30_000 },
   );
+  assert.equal(await page.locator('ol.results').getAttribute('data-method'), 'knn', 'the list is the new method\'s');
 
   // The map: a canvas with the whole catalog drawn on it.
   const map = page.getByTestId('catalog-map');

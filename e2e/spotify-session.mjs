@@ -23,14 +23,27 @@ export const SAVE_SCOPE = 'playlist-modify-private';
  * settled: logged in (the `logout` button shows) or showing an error.
  */
 export async function startLogin(rig) {
+  const { page } = rig;
   await rig.open('/');
-  await rig.page.locator('[data-testid="connect-spotify"], [data-testid="logout"]').first().waitFor();
-  if (await rig.page.getByTestId('logout').isVisible()) return;
-  if (!rig.config.client_id) {
-    await rig.page.getByTestId('client-id-input').fill(OWN_CLIENT_ID);
+  await page.locator('[data-testid="connect-spotify"], [data-testid="logout"]').first().waitFor();
+  if (await page.getByTestId('logout').isVisible()) return;
+  const settled = `[data-testid="logout"], ${CONNECT_ERROR}`;
+  const setup = page.getByTestId('client-id-input');
+  if (await page.getByTestId('try-without-account').isVisible()) {
+    // The welcome: choosing Spotify logs in at once when a Client ID is known, else opens the
+    // Spotify step with the developer setup.
+    await page.getByTestId('connect-spotify').click();
+    await page.locator(`[data-testid="client-id-input"], ${settled}`).first().waitFor();
+    if (!(await setup.isVisible())) {
+      await page.locator(settled).first().waitFor();
+      return;
+    }
   }
-  await rig.page.getByTestId('connect-spotify').click();
-  await rig.page.locator(`[data-testid="logout"], ${CONNECT_ERROR}`).first().waitFor();
+  if (!rig.config.client_id) {
+    await setup.fill(OWN_CLIENT_ID);
+  }
+  await page.getByTestId('connect-spotify').click();
+  await page.locator(settled).first().waitFor();
 }
 
 /** The error shown by the Connect panel (other panels have their own). */

@@ -235,8 +235,8 @@ async fn download(
 async fn verify(bytes: &[u8]) -> Result<Catalog, LoadError> {
     let corrupt = |e: CatalogError| LoadError::Corrupt(e.to_string());
     let mut decoder = CatalogDecoder::new(bytes).map_err(corrupt)?;
-    while !crate::app::timed("catalog-decode-step", || decoder.step()).map_err(corrupt)? {
-        crate::app::yield_now().await;
+    while !crate::runtime::timed("catalog-decode-step", || decoder.step()).map_err(corrupt)? {
+        crate::runtime::yield_now().await;
     }
     decoder.finish().map_err(corrupt)
 }
@@ -254,7 +254,7 @@ pub async fn load(on_progress: impl Fn(Progress)) -> Result<Catalog, LoadError> 
         && let Some(bytes) = cached_bytes(cache, key).await
     {
         on_progress(Progress::Verifying);
-        crate::app::yield_now().await;
+        crate::runtime::yield_now().await;
         if let Ok(catalog) = verify(&bytes).await {
             return Ok(catalog);
         }
@@ -266,7 +266,7 @@ pub async fn load(on_progress: impl Fn(Progress)) -> Result<Catalog, LoadError> 
     };
     let mut bytes = download(response, &on_progress).await?;
     on_progress(Progress::Verifying);
-    crate::app::yield_now().await;
+    crate::runtime::yield_now().await;
     let catalog = verify(&bytes).await?;
     if let (Some(cache), Some(key)) = (&cache, cache_key(&bytes)) {
         store(cache, &key, &mut bytes).await;

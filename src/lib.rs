@@ -1,21 +1,24 @@
 //! Encore's browser app: a Leptos single-page app over `encore-engine` compiled to WebAssembly.
 //!
-//! - `app`: the shell, app-wide contexts and screens.
-//! - `catalog`: fetching, verifying and caching `catalog.bin`.
-//! - `pages`, `components`: what the listener sees.
-//! - `session`: Spotify login (Authorization Code + PKCE), tokens, log out / forget me.
-//! - `spotify`: the one Spotify client (the single `send` choke point) and the library importers.
+//! Layers, each importing only the ones below it:
+//!
+//! - `app`: the shell; `pages`: the screens; `components`: pieces the screens share (they import
+//!   `model` and `runtime`, never `pages`).
+//! - `model`: the app's state as plain types and its decisions, with native tests.
+//! - `session`, `spotify`, `catalog`: Spotify login and client, fetching `catalog.bin`.
+//! - `runtime`: yielding, sleeping, timing, and the latest-request rule.
 //! - `offline`: the service worker's registration and the update prompt.
 //! - `config`, `error`, `storage`: runtime configuration, the user-facing error, browser storage.
 
 pub mod app;
 pub mod catalog;
-mod clock;
 pub mod components;
 pub mod config;
 pub mod error;
+pub mod model;
 pub mod offline;
 pub mod pages;
+pub mod runtime;
 pub mod session;
 pub mod spotify;
 pub mod storage;

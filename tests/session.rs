@@ -7,8 +7,8 @@
 // `#[wasm_bindgen_test]` functions as tests.
 #![allow(clippy::unwrap_used)]
 
-use encore_app::{config, storage};
 use encore_app::error::AppError;
+use encore_app::{config, storage};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -7,13 +7,16 @@
 //! paints dots into it, and finds the track nearest to a pixel by looking only at the cells
 //! around it.
 
-use encore_engine::{Catalog, TrackIdx};
+use encore_engine::TrackIdx;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData, KeyboardEvent, MouseEvent};
 
-use crate::app::{Workbench, timed};
+use crate::model::Workbench;
+use crate::model::engine::Engine;
+use crate::model::track::ShownTrack;
+use crate::runtime::timed;
 
 /// Canvas size in pixels (square); CSS scales it to the available width.
 const SIZE: u32 = 480;
@@ -201,19 +204,142 @@ fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext
     canvas.get_context("2d").ok()??.dyn_into().ok()
 }
 
-/// A colour as CSS, for the legend's swatches.
-fn css([r, g, b]: [u8; 3]) -> String {
-    format!("rgb({r} {g} {b})")
-}
-
-/// What the hover card shows.
+/// What the hover card shows, and where: it hangs from the point on the map's left half and
+/// towards it on the right half, so it never reaches past the map's edge.
 #[derive(Debug, Clone, PartialEq)]
 struct Hover {
-    left_pct: f64,
-    top_pct: f64,
-    title: String,
-    detail: String,
+    /// The point, as fractions of the map's width and height.
+    at: (f64, f64),
+    track: ShownTrack,
     tag: &'static str,
+}
+
+impl Hover {
+    /// The card's CSS position: `(property, value)` for the horizontal side it is anchored to,
+    /// and its top.
+    fn placement(&self) -> ((&'static str, String), String) {
+        let (fx, fy) = self.at;
+        let horizontal = if fx <= 0.5 {
+            ("left", format!("{:.1}%", fx * 100.0))
+        } else {
+            ("right", format!("{:.1}%", (1.0 - fx) * 100.0))
+        };
+        (horizontal, format!("{:.1}%", (fy * 100.0).clamp(0.0, 85.0)))
+    }
+
+    /// Artists, year and up to three genres.
+    fn detail(&self) -> String {
+        let mut detail = self.track.byline();
+        let genres: Vec<&str> = self
+            .track
+            .genres
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        if !genres.is_empty() {
+            detail.push_str(&format!(" · {}", genres.join(", ")));
+        }
+        detail
+    }
+}
+
+/// The grid and the painted images the map keeps between frames.
+#[derive(Debug, Default)]
+struct Frames {
+    grid: Option<MapGrid>,
+    /// The density image with the listener's tracks painted on, and which tracks those were.
+    base: Option<(Vec<TrackIdx>, Vec<u8>)>,
+}
+
+impl Frames {
+    /// Paints the map: the density and the listener's tracks (thousands of dots) change only
+    /// with the taste, so they are painted once and kept; a new list only paints its own dots
+    /// onto a copy.
+    fn draw(
+        &mut self,
+        engine: &Engine,
+        ctx: &CanvasRenderingContext2d,
+        mine: Vec<TrackIdx>,
+        recommended: &[TrackIdx],
+    ) {
+        let projection = &engine.catalog.projection;
+        let grid = self
+            .grid
+            .get_or_insert_with(|| timed("map-grid", || MapGrid::new(projection, SIZE)));
+        timed("map-draw", || {
+            if self.base.as_ref().is_none_or(|(m, _)| *m != mine) {
+                let mut rgba = grid.density_rgba();
+                grid.paint_dots(&mut rgba, projection, &mine, MINE_RGB, 3.5);
+                self.base = Some((mine, rgba));
+            }
+            let Some((_, base)) = &self.base else { return };
+            let mut frame = base.clone();
+            grid.paint_dots(&mut frame, projection, recommended, RECOMMENDED_RGB, 4.0);
+            if let Ok(image) =
+                ImageData::new_with_u8_clamped_array_and_sh(Clamped(&frame), SIZE, SIZE)
+            {
+                let _ = ctx.put_image_data(&image, 0.0, 0.0);
+            }
+        });
+    }
+}
+
+impl Frames {
+    /// Where `track` sits, as fractions of the map's width and height.
+    fn point_of(&self, engine: &Engine, track: TrackIdx) -> Option<(f64, f64)> {
+        let grid = self.grid.as_ref()?;
+        let (px, py) = grid.pixel(*engine.catalog.projection.get(track.get())?);
+        let size = f64::from(SIZE);
+        Some((f64::from(px) / size, f64::from(py) / size))
+    }
+}
+
+/// Which of the listener's and the list's tracks a map point is.
+fn tag(track: TrackIdx, mine: &[TrackIdx], recommended: &[TrackIdx]) -> &'static str {
+    if recommended.contains(&track) {
+        "recommended"
+    } else if mine.contains(&track) {
+        "yours"
+    } else {
+        "in the catalog"
+    }
+}
+
+/// The track under the pointer at `(fx, fy)` (fractions of the map): the listener's and the
+/// list's tracks within 8 pixels first, else any track within 3.
+fn pointed(
+    engine: &Engine,
+    frames: &Frames,
+    (fx, fy): (f64, f64),
+    mine: &[TrackIdx],
+    recommended: &[TrackIdx],
+) -> Option<TrackIdx> {
+    let grid = frames.grid.as_ref()?;
+    let (x, y) = ((fx * f64::from(SIZE)) as f32, (fy * f64::from(SIZE)) as f32);
+    let projection = &engine.catalog.projection;
+    let highlighted = |t: u32| mine.contains(&TrackIdx(t)) || recommended.contains(&TrackIdx(t));
+    grid.nearest(projection, x, y, 8, Some(&highlighted))
+        .or_else(|| grid.nearest(projection, x, y, 3, None))
+}
+
+/// The next highlighted track from the keyboard: the recommendations, then the listener's
+/// tracks, wrapping around; `None` for a key that does not step.
+fn step(key: &str, current: Option<usize>, n: usize) -> Option<usize> {
+    let forward = match key {
+        "ArrowRight" | "ArrowDown" => true,
+        "ArrowLeft" | "ArrowUp" => false,
+        _ => return None,
+    };
+    if n == 0 {
+        return None;
+    }
+    Some(match (current, forward) {
+        (Some(i), true) => (i + 1) % n,
+        (Some(i), false) => (i + n - 1) % n,
+        (None, true) => 0,
+        (None, false) => n - 1,
+    })
 }
 
 /// The map, drawn on a canvas.
@@ -224,149 +350,70 @@ pub fn CatalogMap(
 ) -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let canvas = NodeRef::<Canvas>::new();
-    let grid = StoredValue::new_local(None::<MapGrid>);
-    // The density image with the listener's tracks painted on, and which tracks those were.
-    let base = StoredValue::new_local(None::<(Vec<TrackIdx>, Vec<u8>)>);
+    let frames = StoredValue::new_local(Frames::default());
     let (hover, set_hover) = signal(None::<Hover>);
 
     Effect::new(move |_| {
         let (mine, recommended) = (mine.get(), recommended.get());
-        if !bench.ready.get() {
+        let (Some(engine), Some(canvas)) = (bench.engine(), canvas.get()) else {
             return;
+        };
+        if let Some(ctx) = context(&canvas) {
+            frames.update_value(|f| f.draw(&engine, &ctx, mine, &recommended));
         }
-        let Some(canvas) = canvas.get() else { return };
-        let Some(ctx) = context(&canvas) else { return };
-        bench.with_engine(|e| {
-            if grid.with_value(Option::is_none) {
-                let built = timed("map-grid", || MapGrid::new(&e.catalog.projection, SIZE));
-                grid.set_value(Some(built));
-            }
-            grid.with_value(|g| {
-                let Some(g) = g else { return };
-                timed("map-draw", || {
-                    // The density and the listener's tracks (thousands of dots) change only with
-                    // the taste: they are painted once and kept, so a new list only paints its
-                    // own dots onto a copy.
-                    if base.with_value(|b| b.as_ref().is_none_or(|(m, _)| *m != mine)) {
-                        let mut rgba = g.density_rgba();
-                        g.paint_dots(&mut rgba, &e.catalog.projection, &mine, MINE_RGB, 3.5);
-                        base.set_value(Some((mine, rgba)));
-                    }
-                    let Some(mut frame) =
-                        base.with_value(|b| b.as_ref().map(|(_, rgba)| rgba.clone()))
-                    else {
-                        return;
-                    };
-                    g.paint_dots(
-                        &mut frame,
-                        &e.catalog.projection,
-                        &recommended,
-                        RECOMMENDED_RGB,
-                        4.0,
-                    );
-                    if let Ok(image) =
-                        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&frame), SIZE, SIZE)
-                    {
-                        let _ = ctx.put_image_data(&image, 0.0, 0.0);
-                    }
-                });
-            });
-        });
     });
 
-    // The card for `track`, placed at `(fx, fy)` (fractions of the map's width and height).
-    let card = move |c: &Catalog, track: TrackIdx, fx: f64, fy: f64| {
-        let tag = if recommended.with_untracked(|r| r.contains(&track)) {
-            "recommended"
-        } else if mine.with_untracked(|m| m.contains(&track)) {
-            "yours"
-        } else {
-            "in the catalog"
-        };
-        let artists: Vec<&str> = c.artist_names(track).collect();
-        let genres: Vec<&str> = c.genre_names(track).take(3).collect();
-        let mut detail = artists.join(", ");
-        if let Some(y) = c.year(track) {
-            detail.push_str(&format!(" · {y}"));
-        }
-        if !genres.is_empty() {
-            detail.push_str(&format!(" · {}", genres.join(", ")));
-        }
-        Hover {
-            left_pct: (fx * 100.0).clamp(0.0, 70.0),
-            top_pct: (fy * 100.0).clamp(0.0, 85.0),
-            title: c.title(track).to_owned(),
-            detail,
-            tag,
-        }
+    // The card for `track`, placed at `at` (fractions of the map's width and height).
+    let show = move |engine: &Engine, track: TrackIdx, at: (f64, f64)| {
+        let tag = mine.with_untracked(|m| recommended.with_untracked(|r| tag(track, m, r)));
+        let track = ShownTrack::new(&engine.catalog, track);
+        set_hover.set(Some(Hover { at, track, tag }));
     };
 
     let on_move = move |ev: MouseEvent| {
-        let Some(el) = canvas.get() else { return };
+        let (Some(el), Some(engine)) = (canvas.get(), bench.engine_untracked()) else {
+            return;
+        };
         let rect = el.get_bounding_client_rect();
         if rect.width() <= 0.0 {
             return;
         }
-        let fx = (f64::from(ev.client_x()) - rect.left()) / rect.width();
-        let fy = (f64::from(ev.client_y()) - rect.top()) / rect.height();
-        let (x, y) = ((fx * f64::from(SIZE)) as f32, (fy * f64::from(SIZE)) as f32);
-        let (mine, recommended) = (mine.get_untracked(), recommended.get_untracked());
-        let found = bench.with_engine(|e| {
-            grid.with_value(|g| {
-                let g = g.as_ref()?;
-                let highlighted =
-                    |t: u32| mine.contains(&TrackIdx(t)) || recommended.contains(&TrackIdx(t));
-                let track = g
-                    .nearest(&e.catalog.projection, x, y, 8, Some(&highlighted))
-                    .or_else(|| g.nearest(&e.catalog.projection, x, y, 3, None))?;
-                Some(card(&e.catalog, track, fx, fy))
-            })
+        let at = (
+            (f64::from(ev.client_x()) - rect.left()) / rect.width(),
+            (f64::from(ev.client_y()) - rect.top()) / rect.height(),
+        );
+        let found = mine.with_untracked(|m| {
+            recommended.with_untracked(|r| frames.with_value(|f| pointed(&engine, f, at, m, r)))
         });
-        set_hover.set(found.flatten());
+        match found {
+            Some(track) => show(&engine, track, at),
+            None => set_hover.set(None),
+        }
     };
 
     // From the keyboard, the arrow keys step through the recommendations, then the listener's
     // tracks, showing each one's card where it sits on the map.
     let stepped = StoredValue::new(None::<usize>);
     let on_key = move |ev: KeyboardEvent| {
-        let step: isize = match ev.key().as_str() {
-            "ArrowRight" | "ArrowDown" => 1,
-            "ArrowLeft" | "ArrowUp" => -1,
-            "Escape" => {
-                stepped.set_value(None);
-                set_hover.set(None);
-                return;
-            }
-            _ => return,
-        };
-        ev.prevent_default();
-        let highlighted: Vec<TrackIdx> = recommended
-            .with_untracked(|r| mine.with_untracked(|m| r.iter().chain(m).copied().collect()));
-        if highlighted.is_empty() {
+        if ev.key() == "Escape" {
+            stepped.set_value(None);
+            set_hover.set(None);
             return;
         }
-        let n = highlighted.len() as isize;
-        let next = match stepped.get_value() {
-            Some(i) => (i as isize + step).rem_euclid(n) as usize,
-            None if step > 0 => 0,
-            None => (n - 1) as usize,
+        let highlighted: Vec<TrackIdx> = recommended
+            .with_untracked(|r| mine.with_untracked(|m| r.iter().chain(m).copied().collect()));
+        let Some(next) = step(&ev.key(), stepped.get_value(), highlighted.len()) else {
+            return;
         };
+        ev.prevent_default();
         stepped.set_value(Some(next));
         let track = highlighted[next];
-        let found = bench.with_engine(|e| {
-            grid.with_value(|g| {
-                let g = g.as_ref()?;
-                let (px, py) = g.pixel(*e.catalog.projection.get(track.get())?);
-                let size = f64::from(SIZE);
-                Some(card(
-                    &e.catalog,
-                    track,
-                    f64::from(px) / size,
-                    f64::from(py) / size,
-                ))
-            })
-        });
-        set_hover.set(found.flatten());
+        let Some(engine) = bench.engine_untracked() else {
+            return;
+        };
+        if let Some(at) = frames.with_value(|f| f.point_of(&engine, track)) {
+            show(&engine, track, at);
+        }
     };
 
     view! {
@@ -386,33 +433,47 @@ pub fn CatalogMap(
                     on:keydown=on_key
                     on:blur=move |_| set_hover.set(None)
                 ></canvas>
-                {move || {
-                    hover
-                        .get()
-                        .map(|h| {
-                            view! {
-                                <div
-                                    id="map-card"
-                                    role="status"
-                                    class="hover-card"
-                                    style=format!("left: {:.1}%; top: {:.1}%", h.left_pct, h.top_pct)
-                                >
-                                    <strong>{h.title}</strong>
-                                    <span>{h.detail}</span>
-                                    <em>{h.tag}</em>
-                                </div>
-                            }
-                        })
-                }}
+                // Always in the page, so the canvas's description exists even when empty.
+                <div id="map-card" role="status">
+                    {move || hover.get().map(|h| view! { <MapCard hover=h /> })}
+                </div>
             </div>
-            <figcaption>
-                <span class="swatch" style=format!("background: {}", css(MINE_RGB))></span>
-                {move || format!("Your tracks ({})", mine.with(Vec::len))}
-                <span class="swatch" style=format!("background: {}", css(RECOMMENDED_RGB))></span>
-                {move || format!("Recommendations ({})", recommended.with(Vec::len))}
-                <span class="hint">" Lighter areas hold more tracks."</span>
-            </figcaption>
+            <MapLegend mine=mine recommended=recommended />
         </figure>
+    }
+}
+
+#[component]
+fn MapLegend(mine: Signal<Vec<TrackIdx>>, recommended: Signal<Vec<TrackIdx>>) -> impl IntoView {
+    view! {
+        <figcaption>
+            <span class="swatch mine"></span>
+            {move || format!("Your tracks ({})", mine.with(Vec::len))}
+            <span class="swatch recommended"></span>
+            {move || format!("Recommendations ({})", recommended.with(Vec::len))}
+            <span class="hint">" Lighter areas hold more tracks."</span>
+        </figcaption>
+    }
+}
+
+/// The card of one point. Its position is set through the CSSOM (`style:`), which a
+/// Content-Security-Policy without `'unsafe-inline'` styles allows, unlike a `style` attribute.
+#[component]
+fn MapCard(hover: Hover) -> impl IntoView {
+    let ((side, offset), top) = hover.placement();
+    let toward_left = side == "right";
+    let (left, right) = if side == "left" {
+        (offset, "auto".to_owned())
+    } else {
+        ("auto".to_owned(), offset)
+    };
+    let detail = hover.detail();
+    view! {
+        <div class="hover-card" class:toward-left=toward_left style:left=left style:right=right style:top=top>
+            <strong>{hover.track.title}</strong>
+            <span>{detail}</span>
+            <em>{hover.tag}</em>
+        </div>
     }
 }
 
@@ -455,5 +516,44 @@ mod tests {
         );
         let rgba = before;
         assert!(rgba.chunks(4).all(|px| px[3] == 255 && px[2] > 42));
+    }
+
+    #[test]
+    fn arrow_keys_step_through_and_wrap() {
+        assert_eq!(step("ArrowRight", None, 3), Some(0));
+        assert_eq!(step("ArrowLeft", None, 3), Some(2));
+        assert_eq!(step("ArrowDown", Some(2), 3), Some(0));
+        assert_eq!(step("ArrowUp", Some(0), 3), Some(2));
+        assert_eq!(step("a", Some(0), 3), None);
+        assert_eq!(step("ArrowRight", None, 0), None);
+    }
+
+    #[test]
+    fn the_card_hangs_towards_the_middle_of_the_map() {
+        let track = ShownTrack {
+            track: TrackIdx(0),
+            id: String::new(),
+            title: "T".into(),
+            artists: vec!["A".into()],
+            album: None,
+            year: Some(1977),
+            genres: vec!["rock".into(), "pop".into(), "soul".into(), "jazz".into()],
+            why: String::new(),
+        };
+        let at = |fx, fy| Hover {
+            at: (fx, fy),
+            track: track.clone(),
+            tag: "yours",
+        };
+        assert_eq!(
+            at(0.2, 0.5).placement(),
+            (("left", "20.0%".to_owned()), "50.0%".to_owned())
+        );
+        assert_eq!(
+            at(0.95, 0.99).placement(),
+            (("right", "5.0%".to_owned()), "85.0%".to_owned()),
+            "near the right edge it hangs leftwards; near the bottom it stays inside"
+        );
+        assert_eq!(at(0.2, 0.5).detail(), "A · 1977 · rock, pop, soul");
     }
 }

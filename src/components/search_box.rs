@@ -1,24 +1,20 @@
-//! Finding catalog tracks by typing: results as the listener types, each one click from the taste.
+//! Finding catalog tracks by typing: results as the listener types, each one click from the
+//! taste, marked once added. Each row names the album and year, which tell versions apart.
 
+use encore_engine::TrackId;
 use encore_engine::matching::ListenerTrack;
-use encore_engine::{TrackId, TrackIdx};
 use leptos::prelude::*;
 
-use crate::app::{Workbench, timed};
-use crate::pages::taste::Source;
+use crate::model::Workbench;
+use crate::model::taste::Source;
+use crate::model::track::ShownTrack;
+use crate::runtime::timed;
 
 /// How many search results are listed.
 const N_RESULTS: usize = 12;
 
-/// One search result, as shown.
-#[derive(Debug, Clone, PartialEq)]
-struct Hit {
-    track: TrackIdx,
-    id: TrackId,
-    title: String,
-    artists: Vec<String>,
-    year: Option<u16>,
-}
+/// The example in the search box: a query the catalog answers.
+pub const EXAMPLE_QUERY: &str = "bowie starman";
 
 /// The search box and its results.
 #[component]
@@ -27,36 +23,24 @@ pub fn SearchBox() -> impl IntoView {
     let (query, set_query) = signal(String::new());
     let hits = Memo::new(move |_| {
         let query = query.get();
-        if !bench.ready.get() || query.trim().is_empty() {
-            return Vec::new();
+        match bench.engine() {
+            Some(engine) if !query.trim().is_empty() => {
+                timed("search", || engine.search(&query, N_RESULTS))
+            }
+            _ => Vec::new(),
         }
-        timed("search", || {
-            bench
-                .with_engine(|e| {
-                    e.search
-                        .search(&e.catalog, &query, N_RESULTS)
-                        .into_iter()
-                        .map(|track| Hit {
-                            track,
-                            id: e.catalog.ids[track.get()],
-                            title: e.catalog.title(track).to_owned(),
-                            artists: e.catalog.artist_names(track).map(str::to_owned).collect(),
-                            year: e.catalog.year(track),
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
     });
-    let add = move |hit: &Hit| {
+    let add = move |hit: &ShownTrack| {
         let track = ListenerTrack {
-            id: Some(hit.id),
+            id: hit.id.parse::<TrackId>().ok(),
             title: hit.title.clone(),
             artists: hit.artists.clone(),
-            album: None,
+            album: hit.album.clone(),
             isrc: None,
         };
-        bench.taste.update(|t| t.add(Source::Search, [track]));
+        bench.taste.update(|t| {
+            t.add(Source::Search, [track]);
+        });
     };
     view! {
         <div class="search">
@@ -65,13 +49,13 @@ pub fn SearchBox() -> impl IntoView {
                 id="search-input"
                 type="search"
                 autocomplete="off"
-                placeholder="e.g. bowie heroes"
+                placeholder=format!("e.g. {EXAMPLE_QUERY}")
                 data-testid="search-input"
-                disabled=move || !bench.ready.get()
+                disabled=move || !bench.is_ready()
                 prop:value=query
                 on:input=move |ev| set_query.set(event_target_value(&ev))
             />
-            <Show when=move || !query.get().trim().is_empty() && bench.ready.get()>
+            <Show when=move || !query.get().trim().is_empty() && bench.is_ready()>
                 <p class="hint" aria-live="polite">
                     {move || match hits.with(Vec::len) {
                         0 => "Nothing found. Check the spelling, or try fewer words.".to_owned(),
@@ -81,28 +65,42 @@ pub fn SearchBox() -> impl IntoView {
             </Show>
             <ul class="search-results">
                 <For each=move || hits.get() key=|h| h.track let:hit>
-                    <li data-testid="search-result" data-track-id=hit.id.to_string()>
-                        <span class="track-title">{hit.title.clone()}</span>
-                        <span class="track-meta">
-                            {format!(
-                                "{}{}",
-                                hit.artists.join(", "),
-                                hit.year.map(|y| format!(" · {y}")).unwrap_or_default(),
-                            )}
-                        </span>
-                        <button
-                            type="button"
-                            aria-label=format!("Add {} to your taste", hit.title)
-                            on:click={
-                                let hit = hit.clone();
-                                move |_| add(&hit)
-                            }
-                        >
-                            "Add"
-                        </button>
-                    </li>
+                    <SearchRow hit=hit add=add />
                 </For>
             </ul>
         </div>
+    }
+}
+
+/// One result, with its Add button (or "Added" once any source has it).
+#[component]
+fn SearchRow(hit: ShownTrack, add: impl Fn(&ShownTrack) + Copy + 'static) -> impl IntoView {
+    let bench = expect_context::<Workbench>();
+    let id = hit.id.parse::<TrackId>().ok();
+    let added = Memo::new(move |_| id.is_some_and(|id| bench.taste.with(|t| t.has_id(id))));
+    let title = hit.title.clone();
+    view! {
+        <li data-testid="search-result" data-track-id=hit.id.clone() class:added=added>
+            <span class="track-title">{hit.title.clone()}</span>
+            <span class="track-meta">{hit.byline_with_album()}</span>
+            <button
+                type="button"
+                data-testid="add-pick"
+                disabled=added
+                aria-label=move || {
+                    if added.get() {
+                        format!("{title} is in your picks")
+                    } else {
+                        format!("Add {title} to your picks")
+                    }
+                }
+                on:click={
+                    let hit = hit.clone();
+                    move |_| add(&hit)
+                }
+            >
+                {move || if added.get() { "Added ✓" } else { "Add" }}
+            </button>
+        </li>
     }
 }

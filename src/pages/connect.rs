@@ -1,31 +1,47 @@
-//! The "Connect Spotify" panel: bring your own Client ID, log in, and the account menu after.
+//! The Spotify step: bring your own Client ID, log in, and the account menu after.
 //!
 //! Spotify serves a new (development-mode) app to at most five allow-listed users, so the
 //! realistic setup is that each listener registers their own app. When `config.json` carries no
-//! `client_id`, the panel walks them through it, shows the redirect URI exactly as it will be sent
-//! (with a copy button), and keeps their Client ID in `localStorage` where they can change it.
+//! `client_id`, this step walks them through it, shows the redirect URI exactly as it will be sent
+//! (with a copy button), and keeps their Client ID in `localStorage` where they can change it. It
+//! is shown only once the listener chooses Spotify on the welcome.
 
 use encore_spotify::login::READ_SCOPES_WHY;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::components::status::ErrorMessage;
 use crate::config;
+use crate::model::{Entry, Workbench};
 use crate::session::{self, AccountMenu, SessionContext, SessionStatus};
 
 const DASHBOARD_URL: &str = "https://developer.spotify.com/dashboard";
+
+/// The listener chose Spotify: its step opens, and with a Client ID already known the login
+/// starts at once. A login that cannot start leaves the listener on that step, where pressing
+/// Connect again shows why.
+pub fn choose_spotify(bench: Workbench) {
+    bench.entry.set(Entry::Spotify);
+    spawn_local(async move {
+        if let Ok(site) = config::get().await
+            && config::client_id(&site).is_some()
+        {
+            let _ = session::start_login(&[]).await;
+        }
+    });
+}
 
 /// Login, or the account menu once logged in; also shows session errors and a playlist saved
 /// right after the listener granted the save permission.
 #[component]
 pub fn ConnectPanel() -> impl IntoView {
     let session = expect_context::<SessionContext>();
+    let bench = expect_context::<Workbench>();
     let status = session.status;
     let login = Action::new_local(|_: &()| session::start_login(&[]));
     let error = move || {
         let login_error = login.value().get().and_then(Result::err);
-        login_error
-            .or_else(|| session.error.get())
-            .map(|e| e.to_string())
+        login_error.or_else(|| session.error.get())
     };
     let resumed = move || {
         match session.resumed_save.get() {
@@ -33,7 +49,7 @@ pub fn ConnectPanel() -> impl IntoView {
             view! {
                 <p class="saved-playlist">
                     "Saved your playlist with " {saved.n_tracks} " tracks: "
-                    <a href=saved.url.clone() target="_blank" rel="noopener" data-testid="saved-playlist-link">
+                    <a href=saved.url.clone() target="_blank" rel="noopener noreferrer" data-testid="saved-playlist-link">
                         "open it on Spotify"
                     </a>
                 </p>
@@ -72,11 +88,19 @@ pub fn ConnectPanel() -> impl IntoView {
                         >
                             "Connect Spotify"
                         </button>
+                        <button
+                            type="button"
+                            class="link-button"
+                            data-testid="guest-instead"
+                            on:click=move |_| bench.entry.set(Entry::Guest)
+                        >
+                            "Try without an account instead"
+                        </button>
                     }
                         .into_any()
                 }
             }}
-            {move || error().map(|message| view! { <ErrorMessage message=Signal::stored(message) /> })}
+            {move || error().map(|e| view! { <ErrorMessage message=Signal::stored(e.to_string()) /> })}
             {resumed}
         </section>
     }
@@ -114,7 +138,7 @@ fn ClientIdSetup() -> impl IntoView {
                 <ol>
                     <li>
                         "Open the "
-                        <a href=DASHBOARD_URL target="_blank" rel="noopener">"Spotify developer dashboard"</a>
+                        <a href=DASHBOARD_URL target="_blank" rel="noopener noreferrer">"Spotify developer dashboard"</a>
                         " and create an app (any name and description; tick \"Web API\")."
                     </li>
                     <li>

@@ -4,9 +4,9 @@
 use encore_engine::TrackIdx;
 use leptos::prelude::*;
 
-use crate::app::Workbench;
 use crate::components::charts::{PROFILE, PairedBars, audio_profile, cluster_shares};
 use crate::components::map::CatalogMap;
+use crate::model::Workbench;
 
 /// How many sound families the spread chart lists: the listener's and the list's largest.
 const N_FAMILIES: usize = 10;
@@ -28,8 +28,8 @@ pub fn Insight() -> impl IntoView {
     });
     let shares = move |tracks: Memo<Vec<TrackIdx>>| {
         Memo::new(move |_| {
-            bench.ready.get();
-            tracks.with(|t| bench.with_engine(|e| cluster_shares(&e.catalog, t)))
+            let engine = bench.engine()?;
+            Some(tracks.with(|t| cluster_shares(&engine.catalog, t)))
         })
     };
     let (my_shares, their_shares) = (shares(mine), shares(recommended));
@@ -52,9 +52,9 @@ pub fn Insight() -> impl IntoView {
     });
     let profile = move |tracks: Memo<Vec<TrackIdx>>| {
         Memo::new(move |_| {
-            bench.ready.get();
-            tracks
-                .with(|t| bench.with_engine(|e| audio_profile(&e.catalog, t)))
+            bench
+                .engine()
+                .map(|engine| tracks.with(|t| audio_profile(&engine.catalog, t)))
                 .unwrap_or_default()
         })
     };
@@ -64,7 +64,7 @@ pub fn Insight() -> impl IntoView {
         <section class="panel" aria-labelledby="insight-heading">
             <h2 id="insight-heading">"3. Your taste on the map"</h2>
             <Show
-                when=move || bench.ready.get()
+                when=move || bench.is_ready()
                 fallback=|| view! { <p class="hint">"The map appears once the catalog is loaded."</p> }
             >
                 <CatalogMap mine=mine.into() recommended=recommended.into() />

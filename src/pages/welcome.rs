@@ -1,9 +1,11 @@
-//! The first screen: what Encore does, that nothing leaves the browser, and the two ways in.
+//! The first screen: what Encore does, that nothing leaves the browser, and the two ways in, side
+//! by side and short. Choosing Spotify opens its own step (the developer setup when needed);
+//! with a Client ID already known it goes straight to Spotify's login.
 
 use leptos::prelude::*;
 
-use crate::app::{Entry, Workbench};
-use crate::pages::connect::ConnectPanel;
+use crate::model::{Entry, Workbench};
+use crate::pages::connect::choose_spotify;
 
 #[component]
 pub fn Welcome() -> impl IntoView {
@@ -11,31 +13,34 @@ pub fn Welcome() -> impl IntoView {
     view! {
         <section class="panel welcome" aria-labelledby="welcome-heading">
             <h2 id="welcome-heading">"Find music you will love, from music you already love"</h2>
+            <div class="ways-in">
+                <div class="way">
+                    <h3>"No account needed"</h3>
+                    <p>"Search the catalog or drop an Exportify CSV."</p>
+                    <button
+                        type="button"
+                        class="primary"
+                        data-testid="try-without-account"
+                        on:click=move |_| bench.entry.set(Entry::Guest)
+                    >
+                        "Try without an account"
+                    </button>
+                </div>
+                <div class="way">
+                    <h3>"With Spotify"</h3>
+                    <p>"Use your liked songs, top tracks and playlists; save lists as playlists."</p>
+                    <button type="button" data-testid="connect-spotify" on:click=move |_| choose_spotify(bench)>
+                        "Connect Spotify"
+                    </button>
+                </div>
+            </div>
             <p>
-                "Encore looks at the songs you choose and suggests others from a catalog of about 180,000 tracks: by sound, genre, era and artist. You can steer it, listen, and save what you like as a playlist."
+                "Encore suggests songs from a catalog of about 180,000 tracks, by sound, genre, era and artist. You can steer it, listen, and keep what you like."
             </p>
             <p class="privacy">
                 <strong>"Nothing leaves your browser."</strong>
                 " The catalog is downloaded once and every recommendation is computed on this device. Encore has no server of its own; if you connect Spotify, your browser talks to Spotify directly."
             </p>
-            <div class="ways-in">
-                <div class="way">
-                    <p>"Use your liked songs, top tracks, playlists and recent plays, and save results as a private playlist."</p>
-                    <ConnectPanel />
-                </div>
-                <div class="way">
-                    <h3>"No account needed"</h3>
-                    <p>"Drop an Exportify CSV or search the catalog for songs you like."</p>
-                    <button
-                        type="button"
-                        class="primary"
-                        data-testid="try-without-account"
-                        on:click=move |_| bench.entry.set(Entry::Working)
-                    >
-                        "Try without an account"
-                    </button>
-                </div>
-            </div>
         </section>
     }
 }

@@ -19,9 +19,9 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::SessionEnd;
-use crate::clock::{now_ms, sleep_ms};
 use crate::config::{self, Config};
 use crate::error::AppError;
+use crate::runtime::{now_ms, sleep_ms};
 use crate::storage;
 
 const TOKENS_KEY: &str = "encore.tokens";

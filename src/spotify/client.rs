@@ -17,8 +17,8 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::clock::sleep_ms;
 use crate::error::{AppError, Resource};
+use crate::runtime::sleep_ms;
 use crate::session::{self, SessionEnd};
 
 /// A wait [`send`] is about to sit out.

@@ -29,9 +29,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::client::{Patience, Wait, get_json, get_json_patiently};
-use crate::clock::sleep_ms;
 use crate::config::{self, Config};
 use crate::error::{AppError, Resource};
+use crate::runtime::sleep_ms;
 use crate::session;
 use crate::storage::{self, CacheWrite, WritePermit};
 

@@ -9,7 +9,8 @@
 //! the same word (4), a word it begins (2: the listener is still typing), or a word one edit away
 //! (1; two edits for words of eight letters or more; an edit is an insertion, deletion,
 //! substitution or swap of neighbours, Damerau-Levenshtein). Results are ordered by total score,
-//! then popularity, then catalog order, so equal queries always give equal lists.
+//! then popularity, then catalog order, so equal queries always give equal lists. Exact
+//! duplicates (the same title, artists, album and year) are listed once, the best-ranked.
 //!
 //! Building walks every track, which on ~180k tracks is too long for one browser task, so
 //! [`SearchIndexBuilder::add_tracks`] takes a range and [`VocabularySorter::step`] sorts a part of
@@ -447,10 +448,42 @@ impl SearchIndex {
                 (f32::from(total[t as usize]) * 256.0 + known, t)
             })
             .collect();
-        best_first(&mut ranked, limit)
+        fold_duplicates(catalog, &mut ranked, limit)
+    }
+}
+
+/// The best `limit` of `ranked`, each version of a song once: a track with the title, artists,
+/// album and year of a better-ranked one is left out (catalogs list the same release several
+/// times, and the rows would be indistinguishable). Ranks twice as many each time until `limit`
+/// distinct tracks are found or every track was looked at.
+fn fold_duplicates(catalog: &Catalog, ranked: &mut [Scored], limit: usize) -> Vec<TrackIdx> {
+    let version = |t: u32| {
+        let i = t as usize;
+        let album = catalog
+            .track_album
+            .get(i)
+            .filter(|&&a| a != crate::catalog::NONE_U32)
+            .map(|&a| catalog.albums.get(a as usize));
+        (
+            catalog.title(TrackIdx(t)),
+            catalog.track_artists.row(i),
+            album,
+            catalog.years.get(i).copied(),
+        )
+    };
+    let mut window = limit;
+    loop {
+        let mut seen = std::collections::HashSet::new();
+        let kept: Vec<TrackIdx> = best_first(ranked, window)
             .iter()
+            .filter(|&&(_, t)| seen.insert(version(t)))
+            .take(limit)
             .map(|&(_, t)| TrackIdx(t))
-            .collect()
+            .collect();
+        if kept.len() == limit || window >= ranked.len() {
+            return kept;
+        }
+        window = window.saturating_mul(2).min(ranked.len());
     }
 }
 
@@ -543,6 +576,33 @@ pub(crate) mod tests {
             })
             .collect();
         assert_eq!(got, expected, "query {query:?}");
+    }
+
+    #[test]
+    fn exact_duplicates_are_folded_and_other_versions_kept() {
+        let mut rows: Vec<(&str, &[&str], Option<u8>)> = Vec::new();
+        // Thirty identical rows of one release, ranked above another album's version and another
+        // artist's song of the same name.
+        for _ in 0..30 {
+            rows.push(("Blinding Lights", &["The Weeknd"], Some(90)));
+        }
+        rows.push(("Blinding Lights", &["The Weeknd"], Some(50)));
+        rows.push(("Blinding Lights", &["All Time Low"], Some(40)));
+        let mut catalog = text_catalog(&rows);
+        // `text_catalog` names each album after its title: the same album for all but one.
+        catalog.albums.push("After Hours (Live)");
+        catalog.track_album[30] = (catalog.albums.len() - 1) as u32;
+        let index = SearchIndex::build(&catalog);
+        let found = index.search(&catalog, "blinding lights", 10);
+        assert_eq!(found, vec![TrackIdx(0), TrackIdx(30), TrackIdx(31)]);
+        assert_eq!(
+            index.search(&catalog, "blinding lights", 2),
+            vec![TrackIdx(0), TrackIdx(30)],
+            "folding looks past the first `limit` candidates"
+        );
+        // A different year is a different version too.
+        catalog.years[5] = 2020;
+        assert_eq!(index.search(&catalog, "blinding lights", 10).len(), 4);
     }
 
     #[test]
