@@ -141,7 +141,8 @@ test('without an account: search, an Exportify CSV, explained recommendations th
   const seedIds = new Set(found.slice(0, 7).map((s) => s.id));
   for (const rec of first) {
     assert.match(rec.id, SPOTIFY_ID);
-    assert.match(rec.why, /^close to ".+" by /, 'every result says why it is there');
+    // One pattern for every explanation: the strongest concrete reason first.
+    assert.match(rec.why, /^(also by |plays with |similar |shares |same |close to |popular )/, `every result says why it is there ("${rec.why}")`);
     assert.ok(!seedIds.has(rec.id), 'a seed is never recommended back');
   }
   await rig.screenshot('app-results');
@@ -174,6 +175,31 @@ test('without an account: search, an Exportify CSV, explained recommendations th
     { timeout: 30_000 },
   );
   assert.equal(await page.locator('ol.results').getAttribute('data-method'), 'knn', 'the list is the new method\'s');
+
+  // Discovery: "New artists only" leaves out every artist the taste credits, and says why each
+  // new one fits.
+  const seedArtists = new Set(found.slice(0, 7).flatMap((s) => s.artists.split(', ').map((a) => a.toLowerCase())));
+  const knnIds = (await recommendations(page)).map((r) => r.id).join(',');
+  await page.getByTestId('artists-select').selectOption('new');
+  await page.waitForFunction(
+    (ids) => [...document.querySelectorAll('[data-testid=recommendation]')].map((li) => li.dataset.trackId).join(',') !== ids,
+    knnIds,
+    { timeout: 30_000 },
+  );
+  const newArtists = await page.getByTestId('recommendation').evaluateAll((items) =>
+    items.map((li) => li.querySelector('.track-meta').textContent.split(' · ')[0]),
+  );
+  assert.ok(newArtists.length > 0, 'new artists are found');
+  for (const credit of newArtists) {
+    for (const artist of credit.split(', ')) {
+      assert.ok(!seedArtists.has(artist.toLowerCase()), `"${artist}" is not an artist of the taste`);
+    }
+  }
+  t.diagnostic(`new artists: ${newArtists.slice(0, 5).join(' / ')}`);
+
+  // The sound families on the charts are named for what they are, not numbered.
+  const families = await page.locator('.chart text').evaluateAll((texts) => texts.map((x) => x.textContent));
+  assert.ok(!families.some((f) => /^Family \d+$/.test(f)), `families have names (${families.slice(0, 6).join(' / ')})`);
 
   // The map: a canvas with the whole catalog drawn on it.
   const map = page.getByTestId('catalog-map');

@@ -1,7 +1,7 @@
 //! Everything the listener sets before and while recommending, as one plain [`Controls`] value,
 //! turned into the engine's [`Options`] by [`Controls::options`]; and the methods' plain names.
 
-use encore_engine::recommend::{Method, Nudge, Options, RecommendError};
+use encore_engine::recommend::{Artists, Method, Nudge, Options, RecommendError};
 use encore_engine::{Catalog, Feature, TrackIdx};
 use encore_spotify::save::MAX_SAVED_TRACKS;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,8 @@ pub struct Controls {
     pub max_per_artist: usize,
     /// Leave out other versions of the songs the listener has.
     pub leave_out_owned: bool,
+    /// Artists the listener knows, new ones only, or both.
+    pub artists: Artists,
 }
 
 impl Default for Controls {
@@ -51,6 +53,7 @@ impl Default for Controls {
             popularity: 0,
             max_per_artist: 2,
             leave_out_owned: true,
+            artists: Artists::default(),
         }
     }
 }
@@ -85,8 +88,18 @@ impl Controls {
             years: (!whole_era).then_some(years),
             nudges,
             popularity: (self.popularity as f32 / 100.0).clamp(-1.0, 1.0),
+            artists: self.artists,
             ..Options::default()
         }
+    }
+}
+
+/// The discovery choice in the listener's words.
+pub fn artists_label(artists: Artists) -> &'static str {
+    match artists {
+        Artists::Familiar => "Artists I know",
+        Artists::Mixed => "Both",
+        Artists::New => "New artists only",
     }
 }
 

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use encore_engine::families::family_names;
 use encore_engine::matching::{MatchReport, Matcher, MatcherBuilder};
 use encore_engine::recommend::{Job, RecommendError, Recommender};
 use encore_engine::search::{SearchIndex, SearchIndexBuilder};
@@ -30,6 +31,8 @@ pub struct Engine {
     recommender: RefCell<Recommender>,
     /// The catalog's first and last known release year.
     pub era: (u16, u16),
+    /// Each sound family's name, by cluster id, from its genres and audio character.
+    pub family_names: Vec<String>,
 }
 
 impl Engine {
@@ -65,7 +68,10 @@ impl Engine {
         while !timed("recommender-warm-up", || recommender.warm_up_step()) {
             yield_now().await;
         }
+        let family_names = timed("family-names", || family_names(&catalog));
+        yield_now().await;
         Self {
+            family_names,
             era: catalog_years(&catalog),
             catalog,
             search,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use encore_engine::TrackId;
-use encore_engine::csv_import::{self, Schema};
+use encore_engine::csv_import::{self, ImportError, Schema};
 use encore_engine::matching::{ListenerTrack, MatchReport};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -175,15 +175,38 @@ pub enum CsvError {
         "\"{0}\" has no tracks Encore could read. Check that it is an Exportify export of a playlist with songs in it."
     )]
     Empty(String),
+    #[error(
+        "\"{0}\" is larger than {1} MB, more than Encore reads from one file (an Exportify export of 10,000 songs is about 3 MB)."
+    )]
+    TooLarge(String, u64),
+    #[error(
+        "\"{0}\" is {1} text that Encore cannot read ({2}). Save it as UTF-8 and drop it again."
+    )]
+    Encoding(String, &'static str, &'static str),
+}
+
+/// An Exportify CSV's tracks, and how many of its rows were skipped and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvTracks {
+    pub tracks: Vec<ListenerTrack>,
+    /// "3 of 120 rows skipped: 2 bad id, 1 malformed row", or `None` when every row was read.
+    pub skipped: Option<String>,
 }
 
 /// The listener tracks of an Exportify CSV's bytes.
-pub fn exportify_tracks(bytes: &[u8], file_name: &str) -> Result<Vec<ListenerTrack>, CsvError> {
-    let report = csv_import::read_tracks(bytes, file_name)
-        .map_err(|_| CsvError::NotExportify(file_name.to_owned()))?;
+pub fn exportify_tracks(bytes: &[u8], file_name: &str) -> Result<CsvTracks, CsvError> {
+    let name = || file_name.to_owned();
+    let report = csv_import::read_tracks(bytes, file_name).map_err(|e| match e {
+        ImportError::TooLarge { limit_mb, .. } => CsvError::TooLarge(name(), limit_mb),
+        ImportError::Encoding { encoding, why, .. } => CsvError::Encoding(name(), encoding, why),
+        ImportError::Header { .. }
+        | ImportError::Read { .. }
+        | ImportError::UnknownSchema { .. } => CsvError::NotExportify(name()),
+    })?;
     if report.schema != Schema::Exportify {
         return Err(CsvError::NotExportify(file_name.to_owned()));
     }
+    let skipped = report.skipped_summary();
     let tracks: Vec<ListenerTrack> = report
         .tracks
         .into_iter()
@@ -198,7 +221,7 @@ pub fn exportify_tracks(bytes: &[u8], file_name: &str) -> Result<Vec<ListenerTra
     if tracks.is_empty() {
         return Err(CsvError::Empty(file_name.to_owned()));
     }
-    Ok(tracks)
+    Ok(CsvTracks { tracks, skipped })
 }
 
 /// The sentence of the match summary.
@@ -342,8 +365,9 @@ mod tests {
     fn exportify_csv_becomes_listener_tracks_and_other_files_are_explained() {
         let csv = "\u{feff}Track URI,Track Name,Artist Name(s),Album Name\n\
                    spotify:track:5SuOikwiRyPMVoIQDJUgSV,Everybody,Alpha;Beta,Album\n";
-        let tracks = exportify_tracks(csv.as_bytes(), "mine.csv").unwrap();
+        let CsvTracks { tracks, skipped } = exportify_tracks(csv.as_bytes(), "mine.csv").unwrap();
         assert_eq!(tracks.len(), 1);
+        assert_eq!(skipped, None);
         assert_eq!(
             tracks[0].id.map(|i| i.to_string()).as_deref(),
             Some("5SuOikwiRyPMVoIQDJUgSV")
@@ -352,5 +376,22 @@ mod tests {
         let err = exportify_tracks(b"name,age\nbob,3\n", "people.csv").unwrap_err();
         assert_eq!(err, CsvError::NotExportify("people.csv".into()));
         assert!(err.to_string().contains("exportify.net"));
+    }
+
+    #[test]
+    fn skipped_rows_are_counted_and_unreadable_encodings_named() {
+        let csv = "Track URI,Track Name,Artist Name(s),Album Name\n\
+                   spotify:track:5SuOikwiRyPMVoIQDJUgSV,Everybody,Alpha,Album\n\
+                   spotify:track:not-an-id,Broken,Beta,Album\n";
+        let read = exportify_tracks(csv.as_bytes(), "mine.csv").unwrap();
+        assert_eq!(read.tracks.len(), 1);
+        let skipped = read.skipped.expect("the broken row is reported");
+        assert!(skipped.starts_with("1 of 2 rows skipped"), "{skipped}");
+
+        // UTF-16 without a valid second half of a surrogate pair cannot be read as any text.
+        let broken_utf16 = [0xFF, 0xFE, b'T', 0, 0x00, 0xD8, b'x', 0];
+        let err = exportify_tracks(&broken_utf16, "odd.csv").unwrap_err();
+        assert!(matches!(err, CsvError::Encoding(..)), "{err:?}");
+        assert!(err.to_string().contains("UTF-16"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 //! the catalog.
 
 use encore_engine::catalog::NONE_U32;
+use encore_engine::csv_export::{CsvExportError, RecommendationRow, recommendations_csv};
 use encore_engine::recommend::Recommendation;
 use encore_engine::{Catalog, TrackIdx};
 use serde::{Deserialize, Serialize};
@@ -88,32 +89,21 @@ pub fn links(recs: &[ShownTrack]) -> String {
         .join("\n")
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-/// The list as CSV: rank, title, artists, year, genres, why, link.
-pub fn recs_csv(recs: &[ShownTrack]) -> String {
-    let mut out = String::from("rank,title,artists,year,genres,why,link\n");
-    for (i, r) in recs.iter().enumerate() {
-        let year = r.year.map(|y| y.to_string()).unwrap_or_default();
-        let fields = [
-            (i + 1).to_string(),
-            csv_field(&r.title),
-            csv_field(&r.artists.join("; ")),
-            year,
-            csv_field(&r.genres.join("; ")),
-            csv_field(&r.why),
-            r.link(),
-        ];
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    out
+/// The list as CSV (rank, title, artists, year, genres, why, link), written by the engine, which
+/// neutralises cells a spreadsheet would run as formulas.
+pub fn recs_csv(recs: &[ShownTrack]) -> Result<String, CsvExportError> {
+    let links: Vec<String> = recs.iter().map(ShownTrack::link).collect();
+    recommendations_csv(recs.iter().zip(&links).enumerate().map(|(i, (r, link))| {
+        RecommendationRow {
+            rank: i + 1,
+            title: &r.title,
+            artists: &r.artists,
+            year: r.year,
+            genres: &r.genres,
+            why: &r.why,
+            link,
+        }
+    }))
 }
 
 #[cfg(test)]
@@ -134,13 +124,18 @@ mod tests {
     }
 
     #[test]
-    fn csv_quotes_what_needs_quoting() {
+    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
         let shown = shown();
-        assert_eq!(
-            recs_csv(std::slice::from_ref(&shown)),
-            "rank,title,artists,year,genres,why,link\n\
-             1,\"Hello, \"\"World\"\"\",A; B,1999,indie folk,\"close to \"\"X\"\" by Y\",https://open.spotify.com/track/5SuOikwiRyPMVoIQDJUgSV\n"
-        );
+        let csv = recs_csv(std::slice::from_ref(&shown)).unwrap();
+        assert!(csv.starts_with("\"rank\",\"title\""), "{csv}");
+        assert!(csv.contains("\"Hello, \"\"World\"\"\""), "{csv}");
+        assert!(csv.contains("\"A; B\""), "{csv}");
+        let hostile = ShownTrack {
+            title: "=HYPERLINK(\"http://evil\")".into(),
+            ..shown.clone()
+        };
+        let csv = recs_csv(&[hostile]).unwrap();
+        assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
         assert_eq!(
             links(&[shown]),
             "https://open.spotify.com/track/5SuOikwiRyPMVoIQDJUgSV"

@@ -10,6 +10,7 @@ use encore_spotify::login::READ_SCOPES_WHY;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::origin_notice::OriginNotice;
 use crate::components::status::ErrorMessage;
 use crate::config;
 use crate::model::{Entry, Workbench};
@@ -64,6 +65,7 @@ pub fn ConnectPanel() -> impl IntoView {
     view! {
         <section class="connect-panel" aria-labelledby="connect-heading">
             <h2 id="connect-heading">"Spotify"</h2>
+            <OriginNotice />
             {move || match status.get() {
                 SessionStatus::LoggedIn { .. } => view! { <AccountMenu /> }.into_any(),
                 SessionStatus::LoggingIn => {

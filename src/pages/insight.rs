@@ -34,7 +34,9 @@ pub fn Insight() -> impl IntoView {
     };
     let (my_shares, their_shares) = (shares(mine), shares(recommended));
     let spreads = Memo::new(move |_| {
-        let (Some(a), Some(b)) = (my_shares.get(), their_shares.get()) else {
+        let (Some(a), Some(b), Some(engine)) =
+            (my_shares.get(), their_shares.get(), bench.engine())
+        else {
             return Default::default();
         };
         let mut order: Vec<usize> = (0..a.len()).collect();
@@ -44,7 +46,13 @@ pub fn Insight() -> impl IntoView {
         (
             order
                 .iter()
-                .map(|i| format!("Family {}", i + 1))
+                .map(|&i| {
+                    engine
+                        .family_names
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("Family {}", i + 1))
+                })
                 .collect::<Vec<_>>(),
             order.iter().map(|&i| a[i]).collect::<Vec<_>>(),
             order.iter().map(|&i| b[i]).collect::<Vec<_>>(),

@@ -20,7 +20,9 @@ use web_sys::File;
 use crate::components::search_box::SearchBox;
 use crate::components::status::{ErrorMessage, ProgressBar};
 use crate::model::controls::count;
-use crate::model::taste::{CsvError, PickKey, Source, exportify_tracks, summary_sentence};
+use crate::model::taste::{
+    CsvError, CsvTracks, PickKey, Source, exportify_tracks, summary_sentence,
+};
 use crate::model::{Entry, Workbench};
 use crate::pages::connect::choose_spotify;
 use crate::pages::spotify_sources::SpotifySources;
@@ -30,7 +32,7 @@ use crate::session::SessionContext;
 /// Picks listed per source before "Show more".
 const PICKS_PAGE: usize = 25;
 
-async fn read_file(file: File) -> Result<Vec<ListenerTrack>, CsvError> {
+async fn read_file(file: File) -> Result<CsvTracks, CsvError> {
     let name = file.name();
     let buffer = JsFuture::from(file.array_buffer())
         .await
@@ -51,13 +53,14 @@ fn CsvSource() -> impl IntoView {
         let file = file.clone();
         async move {
             match read_file(file).await {
-                Ok(tracks) => {
+                Ok(CsvTracks { tracks, skipped }) => {
                     set_error.set(None);
                     let n_read = tracks.len();
                     let mut n_new = 0;
                     bench.taste.update(|t| n_new = t.add(Source::Csv, tracks));
+                    let skipped = skipped.map(|s| format!(" {s}.")).unwrap_or_default();
                     set_added.set(Some(format!(
-                        "Read {}: {} new.",
+                        "Read {}: {} new.{skipped}",
                         count(n_read, "track", "tracks"),
                         n_new
                     )));

@@ -1,13 +1,13 @@
 //! The steering controls: the method (the default first, the original designs grouped as "other
 //! approaches", each with a plain line), the sliders and the era.
 
-use encore_engine::recommend::Method;
+use encore_engine::recommend::{Artists, Method};
 use encore_spotify::save::MAX_SAVED_TRACKS;
 use leptos::prelude::*;
 
 use crate::model::Workbench;
 use crate::model::controls::{
-    DEFAULT_ERA, DEFAULT_METHOD, NUDGED, count, lean, plain_description, plain_name,
+    DEFAULT_ERA, DEFAULT_METHOD, NUDGED, artists_label, count, lean, plain_description, plain_name,
 };
 
 /// A labelled range slider bound to one number.
@@ -91,6 +91,37 @@ fn MethodChoice() -> impl IntoView {
     }
 }
 
+/// Familiar artists, new ones only, or both: "new" leaves out every artist the taste credits.
+#[component]
+fn ArtistsChoice() -> impl IntoView {
+    let controls = expect_context::<Workbench>().controls;
+    view! {
+        <div class="field">
+            <label for="artists">"Artists"</label>
+            <select
+                id="artists"
+                data-testid="artists-select"
+                on:change=move |ev| {
+                    if let Ok(a) = event_target_value(&ev).parse::<Artists>() {
+                        controls.update(|c| c.artists = a);
+                    }
+                }
+            >
+                {Artists::ALL
+                    .into_iter()
+                    .map(|a| {
+                        view! {
+                            <option value=a.name() selected=move || controls.with(|c| c.artists == a)>
+                                {artists_label(a)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
 /// Every control of the list.
 #[component]
 pub fn ControlsForm() -> impl IntoView {
@@ -107,6 +138,7 @@ pub fn ControlsForm() -> impl IntoView {
     view! {
         <div class="controls">
             <MethodChoice />
+            <ArtistsChoice />
             <Slider
                 id="count"
                 label="Number of results".to_owned()
