@@ -405,26 +405,7 @@ async fn read_liked(
         if sync.is_done() {
             return Ok(());
         }
-        // Wait for the next reply, looking at the cancel button meanwhile: a wait Spotify asked
-        // for can be long.
-        let reply = loop {
-            if cancel.is_cancelled() || !permit.is_valid() {
-                return Err(AppError::Cancelled);
-            }
-            if in_flight.is_empty() {
-                // Nothing in flight and nothing asked for, though not paused: the sync is stuck
-                // (its tests say it never is), which is better reported than waited on.
-                if js_sys::Date::now() >= paused_until_ms.get() {
-                    return Err(AppError::BadReply);
-                }
-                sleep_ms(CANCEL_CHECK_MS).await;
-                break None;
-            }
-            let tick = pin!(sleep_ms(CANCEL_CHECK_MS));
-            if let Either::Left((reply, _)) = select(in_flight.next(), tick).await {
-                break reply;
-            }
-        };
+        let reply = next_reply(&mut in_flight, &paused_until_ms, cancel, permit).await?;
         let Some((request, page)) = reply else {
             continue;
         };
@@ -451,6 +432,34 @@ async fn read_liked(
             && let Some(entries) = sync.checkpoint()
         {
             store.save(permit, entries, false).await?;
+        }
+    }
+}
+
+/// The next reply of `in_flight`, looking at the cancel button meanwhile (a wait Spotify asked
+/// for can be long); `None` after a look when nothing is in flight during a pause.
+async fn next_reply<F: Future>(
+    in_flight: &mut FuturesUnordered<F>,
+    paused_until_ms: &Cell<f64>,
+    cancel: &Cancel,
+    permit: &WritePermit,
+) -> Result<Option<F::Output>, AppError> {
+    loop {
+        if cancel.is_cancelled() || !permit.is_valid() {
+            return Err(AppError::Cancelled);
+        }
+        if in_flight.is_empty() {
+            // Nothing in flight and nothing asked for, though not paused: the sync is stuck
+            // (its tests say it never is), which is better reported than waited on.
+            if js_sys::Date::now() >= paused_until_ms.get() {
+                return Err(AppError::BadReply);
+            }
+            sleep_ms(CANCEL_CHECK_MS).await;
+            return Ok(None);
+        }
+        let tick = pin!(sleep_ms(CANCEL_CHECK_MS));
+        if let Either::Left((reply, _)) = select(in_flight.next(), tick).await {
+            return Ok(reply);
         }
     }
 }

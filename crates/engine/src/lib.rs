@@ -9,7 +9,6 @@
 //! dependency on the browser (`wasm-bindgen`, `web-sys`, `js-sys`, `gloo`, `leptos`, `getrandom`);
 //! `cargo xtask test` fails the build if one creeps in.
 
-pub mod artist_graph;
 pub mod catalog;
 pub mod csv_export;
 pub mod csv_import;
@@ -28,7 +27,6 @@ pub mod seeded;
 pub mod simd;
 pub mod space;
 pub mod synth;
-pub mod taste_sides;
 
 pub use catalog::Catalog;
 pub use feature::Feature;

@@ -272,70 +272,82 @@ fn spread_year(bucket: u8, weight: f32, out: &mut [f32]) {
     }
 }
 
-impl Prior {
-    pub fn new(catalog: &Catalog) -> Self {
-        let n = catalog.n_tracks().max(1) as f32;
-        // Known popularity by decile; unknown popularity by the quintile of the mean known
-        // popularity of the track's artists (some sources carry none), else "nothing known".
-        let n_artists = catalog.artists.names.len();
-        let mut sums = vec![(0.0f32, 0u32); n_artists];
-        for (t, p) in catalog.popularity.iter().enumerate() {
-            if let Some(p) = p {
-                for &a in catalog.track_artists.row(t) {
-                    if let Some((sum, count)) = sums.get_mut(a as usize) {
-                        *sum += f32::from(*p);
-                        *count += 1;
-                    }
+/// Each track's popularity bucket and level (0..1). Known popularity by decile; unknown
+/// popularity by the quintile of the mean known popularity of the track's artists (some sources
+/// carry none), else "nothing known".
+fn popularity_levels(catalog: &Catalog) -> (Vec<u8>, Vec<f32>) {
+    let n_artists = catalog.artists.names.len();
+    let mut sums = vec![(0.0f32, 0u32); n_artists];
+    for (t, p) in catalog.popularity.iter().enumerate() {
+        if let Some(p) = p {
+            for &a in catalog.track_artists.row(t) {
+                if let Some((sum, count)) = sums.get_mut(a as usize) {
+                    *sum += f32::from(*p);
+                    *count += 1;
                 }
             }
         }
-        let artist_mean = |a: u32| {
-            sums.get(a as usize)
-                .filter(|(_, c)| *c > 0)
-                .map(|(s, c)| s / *c as f32)
-        };
-        let popularity: Vec<u8> = catalog
-            .popularity
-            .iter()
-            .enumerate()
-            .map(|(t, p)| match p {
-                Some(p) => (p / 10).min(9),
-                None => catalog
-                    .track_artists
-                    .row(t)
-                    .iter()
-                    .find_map(|&a| artist_mean(a))
-                    .map_or(POPULARITY_BUCKETS as u8 - 1, |m| 10 + u8::from(m >= 50.0)),
-            })
-            .collect();
-        let level: Vec<f32> = catalog
-            .popularity
-            .iter()
-            .enumerate()
-            .map(|(t, p)| match p {
-                Some(p) => f32::from(*p) / 100.0,
-                None => catalog
-                    .track_artists
-                    .row(t)
-                    .iter()
-                    .find_map(|&a| artist_mean(a))
-                    .map_or(0.0, |m| m / 100.0),
-            })
-            .collect();
-        let mut artist_tracks = vec![0u32; n_artists];
-        for &a in &catalog.track_artists.values {
-            if let Some(c) = artist_tracks.get_mut(a as usize) {
-                *c += 1;
-            }
+    }
+    let artist_mean = |a: u32| {
+        sums.get(a as usize)
+            .filter(|(_, c)| *c > 0)
+            .map(|(s, c)| s / *c as f32)
+    };
+    let popularity: Vec<u8> = catalog
+        .popularity
+        .iter()
+        .enumerate()
+        .map(|(t, p)| match p {
+            Some(p) => (p / 10).min(9),
+            None => catalog
+                .track_artists
+                .row(t)
+                .iter()
+                .find_map(|&a| artist_mean(a))
+                .map_or(POPULARITY_BUCKETS as u8 - 1, |m| 10 + u8::from(m >= 50.0)),
+        })
+        .collect();
+    let level: Vec<f32> = catalog
+        .popularity
+        .iter()
+        .enumerate()
+        .map(|(t, p)| match p {
+            Some(p) => f32::from(*p) / 100.0,
+            None => catalog
+                .track_artists
+                .row(t)
+                .iter()
+                .find_map(|&a| artist_mean(a))
+                .map_or(0.0, |m| m / 100.0),
+        })
+        .collect();
+    (popularity, level)
+}
+
+/// Each track's primary artist's catalogue size, as `ln(1 + tracks)`.
+fn artist_sizes(catalog: &Catalog) -> Vec<f32> {
+    let n_artists = catalog.artists.names.len();
+    let mut artist_tracks = vec![0u32; n_artists];
+    for &a in &catalog.track_artists.values {
+        if let Some(c) = artist_tracks.get_mut(a as usize) {
+            *c += 1;
         }
-        let artist_size: Vec<f32> = (0..catalog.n_tracks())
-            .map(|t| {
-                catalog
-                    .primary_artist(TrackIdx(t as u32))
-                    .and_then(|a| artist_tracks.get(a as usize))
-                    .map_or(0.0, |&c| (c as f32).ln_1p())
-            })
-            .collect();
+    }
+    (0..catalog.n_tracks())
+        .map(|t| {
+            catalog
+                .primary_artist(TrackIdx(t as u32))
+                .and_then(|a| artist_tracks.get(a as usize))
+                .map_or(0.0, |&c| (c as f32).ln_1p())
+        })
+        .collect()
+}
+
+impl Prior {
+    pub fn new(catalog: &Catalog) -> Self {
+        let n = catalog.n_tracks().max(1) as f32;
+        let (popularity, level) = popularity_levels(catalog);
+        let artist_size = artist_sizes(catalog);
         let max_artist_size = artist_size.iter().copied().fold(0.0, f32::max);
         let mut popularity_share = [0.0f32; POPULARITY_BUCKETS];
         popularity

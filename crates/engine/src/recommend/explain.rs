@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Query;
-use crate::artist_graph::ArtistGraph;
+use super::artist_graph::ArtistGraph;
 use crate::nearest::{NearestIndex, dist2};
 use crate::ranked::{Scored, best_first};
 use crate::simd::Row;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::artist_graph::ArtistGraph;
+use super::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
 use crate::{Catalog, TrackIdx};
 

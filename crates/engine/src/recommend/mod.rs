@@ -21,6 +21,7 @@
 //! ```
 
 mod adviser;
+pub mod artist_graph;
 mod blend;
 mod centroid;
 mod classifier;
@@ -32,6 +33,7 @@ mod knn;
 mod learned;
 mod popular;
 mod select;
+pub mod taste_sides;
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -41,7 +43,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{Catalog, Feature, TrackIdx, ranked, taste_sides};
+use crate::{Catalog, Feature, TrackIdx, ranked};
 
 pub use blend::{BlendWeights, Signal};
 pub use explain::Explanation;

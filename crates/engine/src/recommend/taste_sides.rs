@@ -53,17 +53,7 @@ pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
     if seeds.is_empty() {
         return Vec::new();
     }
-    // Artist groups, in order of first appearance.
-    let mut group_of: HashMap<Option<u32>, usize> = HashMap::new();
-    let mut groups: Vec<(Option<u32>, Vec<TrackIdx>)> = Vec::new();
-    for &s in seeds {
-        let artist = catalog.primary_artist(s);
-        let g = *group_of.entry(artist).or_insert_with(|| {
-            groups.push((artist, Vec::new()));
-            groups.len() - 1
-        });
-        groups[g].1.push(s);
-    }
+    let groups = artist_groups(catalog, seeds);
     let vectors: Vec<Sparse> = groups
         .iter()
         .map(|(_, tracks)| normalized(genre_sum(catalog, tracks)))
@@ -71,80 +61,11 @@ pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
     // Largest groups first, ties by artist index.
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by_key(|&g| (std::cmp::Reverse(groups[g].1.len()), groups[g].0));
-    let mut profiles: Vec<HashMap<u16, f32>> = Vec::new();
-    let mut assignment: Vec<Option<usize>> = vec![None; groups.len()];
-    for &g in &order {
-        if vectors[g].is_empty() {
-            continue;
-        }
-        let weight = groups[g].1.len() as f32;
-        let full = profiles.len() >= MAX_DRAFT_SIDES;
-        match closest(&profiles, &vectors[g]).filter(|&(_, c)| full || c >= JOIN_COSINE) {
-            Some((side, _)) => {
-                add(&mut profiles[side], &vectors[g], weight);
-                assignment[g] = Some(side);
-            }
-            None => {
-                let mut profile = HashMap::new();
-                add(&mut profile, &vectors[g], weight);
-                profiles.push(profile);
-                assignment[g] = Some(profiles.len() - 1);
-            }
-        }
-    }
-    // One pass of reassignment to the final profiles.
-    for &g in &order {
-        if let Some((side, _)) = closest(&profiles, &vectors[g]) {
-            assignment[g] = Some(side);
-        }
-    }
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); profiles.len()];
-    for &g in &order {
-        if let Some(side) = assignment[g] {
-            members[side].push(g);
-        }
-    }
-    // Merge the smallest side into its closest while it is too small or there are too many.
-    let size = |m: &[usize]| m.iter().map(|&g| groups[g].1.len()).sum::<usize>();
-    let min_seeds = MIN_SIDE_SEEDS.max((MIN_SIDE_SHARE * seeds.len() as f32).ceil() as usize);
-    loop {
-        members.retain(|m| !m.is_empty());
-        if members.len() <= 1 {
-            break;
-        }
-        let (smallest, n) = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (i, size(m)))
-            .min_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))
-            .unwrap_or((0, 0));
-        if n >= min_seeds && members.len() <= MAX_SIDES {
-            break;
-        }
-        let moved = std::mem::take(&mut members[smallest]);
-        let profile = profile_of(&moved, &vectors, &groups);
-        let others: Vec<HashMap<u16, f32>> = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                if i == smallest {
-                    HashMap::new()
-                } else {
-                    profile_of(m, &vectors, &groups)
-                }
-            })
-            .collect();
-        let sparse: Sparse = normalized(sorted(profile));
-        let target = closest(&others, &sparse)
-            .map(|(i, _)| i)
-            .filter(|&i| i != smallest)
-            .or_else(|| (0..members.len()).find(|&i| i != smallest && !members[i].is_empty()))
-            .unwrap_or(0);
-        members[target].extend(moved);
-    }
+    let members = draft_sides(&groups, &vectors, &order);
+    let members = merge_small_sides(members, &groups, &vectors, seeds.len());
     // Groups without genres join the largest side.
     let mut sides_members = members;
-    sides_members.sort_by_key(|m| std::cmp::Reverse(size(m)));
+    sides_members.sort_by_key(|m| std::cmp::Reverse(seeds_in(m, &groups)));
     let placed: Vec<bool> = {
         let mut placed = vec![false; groups.len()];
         sides_members
@@ -172,6 +93,116 @@ pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
             describe(catalog, tracks)
         })
         .collect()
+}
+
+/// The seeds of one primary artist, in order of first appearance.
+type Group = (Option<u32>, Vec<TrackIdx>);
+
+/// How many seeds the groups `members` hold.
+fn seeds_in(members: &[usize], groups: &[Group]) -> usize {
+    members.iter().map(|&g| groups[g].1.len()).sum()
+}
+
+/// The seeds grouped by primary artist, in order of first appearance.
+fn artist_groups(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Group> {
+    let mut group_of: HashMap<Option<u32>, usize> = HashMap::new();
+    let mut groups: Vec<(Option<u32>, Vec<TrackIdx>)> = Vec::new();
+    for &s in seeds {
+        let artist = catalog.primary_artist(s);
+        let g = *group_of.entry(artist).or_insert_with(|| {
+            groups.push((artist, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(s);
+    }
+    groups
+}
+
+/// A first grouping, largest artist groups first: each joins the closest side when close enough
+/// (or when there are enough sides already), else starts one; then one pass of reassignment to
+/// the final profiles. Returns the groups of each side, by index.
+fn draft_sides(groups: &[Group], vectors: &[Sparse], order: &[usize]) -> Vec<Vec<usize>> {
+    let mut profiles: Vec<HashMap<u16, f32>> = Vec::new();
+    let mut assignment: Vec<Option<usize>> = vec![None; groups.len()];
+    for &g in order {
+        if vectors[g].is_empty() {
+            continue;
+        }
+        let weight = groups[g].1.len() as f32;
+        let full = profiles.len() >= MAX_DRAFT_SIDES;
+        match closest(&profiles, &vectors[g]).filter(|&(_, c)| full || c >= JOIN_COSINE) {
+            Some((side, _)) => {
+                add(&mut profiles[side], &vectors[g], weight);
+                assignment[g] = Some(side);
+            }
+            None => {
+                let mut profile = HashMap::new();
+                add(&mut profile, &vectors[g], weight);
+                profiles.push(profile);
+                assignment[g] = Some(profiles.len() - 1);
+            }
+        }
+    }
+    // One pass of reassignment to the final profiles.
+    for &g in order {
+        if let Some((side, _)) = closest(&profiles, &vectors[g]) {
+            assignment[g] = Some(side);
+        }
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); profiles.len()];
+    for &g in order {
+        if let Some(side) = assignment[g] {
+            members[side].push(g);
+        }
+    }
+    members
+}
+
+/// Merges the smallest side into its closest while it is too small or there are too many.
+fn merge_small_sides(
+    mut members: Vec<Vec<usize>>,
+    groups: &[Group],
+    vectors: &[Sparse],
+    n_seeds: usize,
+) -> Vec<Vec<usize>> {
+    let size = |m: &[usize]| seeds_in(m, groups);
+    let min_seeds = MIN_SIDE_SEEDS.max((MIN_SIDE_SHARE * n_seeds as f32).ceil() as usize);
+    loop {
+        members.retain(|m| !m.is_empty());
+        if members.len() <= 1 {
+            break;
+        }
+        let (smallest, n) = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (i, size(m)))
+            .min_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))
+            .unwrap_or((0, 0));
+        if n >= min_seeds && members.len() <= MAX_SIDES {
+            break;
+        }
+        let moved = std::mem::take(&mut members[smallest]);
+        let profile = profile_of(&moved, vectors, groups);
+        let others: Vec<HashMap<u16, f32>> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                if i == smallest {
+                    HashMap::new()
+                } else {
+                    profile_of(m, vectors, groups)
+                }
+            })
+            .collect();
+        let sparse: Sparse = normalized(sorted(profile));
+        let target = closest(&others, &sparse)
+            .map(|(i, _)| i)
+            .filter(|&i| i != smallest)
+            .or_else(|| (0..members.len()).find(|&i| i != smallest && !members[i].is_empty()))
+            .unwrap_or(0);
+        members[target].extend(moved);
+    }
+    members
 }
 
 /// Names a side from its seeds.
@@ -256,11 +287,7 @@ fn add(profile: &mut HashMap<u16, f32>, v: &Sparse, weight: f32) {
     }
 }
 
-fn profile_of(
-    members: &[usize],
-    vectors: &[Sparse],
-    groups: &[(Option<u32>, Vec<TrackIdx>)],
-) -> HashMap<u16, f32> {
+fn profile_of(members: &[usize], vectors: &[Sparse], groups: &[Group]) -> HashMap<u16, f32> {
     let mut profile = HashMap::new();
     for &g in members {
         add(&mut profile, &vectors[g], groups[g].1.len() as f32);
