@@ -40,7 +40,7 @@ pub fn ResultCard(rec: ShownTrack, playing: RwSignal<Option<String>>) -> impl In
     let title = rec.title.clone();
     let button_label = move || {
         if listening.get() {
-            format!("Hide the player for {title}")
+            format!("Hide player for {title}")
         } else {
             format!("Listen to {title}")
         }

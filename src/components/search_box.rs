@@ -86,10 +86,11 @@ fn SearchRow(hit: ShownTrack, add: impl Fn(&ShownTrack) + Copy + 'static) -> imp
             <button
                 type="button"
                 data-testid="add-pick"
+                class:added=added
                 disabled=added
                 aria-label=move || {
                     if added.get() {
-                        format!("{title} is in your picks")
+                        format!("Added {title} to your picks")
                     } else {
                         format!("Add {title} to your picks")
                     }
@@ -99,7 +100,9 @@ fn SearchRow(hit: ShownTrack, add: impl Fn(&ShownTrack) + Copy + 'static) -> imp
                     move |_| add(&hit)
                 }
             >
-                {move || if added.get() { "Added ✓" } else { "Add" }}
+                // The check mark is drawn by CSS (`.added`), so the accessible name, which starts
+                // with the visible word, matches it.
+                {move || if added.get() { "Added" } else { "Add" }}
             </button>
         </li>
     }
