@@ -55,10 +55,10 @@ pub fn remember(bench: Workbench) {
         if let Some(taste) = stored.and_then(|json| serde_json::from_str::<TasteState>(&json).ok())
             && !taste.tracks.is_empty()
         {
-            bench.taste.set(taste);
             if bench.entry.get_untracked() == Entry::Welcome {
-                bench.entry.set(Entry::Guest);
+                bench.entry.set(taste.entry());
             }
+            bench.taste.set(taste);
         }
         restored.set(true);
     });

@@ -9,6 +9,7 @@ use encore_engine::matching::{ListenerTrack, MatchReport};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::Entry;
 use super::controls::count;
 
 /// Where a listener track came from.
@@ -32,6 +33,14 @@ impl Source {
             Source::Csv => "Exportify CSV",
             Source::Search => "Picked from search",
         }
+    }
+
+    /// Whether the tracks came from the listener's Spotify account (not a file or the search).
+    pub fn is_spotify(self) -> bool {
+        matches!(
+            self,
+            Source::Liked | Source::Top | Source::Playlist | Source::Recent
+        )
     }
 
     /// A word safe in a `data-testid`: `picks-search`, `picks-csv`.
@@ -130,6 +139,16 @@ impl TasteState {
     /// Whether any source gave the track with this Spotify id.
     pub fn has_id(&self, id: TrackId) -> bool {
         self.tracks.iter().any(|(_, t)| t.id == Some(id))
+    }
+
+    /// The screen a returning listener with this taste belongs on: the Spotify one when any of it
+    /// came from their Spotify account (so Connect is at hand), else the guest one.
+    pub fn entry(&self) -> Entry {
+        if self.tracks.iter().any(|(source, _)| source.is_spotify()) {
+            Entry::Spotify
+        } else {
+            Entry::Guest
+        }
     }
 
     /// How many tracks each source gave, in source order.
@@ -274,6 +293,19 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_250), "1,250");
         assert_eq!(thousands(8_431_000), "8,431,000");
+    }
+
+    #[test]
+    fn a_returning_listener_lands_where_their_taste_came_from() {
+        let mut taste = TasteState::default();
+        taste.add(Source::Search, vec![track(Some(1), "Picked")]);
+        assert_eq!(taste.entry(), Entry::Guest);
+        taste.add(Source::Liked, vec![track(Some(2), "Liked")]);
+        assert_eq!(
+            taste.entry(),
+            Entry::Spotify,
+            "Connect must be at hand to sync liked songs"
+        );
     }
 
     #[test]
