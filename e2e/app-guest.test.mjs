@@ -9,22 +9,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
 import { paths } from './lib/paths.mjs';
+import { CATALOG_TIMEOUT_MS, waitForCatalog } from './lib/journey.mjs';
 import { startRig } from './lib/rig.mjs';
 
-const CATALOG_TIMEOUT_MS = 120_000;
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
 
-/** Waits until the catalog is loaded and indexed (the search box is enabled then). */
-async function waitForCatalog(page) {
-  await page.waitForFunction(
-    () => {
-      const input = document.querySelector('[data-testid=search-input]');
-      return input && !input.disabled;
-    },
-    null,
-    { timeout: CATALOG_TIMEOUT_MS },
-  );
-}
 
 /** The search results on screen: `{ id, title, artists }`. */
 function searchResults(page) {

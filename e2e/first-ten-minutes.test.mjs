@@ -8,28 +8,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CATALOG_TIMEOUT_MS, enterAsGuest, waitForCatalog } from './lib/journey.mjs';
 import { startRig } from './lib/rig.mjs';
 
-const CATALOG_TIMEOUT_MS = 120_000;
 const ANSWER_TIMEOUT_MS = 30_000;
 const PHONE = { width: 390, height: 844 };
-
-/** Chooses the guest way in and waits until the catalog is loaded (the search box is enabled). */
-async function enterAsGuest(page) {
-  await page.getByTestId('try-without-account').click();
-  await waitForCatalog(page);
-}
-
-async function waitForCatalog(page) {
-  await page.waitForFunction(
-    () => {
-      const input = document.querySelector('[data-testid=search-input]');
-      return input && !input.disabled;
-    },
-    null,
-    { timeout: CATALOG_TIMEOUT_MS },
-  );
-}
 
 /** Searches and returns the rows on screen: `{ id, title, meta, button }`. */
 async function search(page, query) {
