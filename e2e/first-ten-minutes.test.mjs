@@ -171,6 +171,23 @@ test('a reload keeps the picks, the settings and the list; storage keys all star
   const keys = await page.evaluate(() => Object.keys(localStorage));
   assert.ok(keys.length > 0);
   for (const key of keys) assert.match(key, /^encore\./, `localStorage key ${key}`);
+
+  // A guest can forget it all too: nothing of Encore's stays, and the next visit starts afresh.
+  await page.evaluate(() => localStorage.setItem('neighbour.setting', 'theirs'));
+  await page.getByTestId('forget-me-guest').click();
+  await page.getByTestId('forgotten').waitFor();
+  await page.getByTestId('try-without-account').waitFor();
+  const left = await page.evaluate(async () => ({
+    local: Object.keys(localStorage),
+    databases: (await indexedDB.databases()).map((d) => d.name),
+    caches: await caches.keys(),
+  }));
+  assert.deepEqual(left.local, ['neighbour.setting'], 'only the neighbour\'s key is left');
+  assert.ok(!left.databases.includes('encore'), `no Encore database (${left.databases})`);
+  assert.deepEqual(left.caches.filter((c) => c.startsWith('encore')), [], 'no Encore cache');
+  await rig.open('/');
+  await page.getByTestId('try-without-account').waitFor();
+  assert.equal(await page.getByTestId('picks-search').count(), 0, 'no picks come back');
   assert.deepEqual(rig.consoleErrors, []);
 });
 

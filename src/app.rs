@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::forget::ForgetHere;
 use crate::components::status::{ErrorMessage, ProgressBar};
 use crate::model::{Entry, Workbench, remembered};
 use crate::pages::connect::ConnectPanel;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
             <p>
                 "Encore keeps your picks, your settings and your last list in this browser. It talks only to this site and, if you connect it, to Spotify."
             </p>
+            <ForgetHere />
         </footer>
     }
 }

@@ -6,8 +6,10 @@
 //! - `map`: the canvas map of the whole catalog.
 //! - `charts`: cluster spread and audio profile, listener against recommendations.
 //! - `origin_notice`: the warning shown on a shared `*.github.io/REPO/` origin.
+//! - `forget`: Forget me for a listener who is not logged in.
 
 pub mod charts;
+pub mod forget;
 pub mod map;
 pub mod origin_notice;
 pub mod result_card;

@@ -104,6 +104,17 @@ impl Workbench {
         }
     }
 
+    /// Back to a first visit: no taste, default controls, no list, the welcome screen. Called
+    /// after Forget me erased what the browser kept (nothing is written back: the remembered
+    /// state's write permit was revoked with it).
+    pub fn forget(&self) {
+        self.taste.set(TasteState::default());
+        self.controls.set(Controls::default());
+        self.recs.set(Vec::new());
+        self.requested.set(false);
+        self.entry.set(Entry::Welcome);
+    }
+
     /// The engine, once ready (a reactive read).
     pub fn engine(&self) -> Option<Rc<Engine>> {
         self.load.with(LoadState::engine)
