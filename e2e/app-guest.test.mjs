@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
 import { paths } from './lib/paths.mjs';
-import { CATALOG_TIMEOUT_MS, waitForCatalog } from './lib/journey.mjs';
+import { CATALOG_TIMEOUT_MS, litMapPixels, waitForCatalog } from './lib/journey.mjs';
 import { startRig } from './lib/rig.mjs';
 
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
@@ -192,13 +192,7 @@ test('without an account: search, an Exportify CSV, explained recommendations th
 
   // The map: a canvas with the whole catalog drawn on it.
   const map = page.getByTestId('catalog-map');
-  await map.scrollIntoViewIfNeeded();
-  const lit = await map.evaluate((canvas) => {
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 150) n += 1;
-    return n;
-  });
+  const lit = await litMapPixels(page);
   assert.ok(lit > 2_000, `the map shows the catalog (${lit} lit pixels)`);
   // From the keyboard: the arrow keys step through the recommendations, each with its card.
   await map.focus();

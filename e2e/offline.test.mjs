@@ -19,7 +19,7 @@ const site = await mkdtemp(path.join(os.tmpdir(), 'encore-site-'));
 await cp(built, site, { recursive: true });
 process.env.ENCORE_APP_DIR = site; // read by lib/paths.mjs, imported below
 const { startRig } = await import('./lib/rig.mjs');
-const { enterAsGuest, pickFromSearch, recommend } = await import('./lib/journey.mjs');
+const { enterAsGuest, litMapPixels, pickFromSearch, recommend } = await import('./lib/journey.mjs');
 
 test.after(() => rm(site, { recursive: true, force: true }));
 
@@ -69,14 +69,7 @@ test('after one visit, with no network: the app opens, searches, recommends and 
   const list = await recommend(page);
   assert.ok(list.length >= 10, `recommendations offline (${list.length})`);
   for (const id of picked) assert.ok(!list.includes(id), 'picks are not recommended back');
-  const map = page.getByTestId('catalog-map');
-  await map.scrollIntoViewIfNeeded();
-  const lit = await map.evaluate((canvas) => {
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 150) n += 1;
-    return n;
-  });
+  const lit = await litMapPixels(page);
   assert.ok(lit > 2_000, `the map shows the catalog offline (${lit} lit pixels)`);
   await rig.screenshot('offline-results');
 });

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { startRig } from './lib/rig.mjs';
 import {
-  CONNECT_ERROR, OWN_CLIENT_ID, READ_SCOPES, SAVE_SCOPE, apiCalls, browserStorage, eventually, importFinished,
+  CONNECT_ERROR, OWN_CLIENT_ID, READ_SCOPES, SAVE_SCOPE, apiCalls, bothTabsMeetAnExpiredToken, browserStorage,
+  eventually, importFinished,
   likedCache, logIn,
   startLogin, storedTokens,
 } from './spotify-session.mjs';
@@ -147,16 +148,9 @@ test('two tabs meeting an expired token refresh it once between them', async (t)
   await second.goto(rig.page.url());
   await second.getByTestId('logout').waitFor();
 
-  await rig.mock.expireTokens();
   // Both tabs get a 401 at about the same time; Spotify revokes a refresh token once used, so a
   // second refresh with it would fail with invalid_grant and log the listener out.
-  await Promise.all([rig.page.getByTestId('source-top').click(), second.getByTestId('source-recent').click()]);
-  await eventually(async () => {
-    const top = await apiCalls(rig, '/v1/me/top/tracks');
-    const recent = await apiCalls(rig, '/v1/me/player/recently-played');
-    return top.some((r) => r.status === 200) && recent.some((r) => r.status === 200);
-  }, { what: 'both tabs served after the refresh' });
-  const refreshes = (await rig.mock.received()).token_requests.filter((r) => r.grant_type === 'refresh_token');
+  const refreshes = await bothTabsMeetAnExpiredToken(rig, second);
   assert.deepEqual(refreshes.map((r) => r.status), [200], 'exactly one refresh, none refused');
   await rig.page.getByTestId('logout').waitFor();
   await second.getByTestId('logout').waitFor();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startRig } from './lib/rig.mjs';
-import { apiCalls, browserStorage, eventually, logIn, storedTokens } from './spotify-session.mjs';
+import { apiCalls, bothTabsMeetAnExpiredToken, browserStorage, eventually, logIn, storedTokens } from './spotify-session.mjs';
 
 /** A second tab of the same browser, on the app, logged in by the first tab's session. */
 async function secondTab(rig) {
@@ -68,14 +68,7 @@ test('without Web Locks, two tabs meeting an expired token still refresh it once
   const other = await secondTab(rig);
   assert.equal(await other.evaluate(() => navigator.locks), undefined);
 
-  await rig.mock.expireTokens();
-  await Promise.all([rig.page.getByTestId('source-top').click(), other.getByTestId('source-recent').click()]);
-  await eventually(async () => {
-    const top = await apiCalls(rig, '/v1/me/top/tracks');
-    const recent = await apiCalls(rig, '/v1/me/player/recently-played');
-    return top.some((r) => r.status === 200) && recent.some((r) => r.status === 200);
-  }, { what: 'both tabs served after the refresh' });
-  const refreshes = (await rig.mock.received()).token_requests.filter((r) => r.grant_type === 'refresh_token');
+  const refreshes = await bothTabsMeetAnExpiredToken(rig, other);
   assert.deepEqual(refreshes.map((r) => r.status), [200], 'exactly one refresh, none refused');
   const leases = await Promise.all([rig.page, other].map((tab) => tab.evaluate(() => window.__encoreLeases ?? 0)));
   assert.ok(leases[0] + leases[1] >= 1, `the localStorage lease was used (${leases})`);

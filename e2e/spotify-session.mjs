@@ -144,3 +144,19 @@ export async function apiCalls(rig, path, method = 'GET') {
   const { requests } = await rig.mock.received();
   return requests.filter((r) => r.path === path && r.method === method);
 }
+
+/**
+ * Expires the tokens, then has `rig.page` load top tracks and `other` (a second tab) recent plays at
+ * once, so both meet a 401 together; resolves, once both were served, to the refresh requests the
+ * mock received.
+ */
+export async function bothTabsMeetAnExpiredToken(rig, other) {
+  await rig.mock.expireTokens();
+  await Promise.all([rig.page.getByTestId('source-top').click(), other.getByTestId('source-recent').click()]);
+  await eventually(async () => {
+    const top = await apiCalls(rig, '/v1/me/top/tracks');
+    const recent = await apiCalls(rig, '/v1/me/player/recently-played');
+    return top.some((r) => r.status === 200) && recent.some((r) => r.status === 200);
+  }, { what: 'both tabs served after the refresh' });
+  return (await rig.mock.received()).token_requests.filter((r) => r.grant_type === 'refresh_token');
+}

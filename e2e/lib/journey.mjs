@@ -135,3 +135,15 @@ export function smallTouchTargets(page, min = 44) {
       .filter((t) => t.width < min || t.height < min);
   }, min);
 }
+
+/** How many pixels of the catalog map are lit (drawn on): a map showing the catalog has thousands. */
+export async function litMapPixels(page) {
+  const map = page.getByTestId('catalog-map');
+  await map.scrollIntoViewIfNeeded();
+  return map.evaluate((canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 150) n += 1;
+    return n;
+  });
+}
