@@ -18,6 +18,9 @@ pub struct ShownTrack {
     pub artists: Vec<String>,
     pub album: Option<String>,
     pub year: Option<u16>,
+    /// The genres worth showing, commonest first: Spotify's own for the track's artists when it
+    /// has any, else the labels of the genre searches that found it
+    /// ([`Catalog::shown_genre_names`]).
     pub genres: Vec<String>,
     pub why: String,
 }
@@ -42,7 +45,10 @@ impl ShownTrack {
             artists: catalog.artist_names(track).map(str::to_owned).collect(),
             album,
             year: catalog.year(track),
-            genres: catalog.genre_names(track).map(str::to_owned).collect(),
+            genres: catalog
+                .shown_genre_names(track)
+                .map(str::to_owned)
+                .collect(),
             why: String::new(),
         }
     }

@@ -274,6 +274,7 @@ mod tests {
                     _ => rng.unit() as f32,
                 })),
                 genres: vec![["rock", "pop", "jazz"][i % 3].to_owned()],
+                search_genres: Vec::new(),
             })
             .collect();
         let import = ImportReport {

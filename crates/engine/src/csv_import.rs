@@ -6,12 +6,18 @@
 //!
 //! | schema | recognised by | gives |
 //! |---|---|---|
-//! | [`Schema::GenreSearch`] | `track_id` + `artist_genres` | tracks; genre = `search_genre` or the file stem |
-//! | [`Schema::Tracks114k`] | `track_id` + `track_genre` | tracks (a leading unnamed index column is ignored) |
+//! | [`Schema::GenreSearch`] | `track_id` + `artist_genres` | tracks; search genre = `search_genre` or the file stem |
+//! | [`Schema::Tracks114k`] | `track_id` + `track_genre` | tracks, `track_genre` as search genre (a leading unnamed index column is ignored) |
 //! | [`Schema::HitPredictor`] | `uri` + `chorus_hit` | tracks; year from `decade` or a `dataset-of-60s` name |
 //! | [`Schema::Exportify`] | `Track URI` | tracks, features optional (a listener's own export) |
 //! | [`Schema::ArtistGenres`] | `artists` + `genres` + `count` | genres per artist name |
 //! | [`Schema::GenreProfiles`] | `genres` + `mode`, no `artists` | nothing (see below) |
+//!
+//! A row's genres come in two kinds that the catalog keeps apart ([`TrackRow::genres`] and
+//! [`TrackRow::search_genres`]): Spotify's own genres for the row's artists (`artist_genres`,
+//! Exportify's `Genres`, the artist-genres file), and the genre a crawl searched for when it found
+//! the row (`search_genre`, the per-genre file's name, the 114k set's `track_genre`), which says
+//! only that Spotify's search returned the track for that word.
 //!
 //! The genre-profile file (mean audio features per genre) has no tracks and no artists, and every
 //! genre it names already reaches tracks through the artist genres, so it is recognised and counted
@@ -143,7 +149,11 @@ pub struct TrackRow {
     /// The audio features in [`Feature::ALL`] order; `None` when the row has none at all
     /// (newer Exportify exports).
     pub features: Option<[f32; Feature::COUNT]>,
+    /// Spotify's genres for the row's artists.
     pub genres: Vec<String>,
+    /// The genre searches that found the row (a data set built by searching Spotify for a genre
+    /// name): a weaker label than [`TrackRow::genres`], often wrong for the artist.
+    pub search_genres: Vec<String>,
 }
 
 /// One artist's genres from the artist-genres file.
@@ -345,9 +355,12 @@ struct Layout {
     popularity: Option<usize>,
     /// The hit predictor's `target` (Billboard Hot 100 hit).
     charted: Option<usize>,
+    /// Spotify's genres of the row's artists.
     genre_columns: Vec<usize>,
+    /// The genre searched for when the row was found.
+    search_genre_column: Option<usize>,
     features: [Option<usize>; Feature::COUNT],
-    /// Genre from the file name (upstream per-genre files without `search_genre`).
+    /// Search genre from the file name (upstream per-genre files without `search_genre`).
     name_genre: Option<String>,
     /// Year from the file name (upstream per-decade files without `decade`).
     name_year: Option<u16>,
@@ -374,6 +387,7 @@ impl Layout {
             popularity: c.find("popularity"),
             charted: None,
             genre_columns: Vec::new(),
+            search_genre_column: None,
             features,
             name_genre: None,
             name_year: None,
@@ -386,10 +400,8 @@ impl Layout {
                 layout.artist_ids = c.find("artist_id");
                 layout.album = c.find("album_name");
                 layout.release_date = c.find("release_date");
-                layout.genre_columns = [c.find("search_genre"), c.find("artist_genres")]
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                layout.genre_columns = c.find("artist_genres").into_iter().collect();
+                layout.search_genre_column = c.find("search_genre");
                 if !c.has("search_genre") {
                     layout.name_genre = Some(stem.replace(['_', '-'], " ").trim().to_lowercase())
                         .filter(|g| !g.is_empty());
@@ -400,7 +412,7 @@ impl Layout {
                 layout.title = c.find("track_name");
                 layout.artists = c.find("artists");
                 layout.album = c.find("album_name");
-                layout.genre_columns = c.find("track_genre").into_iter().collect();
+                layout.search_genre_column = c.find("track_genre");
             }
             Schema::HitPredictor => {
                 layout.id = c.find("uri");
@@ -486,8 +498,12 @@ impl Layout {
                 push_genre(&mut genres, &genre);
             }
         }
+        let mut search_genres = Vec::new();
+        for genre in parse_genre_list(cell(self.search_genre_column)) {
+            push_genre(&mut search_genres, &genre);
+        }
         if let Some(genre) = &self.name_genre {
-            push_genre(&mut genres, genre);
+            push_genre(&mut search_genres, genre);
         }
         let album = Some(cell(self.album))
             .filter(|a| !a.is_empty())
@@ -503,6 +519,7 @@ impl Layout {
             charted,
             features,
             genres,
+            search_genres,
         });
         Ok(())
     }
@@ -720,7 +737,8 @@ mod tests {
             assert_eq!(row.album.as_deref(), Some("Comedy"));
             assert_eq!(row.popularity, Some(73));
             assert_eq!(row.year, None);
-            assert_eq!(row.genres, ["acoustic"]);
+            assert_eq!(row.search_genres, ["acoustic"]);
+            assert!(row.genres.is_empty(), "the 114k set knows no artist genres");
             let f = row.features.unwrap();
             assert_eq!(f[Feature::Instrumentalness.column()], 1.01e-06);
             assert_eq!(f[Feature::DurationMs.column()], 230666.0);
@@ -735,6 +753,7 @@ mod tests {
         );
         let row = &read(&with_genre, "x.csv").tracks[0];
         assert_eq!(row.genres, ["acid jazz", "children's music"]);
+        assert_eq!(row.search_genres, ["acid jazz"]);
         assert_eq!(row.year, Some(2003));
         assert_eq!(row.artist_ids.len(), 1);
         let upstream = format!(
@@ -742,7 +761,11 @@ mod tests {
              Jazz,0poAcsyKGAMc8goHsV0Dxm,Solsonics,0hRcHqu2R885utzNyofwbj,Jazz LP,1996,29,{FEATURES_ROW},[]\n"
         );
         let row = &read(&upstream, "data/nu_jazz.csv").tracks[0];
-        assert_eq!(row.genres, ["nu jazz"]);
+        assert_eq!(row.search_genres, ["nu jazz"]);
+        assert!(
+            row.genres.is_empty(),
+            "its artist_genres cell is an empty list"
+        );
         assert_eq!(row.year, Some(1996));
         let unknown_year = upstream.replace(",1996,", ",0000,");
         assert_eq!(read(&unknown_year, "nu_jazz.csv").tracks[0].year, None);
@@ -790,6 +813,7 @@ mod tests {
         assert_eq!(row.year, Some(2019));
         assert_eq!(row.features, None);
         assert_eq!(row.genres, ["pop", "rock"]);
+        assert!(row.search_genres.is_empty());
     }
 
     #[test]

@@ -10,10 +10,10 @@
 
 use thiserror::Error;
 
-use crate::catalog::{Catalog, Lists, StringTable};
+use crate::catalog::{Catalog, Flags, Lists, StringTable};
 use crate::seeded::SeededRng;
 use crate::space::{SCALED_STRIDE, round_features};
-use crate::{Feature, TrackId, kmeans};
+use crate::{Feature, TrackId, TrackIdx, kmeans};
 
 /// Why a synthetic catalog cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -60,6 +60,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
     };
     let mut track_artists = Lists::default();
     let mut track_genres = Lists::default();
+    let mut trusted_genres = Flags::default();
     let mut features = Vec::with_capacity(n * Feature::COUNT);
     let mut scaled_row = [0.0f32; Feature::COUNT];
     let mut raw_row = [0.0f32; Feature::COUNT];
@@ -69,10 +70,12 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         titles.push(source.titles.get(p));
         track_artists.push_row(source.track_artists.row(p).iter().copied());
         track_genres.push_row(source.track_genres.row(p).iter().copied());
-        source.scaler.transform_row(
-            &source.raw_features(crate::TrackIdx(p as u32)),
-            &mut scaled_row,
-        );
+        source
+            .genres_with_trust(TrackIdx(p as u32))
+            .for_each(|(_, trusted)| trusted_genres.push(trusted));
+        source
+            .scaler
+            .transform_row(&source.raw_features(TrackIdx(p as u32)), &mut scaled_row);
         for z in &mut scaled_row {
             *z += rng.normal() as f32 * config.jitter;
         }
@@ -102,6 +105,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         map: source.map.clone(),
         projection,
         track_genres,
+        trusted_genres,
         genres: source.genres.clone(),
     })
 }

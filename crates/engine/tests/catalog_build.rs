@@ -231,6 +231,68 @@ fn no_tracks_is_an_error() {
     ));
 }
 
+/// Daft Punk as the sources give it: three tracks a "rock" search found in the 114k set, one the
+/// 2024 crawl found searching "rock", all "french house" by Spotify's artist genres (the crawl's
+/// own column and the artist-genres file); and five rock tracks, so "rock" is the commoner genre
+/// with the smaller id.
+fn daft_punk_imports() -> Vec<ImportReport> {
+    let mut t114 =
+        format!("track_id,artists,album_name,track_name,popularity,{FEATURES},track_genre\n");
+    for i in 0..8 {
+        let artist = if i < 3 { "Daft Punk" } else { "Rock Band" };
+        t114.push_str(&format!(
+            "{},{artist},Album,Song {i},50,{},rock\n",
+            id(i),
+            features(i)
+        ));
+    }
+    let search = format!(
+        "search_genre,track_name,track_id,artist_name,artist_id,album_name,release_date,popularity,{FEATURES},artist_genres\n\
+         rock,One More Time,{},Daft Punk,4tZwfgrHOc3mvqYlEYSvVi,Discovery,2001,80,{},\"['french house']\"\n",
+        id(8),
+        features(8)
+    );
+    let artists = "genres,artists,acousticness,count\r\n\"['french house']\",Daft Punk,0.5,3\r\n";
+    [
+        (t114, "tracks.csv"),
+        (search, "search.csv"),
+        (artists.to_owned(), "artists.csv"),
+    ]
+    .iter()
+    .map(|(text, name)| read_tracks(text.as_bytes(), name).unwrap())
+    .collect()
+}
+
+#[test]
+fn a_tracks_spotify_genres_lead_its_search_labels_after_a_round_trip() {
+    let built = build(&daft_punk_imports(), &config()).unwrap().0;
+    let catalog = Catalog::from_bytes(&built.to_bytes().unwrap()).unwrap();
+    assert_eq!(catalog, built);
+    let rock = catalog.genres.find("rock").unwrap();
+    assert!(
+        rock < catalog.genres.find("french house").unwrap(),
+        "rock sorts first by id"
+    );
+    for i in [0, 2, 8] {
+        let track = find(&catalog, i);
+        let names: Vec<&str> = catalog.genre_names(track).collect();
+        assert_eq!(names, ["french house", "rock"], "track {i}");
+        assert_eq!(
+            catalog.shown_genre_names(track).collect::<Vec<_>>(),
+            ["french house"]
+        );
+        // The set itself, which every ranking reads, is as before: ascending ids.
+        assert_eq!(catalog.track_genres.row(track.get())[0], rock);
+    }
+    let rock_band = find(&catalog, 5);
+    assert_eq!(catalog.genre_names(rock_band).collect::<Vec<_>>(), ["rock"]);
+    assert_eq!(
+        catalog.shown_genre_names(rock_band).collect::<Vec<_>>(),
+        ["rock"],
+        "a search label is shown when Spotify gave the artist no genre"
+    );
+}
+
 #[test]
 fn round_trips_exactly() {
     let catalog = fixture();

@@ -7,7 +7,8 @@
 //! the files were given (the CLI sorts them by name), then by row. Artist ids are taken only with
 //! the artist names they belong to. Genres are the union over all rows, plus the genres the
 //! artist-genres file gives for each of the track's artists (joined by
-//! [`normalize_artist`]). The Billboard flag (`charted`) is a hit when any row says so, not a
+//! [`normalize_artist`]); those and the rows' artist genres are trusted, the genre searches' labels
+//! are not (see `genre`). The Billboard flag (`charted`) is a hit when any row says so, not a
 //! hit when rows know it and none does, else unknown. Tracks without audio features are dropped
 //! and counted.
 //!
@@ -21,7 +22,7 @@
 //! [`BuildConfig`]), the final k-means on every track with that `k`, the 2-D PCA, and the genre
 //! vocabulary with IDF.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use thiserror::Error;
 
@@ -105,7 +106,9 @@ struct Merged {
     popularity: Option<u8>,
     charted: Option<bool>,
     features: Option<[f32; Feature::COUNT]>,
+    /// Spotify's genres for the track's artists, then the labels of the searches that found it.
     genres: Vec<String>,
+    search_genres: Vec<String>,
 }
 
 impl Merged {
@@ -121,6 +124,7 @@ impl Merged {
             charted: row.charted,
             features: row.features,
             genres: row.genres.clone(),
+            search_genres: row.search_genres.clone(),
         }
     }
 
@@ -148,10 +152,16 @@ impl Merged {
             (a, b) => a.or(b),
         };
         self.features = self.features.or(row.features);
-        for g in &row.genres {
-            if !self.genres.contains(g) {
-                self.genres.push(g.clone());
-            }
+        union_into(&mut self.genres, &row.genres);
+        union_into(&mut self.search_genres, &row.search_genres);
+    }
+}
+
+/// Adds the genres of `more` that `genres` lacks, in order.
+fn union_into(genres: &mut Vec<String>, more: &[String]) {
+    for g in more {
+        if !genres.contains(g) {
+            genres.push(g.clone());
         }
     }
 }
@@ -211,11 +221,7 @@ pub fn build(
         let genres = artist_genres
             .entry(normalize_artist(&entry.artist))
             .or_default();
-        for g in &entry.genres {
-            if !genres.contains(g) {
-                genres.push(g.clone());
-            }
-        }
+        union_into(genres, &entry.genres);
     }
 
     let before = merged.len();
@@ -271,19 +277,14 @@ fn assemble(
     let mut track_artists = Lists::default();
     let mut track_album = Vec::with_capacity(tracks.len());
     let mut features = Vec::with_capacity(tracks.len() * Feature::COUNT);
-    let mut genre_names: Vec<Vec<&str>> = Vec::with_capacity(tracks.len());
-    let mut matched_artists = std::collections::HashSet::new();
+    let mut genre_names: Vec<Vec<(&str, bool)>> = Vec::with_capacity(tracks.len());
+    let mut matched_artists = HashSet::new();
 
     for t in tracks {
         titles.push(&t.title);
         let mut row = Vec::with_capacity(t.artists.len());
-        let mut genres: Vec<&str> = t.genres.iter().map(String::as_str).collect();
         for (i, name) in t.artists.iter().enumerate() {
             let key = normalize_artist(name);
-            if let Some(extra) = artist_genres.get(&key) {
-                genres.extend(extra.iter().map(String::as_str));
-                matched_artists.insert(key.clone());
-            }
             let next = artists.ids.len() as u32;
             let a = *artist_index.entry(key).or_insert_with(|| {
                 artists.names.push(name);
@@ -309,19 +310,20 @@ fn assemble(
             None => super::NONE_U32,
         });
         features.extend_from_slice(t.features.as_ref().unwrap_or(&[0.0; Feature::COUNT]));
-        genre_names.push(genres);
+        genre_names.push(genres_with_trust(t, artist_genres, &mut matched_artists));
     }
     round_features(&mut features);
     report.artists = artists.ids.len();
     report.albums = album_index.len();
     report.artist_genre_matches = matched_artists.len();
     report.genres_seen = {
-        let mut all: Vec<&str> = genre_names.iter().flatten().copied().collect();
+        let mut all: Vec<&str> = genre_names.iter().flatten().map(|&(g, _)| g).collect();
         all.sort_unstable();
         all.dedup();
         all.len()
     };
-    let (genres, track_genres) = genre::build_vocab(&genre_names, config.min_genre_tracks);
+    let (genres, track_genres, trusted_genres) =
+        genre::build_vocab(&genre_names, config.min_genre_tracks);
     report.genres_kept = genres.names.len();
 
     let catalog = Catalog {
@@ -350,9 +352,30 @@ fn assemble(
         map: pca::Projection2d::default(),
         projection: Vec::new(),
         track_genres,
+        trusted_genres,
         genres,
     };
     Ok((catalog, features))
+}
+
+/// A track's genre names, each with whether it is trusted: its rows' artist genres and those the
+/// artist-genres file gives its artists (noted in `matched_artists`) are, its search labels not.
+fn genres_with_trust<'t>(
+    track: &'t Merged,
+    artist_genres: &'t HashMap<String, Vec<String>>,
+    matched_artists: &mut HashSet<String>,
+) -> Vec<(&'t str, bool)> {
+    let trusted = |g: &'t String| (g.as_str(), true);
+    let mut genres: Vec<(&str, bool)> = track.genres.iter().map(trusted).collect();
+    for name in &track.artists {
+        let key = normalize_artist(name);
+        if let Some(extra) = artist_genres.get(&key) {
+            genres.extend(extra.iter().map(trusted));
+            matched_artists.insert(key);
+        }
+    }
+    genres.extend(track.search_genres.iter().map(|g| (g.as_str(), false)));
+    genres
 }
 
 fn new_table() -> StringTable {

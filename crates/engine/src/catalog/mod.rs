@@ -111,6 +111,59 @@ impl<T> Lists<T> {
     }
 }
 
+/// One flag per value of a [`Lists`] column, 64 to a word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flags {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Flags {
+    pub fn with_capacity(len: usize) -> Self {
+        Self {
+            words: Vec::with_capacity(len.div_ceil(64)),
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Flag `i`; false when out of range.
+    pub fn get(&self, i: usize) -> bool {
+        i < self.len
+            && self
+                .words
+                .get(i / 64)
+                .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    pub fn push(&mut self, on: bool) {
+        if self.len.is_multiple_of(64) {
+            self.words.push(0);
+        }
+        if let (true, Some(word)) = (on, self.words.last_mut()) {
+            *word |= 1 << (self.len % 64);
+        }
+        self.len += 1;
+    }
+}
+
+/// Of some of a track's genres with their trust, those worth showing: the trusted ones when there
+/// is any, else the rest (a genre search's label is better than nothing for a track whose
+/// artists Spotify gave no genre). In the order given.
+pub fn most_trusted(
+    genres: impl Iterator<Item = (u16, bool)> + Clone,
+) -> impl Iterator<Item = u16> {
+    let any_trusted = genres.clone().any(|(_, trusted)| trusted);
+    genres.filter_map(move |(g, trusted)| (trusted == any_trusted).then_some(g))
+}
+
 /// k-means fitted offline on [`Catalog::scaled`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeansModel {
@@ -172,8 +225,13 @@ pub struct Catalog {
     pub map: Projection2d,
     /// Per track, its position on the map ([`Catalog::map`] of its scaled row).
     pub projection: Vec<[f32; 2]>,
-    /// Per track, its genres' indices into [`Catalog::genres`].
+    /// Per track, its genres' indices into [`Catalog::genres`], ascending (the order every
+    /// ranking sums over, so scores do not depend on where a genre came from).
     pub track_genres: Lists<u16>,
+    /// Per value of [`Catalog::track_genres`]: whether it is one of Spotify's own genres for the
+    /// track's artists (trusted) rather than only a genre search's label. See
+    /// [`Catalog::genres_by_trust`].
+    pub trusted_genres: Flags,
     pub genres: GenreVocab,
 }
 
@@ -213,10 +271,68 @@ impl Catalog {
         self.scaled.get(start..start + SCALED_STRIDE).unwrap_or(&[])
     }
 
-    pub fn genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
+    /// The track's genre ids with whether each is trusted, ascending by id.
+    pub fn genres_with_trust(
+        &self,
+        track: TrackIdx,
+    ) -> impl Iterator<Item = (u16, bool)> + Clone + '_ {
+        let start = self
+            .track_genres
+            .offsets
+            .get(track.get())
+            .map_or(0, |&o| o as usize);
         self.track_genres
             .row(track.get())
             .iter()
-            .map(|&g| self.genres.names.get(g as usize))
+            .enumerate()
+            .map(move |(j, &g)| (g, self.trusted_genres.get(start + j)))
+    }
+
+    /// The track's genre ids, most trustworthy first: Spotify's own genres for its artists, then
+    /// the labels of the genre searches that found it (a track a "rock" search returned is not
+    /// rock for that: Daft Punk is). Each part is by id, so the commoner genre comes first.
+    pub fn genres_by_trust(&self, track: TrackIdx) -> impl Iterator<Item = u16> + '_ {
+        let row = self.genres_with_trust(track);
+        row.clone()
+            .filter(|&(_, trusted)| trusted)
+            .chain(row.filter(|&(_, trusted)| !trusted))
+            .map(|(g, _)| g)
+    }
+
+    /// The track's genre names, most trustworthy first (see [`Catalog::genres_by_trust`]).
+    pub fn genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
+        self.genres_by_trust(track)
+            .map(|g| self.genres.names.get(g as usize))
+    }
+
+    /// The genre names a listener is shown: the track's [`most_trusted`] genres.
+    pub fn shown_genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
+        most_trusted(self.genres_with_trust(track)).map(|g| self.genres.names.get(g as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_hold_one_bit_per_value_across_words() {
+        let mut flags = Flags::with_capacity(130);
+        (0..130).for_each(|i| flags.push(i % 3 == 0 || i == 64));
+        assert_eq!(flags.len(), 130);
+        assert!(flags.get(0) && flags.get(63) && flags.get(64) && flags.get(129));
+        assert!(!flags.get(1) && !flags.get(65) && !flags.get(128));
+        assert!(!flags.get(130), "out of range is unset");
+    }
+
+    #[test]
+    fn the_most_trusted_genres_are_the_trusted_ones_if_any() {
+        let mixed = [(0, false), (3, true), (7, true), (9, false)];
+        assert_eq!(most_trusted(mixed.into_iter()).collect::<Vec<_>>(), [3, 7]);
+        let labels_only = [(0, false), (9, false)];
+        assert_eq!(
+            most_trusted(labels_only.into_iter()).collect::<Vec<_>>(),
+            [0, 9]
+        );
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Query;
 use super::artist_graph::ArtistGraph;
+use crate::catalog::most_trusted;
 use crate::nearest::{NearestIndex, dist2};
 use crate::ranked::{Scored, best_first};
 use crate::simd::Row;
@@ -37,7 +38,8 @@ pub struct Explanation {
     /// Up to two features on which it is most like that seed, most alike first.
     pub features: Vec<Feature>,
     /// Up to two of its genres that the seeds share (indices into the catalog's genres), the ones
-    /// the seeds carry most (weighted by rarity) first.
+    /// the seeds carry most (weighted by rarity) first; only Spotify's own genres for its artists
+    /// when it shares any of those ([`most_trusted`]).
     pub genres: Vec<u16>,
     /// An artist it shares with the seeds (an index into the catalog's artists).
     pub artist: Option<u32>,
@@ -167,11 +169,11 @@ impl<'a> Explainer<'a> {
                 Some((-(a - b).abs(), f.column() as u32))
             })
             .collect();
-        let mut genres: Vec<Scored> = catalog
-            .track_genres
-            .row(track.get())
-            .iter()
-            .filter_map(|&g| self.genre_weights.get(&g).map(|&w| (w, u32::from(g))))
+        let shared = catalog
+            .genres_with_trust(track)
+            .filter(|(g, _)| self.genre_weights.contains_key(g));
+        let mut genres: Vec<Scored> = most_trusted(shared)
+            .filter_map(|g| self.genre_weights.get(&g).map(|&w| (w, u32::from(g))))
             .collect();
         let collaborator = match artist {
             Some(_) => None,
@@ -206,5 +208,62 @@ impl<'a> Explainer<'a> {
         let row = <&Row>::try_from(row).ok()?;
         let nearest = NearestIndex::new(&self.seed_rows).ok()?.nearest(row)?;
         self.sorted_seeds.get(nearest.track.get()).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{artist_of, fixture, tracks};
+    use super::super::{Method, Options, Recommendation, Recommender};
+    use crate::catalog::Flags;
+    use crate::{Catalog, TrackIdx};
+
+    /// The fixture with "indie folk" (Ada's rarer genre) and all of Bo's genres as genre
+    /// searches' labels rather than Spotify's artist genres.
+    fn catalog() -> Catalog {
+        let mut catalog = fixture();
+        let indie_folk = catalog.genres.find("indie folk").unwrap();
+        let mut trusted = Flags::default();
+        for t in 0..catalog.n_tracks() {
+            for (g, _) in catalog.genres_with_trust(TrackIdx(t as u32)) {
+                trusted.push(g != indie_folk && artist_of(t) != 1);
+            }
+        }
+        catalog.trusted_genres = trusted;
+        catalog
+    }
+
+    fn blend(catalog: &Catalog, seeds: &[usize]) -> Vec<Recommendation> {
+        let options = Options {
+            k: 20,
+            ..Options::default()
+        };
+        Recommender::new(catalog.clone())
+            .recommend(Method::Blend, &tracks(seeds), &options)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_shared_spotify_genre_is_named_before_a_weightier_search_label() {
+        let catalog = catalog();
+        let got = blend(&catalog, &[0, 1]);
+        let ada = got.iter().find(|r| artist_of(r.track.get()) == 0).unwrap();
+        let folk = catalog.genres.find("folk").unwrap();
+        // Indie folk is rarer, so weighs more, but only a search put the track under it.
+        assert_eq!(ada.explanation.genres, [folk]);
+        let sentence = ada.explanation.sentence(&catalog);
+        assert!(sentence.ends_with("shares your folk"), "{sentence}");
+    }
+
+    #[test]
+    fn search_labels_explain_a_track_whose_artist_spotify_gave_no_shared_genre() {
+        let catalog = catalog();
+        let got = blend(&catalog, &[10]);
+        let bo = got.iter().find(|r| artist_of(r.track.get()) == 1).unwrap();
+        let mut genres = bo.explanation.genres.clone();
+        genres.sort_unstable();
+        let rock = catalog.genres.find("rock").unwrap();
+        let hard_rock = catalog.genres.find("hard rock").unwrap();
+        assert_eq!(genres, [rock, hard_rock]);
     }
 }

@@ -2,7 +2,7 @@
 //! artist with its own sound, genres, decade and two albums, so each method has a right answer.
 
 use crate::catalog::{
-    ArtistTable, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable,
+    ArtistTable, Flags, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable,
 };
 use crate::{Catalog, Feature, TrackId, TrackIdx};
 
@@ -139,6 +139,12 @@ pub(crate) fn fixture() -> Catalog {
         clusters,
         map: Default::default(),
         projection,
+        // Every fixture genre is one of its artist's own.
+        trusted_genres: {
+            let mut trusted = Flags::default();
+            track_genres.values.iter().for_each(|_| trusted.push(true));
+            trusted
+        },
         track_genres,
         genres: GenreVocab {
             names: genre_names,

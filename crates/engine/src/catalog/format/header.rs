@@ -6,7 +6,7 @@ use super::CatalogError;
 /// The file's first eight bytes.
 pub const MAGIC: [u8; 8] = *b"ENCORCAT";
 /// The only version this code reads and writes.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Bytes before the section table.
 pub const HEADER_LEN: usize = 24;
 /// Bytes per entry of the section table.

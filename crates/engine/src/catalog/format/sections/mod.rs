@@ -98,12 +98,21 @@ pub(super) fn section_index(tag: &[u8]) -> Option<usize> {
     SECTIONS.iter().position(|s| s.tag.as_bytes() == tag)
 }
 
+/// One distinct genre set as the file stores it: its trusted genres, then the others, each
+/// ascending.
+#[cfg(feature = "write")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct GenreSet {
+    pub(super) trusted: Vec<u16>,
+    pub(super) other: Vec<u16>,
+}
+
 /// A catalog checked for writing, with what several sections share: its distinct genre sets.
 #[cfg(feature = "write")]
 pub(super) struct Plan<'c> {
     pub(super) catalog: &'c Catalog,
     /// Distinct genre sets, numbered by first appearance.
-    pub(super) genre_sets: Vec<&'c [u16]>,
+    pub(super) genre_sets: Vec<GenreSet>,
     /// Per track, its set's number.
     pub(super) track_sets: Vec<u32>,
 }
@@ -112,19 +121,32 @@ pub(super) struct Plan<'c> {
 impl<'c> Plan<'c> {
     pub(super) fn new(catalog: &'c Catalog) -> Result<Self, CatalogError> {
         let n = catalog.n_tracks();
-        let mut numbers: HashMap<&[u16], u32> = HashMap::new();
-        let mut genre_sets: Vec<&[u16]> = Vec::new();
+        if catalog.trusted_genres.len() != catalog.track_genres.values.len() {
+            return Err(unwritable(format!(
+                "{} genre trust flags for {} genre ids",
+                catalog.trusted_genres.len(),
+                catalog.track_genres.values.len()
+            )));
+        }
+        let mut numbers: HashMap<GenreSet, u32> = HashMap::new();
+        let mut genre_sets: Vec<GenreSet> = Vec::new();
         let mut track_sets = Vec::with_capacity(n);
         for i in 0..n {
-            let row = catalog.track_genres.row(i);
-            if row.windows(2).any(|w| w[0] >= w[1]) {
+            if catalog.track_genres.row(i).windows(2).any(|w| w[0] >= w[1]) {
                 return Err(unwritable(format!(
                     "track {i}'s genre ids are not strictly ascending"
                 )));
             }
+            let (trusted, other) = catalog
+                .genres_with_trust(crate::TrackIdx(i as u32))
+                .partition::<Vec<_>, _>(|&(_, trusted)| trusted);
+            let set = GenreSet {
+                trusted: trusted.into_iter().map(|(g, _)| g).collect(),
+                other: other.into_iter().map(|(g, _)| g).collect(),
+            };
             let next = genre_sets.len() as u32;
-            let number = *numbers.entry(row).or_insert_with(|| {
-                genre_sets.push(row);
+            let number = *numbers.entry(set).or_insert_with_key(|set| {
+                genre_sets.push(set.clone());
                 next
             });
             track_sets.push(number);
