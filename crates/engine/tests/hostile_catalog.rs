@@ -13,7 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 mod common;
 
 use common::{Shape, craft, shape};
-use encore_engine::catalog::format::{MAX_K, MAX_MEMORY_PER_FILE_BYTE, MEMORY_SLACK, memory_limit};
+use encore_engine::catalog::format::{
+    MAX_K, MAX_MEMORY_PER_FILE_BYTE, MEMORY_SLACK, memory_limit, write_sections,
+};
 use encore_engine::catalog::{Catalog, CatalogDecoder, CatalogError};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use proptest::prelude::*;
@@ -94,6 +96,33 @@ fn a_genre_set_shared_by_every_track_cannot_ask_for_gigabytes() {
     assert!(bytes.len() < 2_700_000, "{} bytes", bytes.len());
     let err = assert_bounded(&bytes).unwrap_err();
     assert!(err.to_string().contains("genre ids of tracks"), "{err}");
+}
+
+#[test]
+fn a_genre_set_says_truly_which_of_its_genres_are_trusted() {
+    let _alone = alone();
+    let with_set = |set: &[u8]| {
+        let mut sections = common::sections(shape(10));
+        let gset = sections.iter_mut().find(|(tag, _)| *tag == "gset").unwrap();
+        gset.1 = [set, &[0; 10]].concat();
+        write_sections(10, &sections).unwrap()
+    };
+    // Length, trusted count, then the trusted run and the other run of genre ids.
+    let cases: [(&[u8], &str); 3] = [
+        (&[1, 2, 0], "2 trusted genres in a set of 1"),
+        (&[2, 1, 0, 0], "genre 0 is trusted and not"),
+        (&[2, 0, 0, 0], "genre ids not ascending"),
+    ];
+    for (set, why) in cases {
+        let err = assert_bounded(&with_set(set)).unwrap_err();
+        assert!(err.to_string().contains(why), "{set:?}: {err}");
+    }
+    let catalog = assert_bounded(&with_set(&[1, 1, 0])).unwrap();
+    assert!(
+        catalog
+            .genres_with_trust(encore_engine::TrackIdx(9))
+            .all(|(_, trusted)| trusted)
+    );
 }
 
 #[test]

@@ -106,6 +106,8 @@ fn read_ascending(
     run: &mut Vec<u16>,
 ) -> Result<(), CatalogError> {
     run.clear();
+    // Exact, so the two runs' buffers never hold more than the set bytes they were charged for.
+    run.reserve_exact(len);
     let mut id = 0u32;
     for j in 0..len {
         let gap = r.varint("genre id")?;
