@@ -4,7 +4,7 @@
 // the map.
 //
 // As in the guest journey, the tracks used are whatever the served catalog's search returns at
-// run time: nothing is copied from the data sets.
+// run time: nothing is copied from the data sets (the genre test searches for one famous band).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -332,4 +332,36 @@ test('the small truths: year sliders, the status region, one player at a time, t
   assert.ok(shown > 0, 'a card was shown near the right edge');
   assert.deepEqual(await page.evaluate(() => window.__violations), [], 'nothing needed an inline style');
   assert.deepEqual(rig.consoleErrors, []);
+});
+
+test('a track shows its artist\'s own genres, not the label of a genre search that found it', async (t) => {
+  // The one place this file names real music: a genre search filed some of Radiohead's songs
+  // under "r&b", while Spotify's own genres for Radiohead are rock ones. The page must show the
+  // latter for every Radiohead song in the list.
+  const rig = await startRig(t);
+  const { page } = rig;
+  await rig.open('/');
+  await enterAsGuest(page);
+  await page.getByTestId('search-input').fill('karma police radiohead');
+  await page.getByTestId('search-result').first().waitFor();
+  await page
+    .getByTestId('search-result')
+    .filter({ has: page.locator('.track-meta', { hasText: /^Radiohead/ }) })
+    .first()
+    .locator('button')
+    .click();
+  await recommend(page);
+  const shown = await page.getByTestId('recommendation').evaluateAll((items) =>
+    items.map((li) => ({
+      title: li.querySelector('.track-title').textContent,
+      artists: li.querySelector('.track-meta').textContent.split(' · ')[0],
+      genres: li.querySelector('.genres')?.textContent ?? '',
+    })),
+  );
+  const radiohead = shown.filter((r) => r.artists.split(', ').includes('Radiohead'));
+  assert.ok(radiohead.length > 0, `Radiohead is in the list (${shown.map((r) => r.artists).join(' / ')})`);
+  for (const rec of radiohead) {
+    assert.ok(!rec.genres.split(', ').includes('r&b'), `no search label among "${rec.genres}"`);
+  }
+  t.diagnostic(`Radiohead on screen: ${radiohead.map((r) => `${r.title} (${r.genres})`).join('; ')}`);
 });
