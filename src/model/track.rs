@@ -18,8 +18,9 @@ pub struct ShownTrack {
     pub artists: Vec<String>,
     pub album: Option<String>,
     pub year: Option<u16>,
-    /// The genres worth showing, commonest first: Spotify's own for the track's artists when it
-    /// has any, else the labels of the genre searches that found it
+    /// The genres worth showing, most trustworthy first: Spotify's own for the track's artists
+    /// when it has any (those both Spotify snapshots give before those only one gives, each part
+    /// commonest first), else the labels of the genre searches that found it
     /// ([`Catalog::shown_genre_names`]).
     pub genres: Vec<String>,
     pub why: String,

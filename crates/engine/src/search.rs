@@ -490,7 +490,9 @@ fn fold_duplicates(catalog: &Catalog, ranked: &mut [Scored], limit: usize) -> Ve
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::catalog::{ArtistTable, Flags, GenreVocab, KMeansModel, Lists, Scaler, StringTable};
+    use crate::catalog::{
+        ArtistTable, GenreVocab, KMeansModel, Lists, Scaler, StringTable, TrustColumn,
+    };
     use crate::{Feature, TrackId};
 
     /// A tiny catalog: `(title, artists, popularity)` per track; only text columns matter here.
@@ -543,7 +545,7 @@ pub(crate) mod tests {
                 offsets: vec![0; n + 1],
                 values: Vec::new(),
             },
-            trusted_genres: Flags::default(),
+            genre_trust: TrustColumn::default(),
             genres: GenreVocab::default(),
         }
     }

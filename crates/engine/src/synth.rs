@@ -10,7 +10,7 @@
 
 use thiserror::Error;
 
-use crate::catalog::{Catalog, Flags, Lists, StringTable};
+use crate::catalog::{Catalog, Lists, StringTable, TrustColumn};
 use crate::seeded::SeededRng;
 use crate::space::{SCALED_STRIDE, round_features};
 use crate::{Feature, TrackId, TrackIdx, kmeans};
@@ -60,7 +60,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
     };
     let mut track_artists = Lists::default();
     let mut track_genres = Lists::default();
-    let mut trusted_genres = Flags::default();
+    let mut genre_trust = TrustColumn::default();
     let mut features = Vec::with_capacity(n * Feature::COUNT);
     let mut scaled_row = [0.0f32; Feature::COUNT];
     let mut raw_row = [0.0f32; Feature::COUNT];
@@ -72,7 +72,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         track_genres.push_row(source.track_genres.row(p).iter().copied());
         source
             .genres_with_trust(TrackIdx(p as u32))
-            .for_each(|(_, trusted)| trusted_genres.push(trusted));
+            .for_each(|(_, trust)| genre_trust.push(trust));
         source
             .scaler
             .transform_row(&source.raw_features(TrackIdx(p as u32)), &mut scaled_row);
@@ -105,7 +105,7 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         map: source.map.clone(),
         projection,
         track_genres,
-        trusted_genres,
+        genre_trust,
         genres: source.genres.clone(),
     })
 }

@@ -293,6 +293,101 @@ fn a_tracks_spotify_genres_lead_its_search_labels_after_a_round_trip() {
     );
 }
 
+/// Daft Punk as the two Spotify snapshots give it: the 2024 crawl's artist genres are "electro",
+/// "filter house" and "rock", the 2020 artist-genres file's only "electro" and "filter house".
+/// Three of its tracks come from the 114k set (no artist genres of their own), one from the crawl.
+/// A crawl-only artist the 2020 file does not know, and five rock tracks make "rock" the commonest
+/// genre, with the smallest id.
+fn disagreeing_snapshots_imports() -> Vec<ImportReport> {
+    let mut t114 =
+        format!("track_id,artists,album_name,track_name,popularity,{FEATURES},track_genre\n");
+    for i in 0..8 {
+        let (artist, label) = if i < 3 {
+            ("Daft Punk", "house")
+        } else {
+            ("Rock Band", "rock")
+        };
+        t114.push_str(&format!(
+            "{},{artist},Album,Song {i},50,{},{label}\n",
+            id(i),
+            features(i)
+        ));
+    }
+    let search = format!(
+        "search_genre,track_name,track_id,artist_name,artist_id,album_name,release_date,popularity,{FEATURES},artist_genres\n\
+         house,One More Time,{},Daft Punk,4tZwfgrHOc3mvqYlEYSvVi,Discovery,2001,80,{},\"['electro', 'filter house', 'rock']\"\n\
+         rock,Solo Song,{},Solo Act,0000000000000000000000,Solo,2020,40,{},\"['rock', 'electro']\"\n",
+        id(8),
+        features(8),
+        id(9),
+        features(9)
+    );
+    let artists =
+        "genres,artists,acousticness,count\r\n\"electro, filter house\",Daft Punk,0.5,3\r\n";
+    [
+        (t114, "tracks.csv"),
+        (search, "search.csv"),
+        (artists.to_owned(), "artists.csv"),
+    ]
+    .iter()
+    .map(|(text, name)| read_tracks(text.as_bytes(), name).unwrap())
+    .collect()
+}
+
+#[test]
+fn genres_both_spotify_snapshots_agree_on_lead_after_a_round_trip() {
+    use encore_engine::catalog::Trust::*;
+    let built = build(&disagreeing_snapshots_imports(), &config())
+        .unwrap()
+        .0;
+    let catalog = Catalog::from_bytes(&built.to_bytes().unwrap()).unwrap();
+    assert_eq!(catalog, built);
+    let [rock, electro, filter_house] =
+        ["rock", "electro", "filter house"].map(|g| catalog.genres.find(g).unwrap());
+    assert!(rock < electro && electro < filter_house, "by count");
+
+    let crawled = find(&catalog, 8);
+    assert_eq!(
+        catalog.genres_by_trust(crawled).collect::<Vec<_>>(),
+        [
+            (electro, Agreed),
+            (filter_house, Agreed),
+            (rock, OneSnapshot),
+            (catalog.genres.find("house").unwrap(), SearchLabel)
+        ],
+        "the crawl's own \"rock\" outranks its search label, and stays after the agreed genres"
+    );
+    assert_eq!(
+        catalog.shown_genre_names(crawled).collect::<Vec<_>>(),
+        ["electro", "filter house", "rock"]
+    );
+    // The set every ranking reads is still one ascending row.
+    assert_eq!(
+        catalog.track_genres.row(crawled.get()),
+        [
+            rock,
+            electro,
+            filter_house,
+            catalog.genres.find("house").unwrap()
+        ]
+    );
+    for i in [0, 2] {
+        assert_eq!(
+            catalog
+                .shown_genre_names(find(&catalog, i))
+                .collect::<Vec<_>>(),
+            ["electro", "filter house"],
+            "only the 2020 file knows the artist of a 114k track: its genres are agreed"
+        );
+    }
+    let crawl_only = find(&catalog, 9);
+    assert_eq!(
+        catalog.genres_by_trust(crawl_only).collect::<Vec<_>>(),
+        [(rock, Agreed), (electro, Agreed)],
+        "an artist only the crawl knows has nothing to disagree with"
+    );
+}
+
 #[test]
 fn round_trips_exactly() {
     let catalog = fixture();

@@ -16,7 +16,7 @@ use common::{Shape, craft, shape};
 use encore_engine::catalog::format::{
     MAX_K, MAX_MEMORY_PER_FILE_BYTE, MEMORY_SLACK, memory_limit, write_sections,
 };
-use encore_engine::catalog::{Catalog, CatalogDecoder, CatalogError};
+use encore_engine::catalog::{Catalog, CatalogDecoder, CatalogError, Trust};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use proptest::prelude::*;
 
@@ -99,7 +99,7 @@ fn a_genre_set_shared_by_every_track_cannot_ask_for_gigabytes() {
 }
 
 #[test]
-fn a_genre_set_says_truly_which_of_its_genres_are_trusted() {
+fn a_genre_set_says_truly_how_far_each_of_its_genres_is_trusted() {
     let _alone = alone();
     let with_set = |set: &[u8]| {
         let mut sections = common::sections(shape(10));
@@ -107,22 +107,33 @@ fn a_genre_set_says_truly_which_of_its_genres_are_trusted() {
         gset.1 = [set, &[0; 10]].concat();
         write_sections(10, &sections).unwrap()
     };
-    // Length, trusted count, then the trusted run and the other run of genre ids.
-    let cases: [(&[u8], &str); 3] = [
-        (&[1, 2, 0], "2 trusted genres in a set of 1"),
-        (&[2, 1, 0, 0], "genre 0 is trusted and not"),
-        (&[2, 0, 0, 0], "genre ids not ascending"),
+    // Length, artist genre count, one-snapshot count, then the runs of agreed genres, of one
+    // snapshot's and of search labels.
+    let cases: [(&[u8], &str); 4] = [
+        (&[1, 2, 0, 0], "2 artist genres in a set of 1"),
+        (
+            &[2, 1, 2, 0, 0],
+            "2 one-snapshot genres among 1 artist genres",
+        ),
+        (&[2, 1, 1, 0, 0], "genre 0 is in two runs"),
+        (&[2, 0, 0, 0, 0], "genre ids not ascending"),
     ];
     for (set, why) in cases {
         let err = assert_bounded(&with_set(set)).unwrap_err();
         assert!(err.to_string().contains(why), "{set:?}: {err}");
     }
-    let catalog = assert_bounded(&with_set(&[1, 1, 0])).unwrap();
-    assert!(
-        catalog
-            .genres_with_trust(encore_engine::TrackIdx(9))
-            .all(|(_, trusted)| trusted)
-    );
+    for (set, trust) in [
+        ([1, 1, 0, 0], Trust::Agreed),
+        ([1, 1, 1, 0], Trust::OneSnapshot),
+    ] {
+        let catalog = assert_bounded(&with_set(&set)).unwrap();
+        assert!(
+            catalog
+                .genres_with_trust(encore_engine::TrackIdx(9))
+                .all(|(_, t)| t == trust),
+            "{set:?}"
+        );
+    }
 }
 
 #[test]

@@ -7,8 +7,10 @@
 //! the files were given (the CLI sorts them by name), then by row. Artist ids are taken only with
 //! the artist names they belong to. Genres are the union over all rows, plus the genres the
 //! artist-genres file gives for each of the track's artists (joined by
-//! [`normalize_artist`]); those and the rows' artist genres are trusted, the genre searches' labels
-//! are not (see `genre`). The Billboard flag (`charted`) is a hit when any row says so, not a
+//! [`normalize_artist`]), each with its [`Trust`]: the rows' artist genres (the 2024 crawl's,
+//! a listener's Exportify `Genres`) and the artist-genres file (2020) are two snapshots of
+//! Spotify's artist genres, agreed where both give a genre, and the genre searches' labels come
+//! last. The Billboard flag (`charted`) is a hit when any row says so, not a
 //! hit when rows know it and none does, else unknown. Tracks without audio features are dropped
 //! and counted.
 //!
@@ -27,7 +29,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use thiserror::Error;
 
 use super::genre;
-use super::{ArtistTable, Catalog, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable};
+use super::{ArtistTable, Catalog, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable, Trust};
 use crate::csv_import::{ImportReport, Schema, TrackRow, normalize_artist};
 use crate::kmeans::{self, KMeansError, KMeansParams};
 use crate::seeded::SeededRng;
@@ -106,8 +108,9 @@ struct Merged {
     popularity: Option<u8>,
     charted: Option<bool>,
     features: Option<[f32; Feature::COUNT]>,
-    /// Spotify's genres for the track's artists, then the labels of the searches that found it.
+    /// Spotify's genres for the track's artists as its rows give them.
     genres: Vec<String>,
+    /// The labels of the genre searches that found it.
     search_genres: Vec<String>,
 }
 
@@ -277,7 +280,7 @@ fn assemble(
     let mut track_artists = Lists::default();
     let mut track_album = Vec::with_capacity(tracks.len());
     let mut features = Vec::with_capacity(tracks.len() * Feature::COUNT);
-    let mut genre_names: Vec<Vec<(&str, bool)>> = Vec::with_capacity(tracks.len());
+    let mut genre_names: Vec<Vec<(&str, Trust)>> = Vec::with_capacity(tracks.len());
     let mut matched_artists = HashSet::new();
 
     for t in tracks {
@@ -322,7 +325,7 @@ fn assemble(
         all.dedup();
         all.len()
     };
-    let (genres, track_genres, trusted_genres) =
+    let (genres, track_genres, genre_trust) =
         genre::build_vocab(&genre_names, config.min_genre_tracks);
     report.genres_kept = genres.names.len();
 
@@ -352,29 +355,51 @@ fn assemble(
         map: pca::Projection2d::default(),
         projection: Vec::new(),
         track_genres,
-        trusted_genres,
+        genre_trust,
         genres,
     };
     Ok((catalog, features))
 }
 
-/// A track's genre names, each with whether it is trusted: its rows' artist genres and those the
-/// artist-genres file gives its artists (noted in `matched_artists`) are, its search labels not.
+/// A track's genre names, each with its [`Trust`]: the genres its rows give for its artists (the
+/// 2024 snapshot) and those the artist-genres file gives them (the 2020 snapshot, its artists
+/// noted in `matched_artists`) are agreed where both give them, or where only one snapshot knows
+/// the artists at all, and come from one snapshot only otherwise; its search labels come last.
+///
+/// A snapshot knows the artists when it gives them any genre. The 2024 crawl gives only the
+/// primary artist's genres, so a featured artist's genres from the 2020 file count as one
+/// snapshot's: they follow the primary artist's agreed ones, which is the order wanted anyway.
 fn genres_with_trust<'t>(
     track: &'t Merged,
     artist_genres: &'t HashMap<String, Vec<String>>,
     matched_artists: &mut HashSet<String>,
-) -> Vec<(&'t str, bool)> {
-    let trusted = |g: &'t String| (g.as_str(), true);
-    let mut genres: Vec<(&str, bool)> = track.genres.iter().map(trusted).collect();
+) -> Vec<(&'t str, Trust)> {
+    let from_rows: Vec<&str> = track.genres.iter().map(String::as_str).collect();
+    let mut from_file: Vec<&str> = Vec::new();
     for name in &track.artists {
         let key = normalize_artist(name);
         if let Some(extra) = artist_genres.get(&key) {
-            genres.extend(extra.iter().map(trusted));
+            from_file.extend(extra.iter().map(String::as_str));
             matched_artists.insert(key);
         }
     }
-    genres.extend(track.search_genres.iter().map(|g| (g.as_str(), false)));
+    let both_know = !from_rows.is_empty() && !from_file.is_empty();
+    let trust_in = |other: &[&str], g: &str| {
+        if both_know && !other.contains(&g) {
+            Trust::OneSnapshot
+        } else {
+            Trust::Agreed
+        }
+    };
+    let mut genres: Vec<(&str, Trust)> = Vec::new();
+    genres.extend(from_rows.iter().map(|&g| (g, trust_in(&from_file, g))));
+    genres.extend(from_file.iter().map(|&g| (g, trust_in(&from_rows, g))));
+    genres.extend(
+        track
+            .search_genres
+            .iter()
+            .map(|g| (g.as_str(), Trust::SearchLabel)),
+    );
     genres
 }
 

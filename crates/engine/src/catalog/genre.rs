@@ -6,31 +6,28 @@
 //! scikit-learn's `TfidfVectorizer` uses: `idf = ln((1 + n_tracks) / (1 + tracks_with_genre)) + 1`,
 //! so a genre on every track still weighs 1 and rare genres weigh more.
 //!
-//! **Trust.** Each of a track's genres is marked trusted when any source gives it as one of
-//! Spotify's genres for the track's artists, and untrusted when only a genre search found the
-//! track under it (the 114k set's `track_genre`, the 2024 crawl's `search_genre`: SOURCES.md).
-//! Spotify assigns artist genres itself, from listening and editorial data, while a search for
-//! "rock" returns whatever matches the word anywhere, so Daft Punk and Radiohead come back under
-//! labels they never had. The trust mark orders what is shown, never what is ranked: both kinds
-//! count alike for the IDF and in every recommender.
+//! **Trust.** Each of a track's genres carries a [`Trust`]: one of Spotify's genres for the
+//! track's artists that both Spotify snapshots give, one that only one of them gives, or only the
+//! label of a genre search that found the track (the 114k set's `track_genre`, the 2024 crawl's
+//! `search_genre`: SOURCES.md). The trust orders what is shown, never what is ranked: every kind
+//! counts alike for the IDF and in every recommender.
 
 use std::collections::HashMap;
 
-use super::{Flags, GenreVocab, Lists, StringTable};
+use super::{GenreVocab, Lists, StringTable, Trust, TrustColumn};
 
 /// The smoothed IDF of a genre carried by `df` of `n_tracks` tracks.
 pub fn idf(n_tracks: usize, df: usize) -> f32 {
     (((1 + n_tracks) as f64 / (1 + df) as f64).ln() + 1.0) as f32
 }
 
-/// Builds the vocabulary from each track's genre names, each with whether a source trusts it for
-/// the track, and returns it with each track's sorted genre ids and their trust flags (a genre
-/// trusted by one source and not by another is trusted). Genre names are expected normalized
-/// (lowercase, trimmed) already.
+/// Builds the vocabulary from each track's genre names, each with its trust for the track, and
+/// returns it with each track's sorted genre ids and their trust (a genre given twice keeps the
+/// higher trust). Genre names are expected normalized (lowercase, trimmed) already.
 pub fn build_vocab<S: AsRef<str>>(
-    track_genres: &[Vec<(S, bool)>],
+    track_genres: &[Vec<(S, Trust)>],
     min_tracks: usize,
-) -> (GenreVocab, Lists<u16>, Flags) {
+) -> (GenreVocab, Lists<u16>, TrustColumn) {
     let mut df: HashMap<&str, usize> = HashMap::new();
     for genres in track_genres {
         let mut seen: Vec<&str> = genres.iter().map(|(g, _)| g.as_ref()).collect();
@@ -64,14 +61,14 @@ pub fn build_vocab<S: AsRef<str>>(
             .collect(),
     };
     let mut lists = Lists::default();
-    let mut trusted = Flags::default();
+    let mut trusted = TrustColumn::default();
     for genres in track_genres {
-        // Trusted before untrusted among equal ids, so the one kept is trusted if any is.
-        let mut row: Vec<(u16, bool)> = genres
+        // The most trusted first among equal ids, so that is the one kept.
+        let mut row: Vec<(u16, Trust)> = genres
             .iter()
             .filter_map(|(g, t)| ids.get(g.as_ref()).map(|&id| (id, *t)))
             .collect();
-        row.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        row.sort_unstable();
         row.dedup_by_key(|&mut (id, _)| id);
         row.iter().for_each(|&(_, t)| trusted.push(t));
         lists.push_row(row.into_iter().map(|(id, _)| id));
@@ -96,22 +93,23 @@ mod tests {
 
     #[test]
     fn keeps_shared_genres_orders_by_count_and_weighs_rare_ones_more() {
+        use Trust::*;
         let tracks = vec![
-            vec![("rock", false), ("indie", true)],
-            vec![("rock", false), ("rock", true)],
-            vec![("rock", false), ("jazz", true), ("indie", true)],
-            vec![("solo", true)],
+            vec![("rock", SearchLabel), ("indie", Agreed)],
+            vec![("rock", SearchLabel), ("rock", OneSnapshot)],
+            vec![("rock", OneSnapshot), ("jazz", Agreed), ("indie", Agreed)],
+            vec![("solo", Agreed)],
             vec![],
         ];
         let (vocab, lists, trusted) = build_vocab(&tracks, 2);
         assert_eq!(vocab.names.iter().collect::<Vec<_>>(), ["rock", "indie"]);
         assert_eq!(lists.row(0), &[0, 1]);
         assert_eq!(lists.row(1), &[0], "duplicates collapse");
-        let flags: Vec<bool> = (0..trusted.len()).map(|i| trusted.get(i)).collect();
+        let levels: Vec<Trust> = (0..trusted.len()).map(|i| trusted.get(i)).collect();
         assert_eq!(
-            flags,
-            [false, true, true, false, true],
-            "per value, in row order; a genre both kinds of source give is trusted"
+            levels,
+            [SearchLabel, Agreed, OneSnapshot, OneSnapshot, Agreed],
+            "per value, in row order; a genre given twice keeps the higher trust"
         );
         assert_eq!(trusted.len(), lists.values.len());
         assert_eq!(lists.row(3), &[] as &[u16], "a one-track genre is dropped");

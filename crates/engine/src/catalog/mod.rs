@@ -113,7 +113,7 @@ impl<T> Lists<T> {
 
 /// One flag per value of a [`Lists`] column, 64 to a word.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Flags {
+struct Flags {
     words: Vec<u64>,
     len: usize,
 }
@@ -154,14 +154,85 @@ impl Flags {
     }
 }
 
-/// Of some of a track's genres with their trust, those worth showing: the trusted ones when there
-/// is any, else the rest (a genre search's label is better than nothing for a track whose
-/// artists Spotify gave no genre). In the order given.
+/// How far one of a track's genres can be trusted to describe it, most first: the order a track's
+/// genres are shown in.
+///
+/// Spotify assigns artist genres itself, from listening and editorial data, and the sources hold
+/// two snapshots of them: the 2024 crawl's `artist_genres` (with a listener's Exportify `Genres`,
+/// both read off the track's rows) and the 2020 artist-genres file (SOURCES.md). A genre both
+/// snapshots give has held for years; one only the 2024 crawl gives (Daft Punk's "rock") or only
+/// the 2020 file gives (Beyoncé's "post-teen pop") is Spotify's word at one moment, which the other
+/// moment did not repeat. A genre search's label is weaker still: a search for "rock" returns
+/// whatever matches the word anywhere, so Daft Punk and Radiohead come back under labels Spotify
+/// never gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Trust {
+    /// One of Spotify's genres for the track's artists that both snapshots give, or that the one
+    /// snapshot knowing the artists gives.
+    Agreed,
+    /// One of Spotify's genres for the track's artists that only one of two snapshots knowing
+    /// them gives.
+    OneSnapshot,
+    /// Only the label of a genre search that found the track.
+    SearchLabel,
+}
+
+impl Trust {
+    /// Every level, most trusted first.
+    pub const ALL: [Trust; 3] = [Trust::Agreed, Trust::OneSnapshot, Trust::SearchLabel];
+
+    /// Whether the genre is one of Spotify's own for the track's artists.
+    pub fn is_artist_genre(self) -> bool {
+        self != Trust::SearchLabel
+    }
+}
+
+/// One [`Trust`] per value of a [`Lists`] column, two bits each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustColumn {
+    artist_genre: Flags,
+    agreed: Flags,
+}
+
+impl TrustColumn {
+    pub fn with_capacity(len: usize) -> Self {
+        Self {
+            artist_genre: Flags::with_capacity(len),
+            agreed: Flags::with_capacity(len),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.artist_genre.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.artist_genre.is_empty()
+    }
+
+    /// The trust of value `i`; a search label when out of range.
+    pub fn get(&self, i: usize) -> Trust {
+        match (self.artist_genre.get(i), self.agreed.get(i)) {
+            (false, _) => Trust::SearchLabel,
+            (true, false) => Trust::OneSnapshot,
+            (true, true) => Trust::Agreed,
+        }
+    }
+
+    pub fn push(&mut self, trust: Trust) {
+        self.artist_genre.push(trust.is_artist_genre());
+        self.agreed.push(trust == Trust::Agreed);
+    }
+}
+
+/// Of some of a track's genres with their trust, those worth showing: Spotify's genres for its
+/// artists when there is any, else the rest (a genre search's label is better than nothing for a
+/// track whose artists Spotify gave no genre). In the order given.
 pub fn most_trusted(
-    genres: impl Iterator<Item = (u16, bool)> + Clone,
+    genres: impl Iterator<Item = (u16, Trust)> + Clone,
 ) -> impl Iterator<Item = u16> {
-    let any_trusted = genres.clone().any(|(_, trusted)| trusted);
-    genres.filter_map(move |(g, trusted)| (trusted == any_trusted).then_some(g))
+    let any_artist_genre = genres.clone().any(|(_, trust)| trust.is_artist_genre());
+    genres.filter_map(move |(g, trust)| (trust.is_artist_genre() == any_artist_genre).then_some(g))
 }
 
 /// k-means fitted offline on [`Catalog::scaled`].
@@ -228,10 +299,9 @@ pub struct Catalog {
     /// Per track, its genres' indices into [`Catalog::genres`], ascending (the order every
     /// ranking sums over, so scores do not depend on where a genre came from).
     pub track_genres: Lists<u16>,
-    /// Per value of [`Catalog::track_genres`]: whether it is one of Spotify's own genres for the
-    /// track's artists (trusted) rather than only a genre search's label. See
+    /// Per value of [`Catalog::track_genres`], how far it is trusted. See
     /// [`Catalog::genres_by_trust`].
-    pub trusted_genres: Flags,
+    pub genre_trust: TrustColumn,
     pub genres: GenreVocab,
 }
 
@@ -271,11 +341,11 @@ impl Catalog {
         self.scaled.get(start..start + SCALED_STRIDE).unwrap_or(&[])
     }
 
-    /// The track's genre ids with whether each is trusted, ascending by id.
+    /// The track's genre ids with the trust of each, ascending by id.
     pub fn genres_with_trust(
         &self,
         track: TrackIdx,
-    ) -> impl Iterator<Item = (u16, bool)> + Clone + '_ {
+    ) -> impl Iterator<Item = (u16, Trust)> + Clone + '_ {
         let start = self
             .track_genres
             .offsets
@@ -285,29 +355,41 @@ impl Catalog {
             .row(track.get())
             .iter()
             .enumerate()
-            .map(move |(j, &g)| (g, self.trusted_genres.get(start + j)))
+            .map(move |(j, &g)| (g, self.genre_trust.get(start + j)))
     }
 
-    /// The track's genre ids, most trustworthy first: Spotify's own genres for its artists, then
-    /// the labels of the genre searches that found it (a track a "rock" search returned is not
-    /// rock for that: Daft Punk is). Each part is by id, so the commoner genre comes first.
-    pub fn genres_by_trust(&self, track: TrackIdx) -> impl Iterator<Item = u16> + '_ {
+    /// The track's genre ids with their trust, most trustworthy first ([`Trust`]: Daft Punk's
+    /// "electro" and "filter house", which both Spotify snapshots give, before the "rock" only the
+    /// 2024 one adds, before the "house" and "pop" of the searches that found its songs).
+    ///
+    /// Within a level, by id, so the commoner genre comes first. Read on the built catalog, the
+    /// broad genre a listener knows leads and the niche ones follow: Radiohead "rock, art rock,
+    /// alternative rock, permanent wave, melancholia, oxford indie", Metallica "rock, metal, hard
+    /// rock, thrash metal, old school thrash", Miles Davis "jazz, cool jazz, jazz fusion, hard
+    /// bop, jazz trumpet" (then "soul, vocal jazz, bebop ..." from one snapshot), Beyoncé "pop,
+    /// r&b" (then "dance pop, post-teen pop"). Rarest first would lead with "oxford indie", "old
+    /// school thrash" and "jazz trumpet", which say less to most listeners and, where only the
+    /// first few are shown, hide the broad genre.
+    pub fn genres_by_trust(
+        &self,
+        track: TrackIdx,
+    ) -> impl Iterator<Item = (u16, Trust)> + Clone + '_ {
         let row = self.genres_with_trust(track);
-        row.clone()
-            .filter(|&(_, trusted)| trusted)
-            .chain(row.filter(|&(_, trusted)| !trusted))
-            .map(|(g, _)| g)
+        Trust::ALL
+            .into_iter()
+            .flat_map(move |level| row.clone().filter(move |&(_, trust)| trust == level))
     }
 
     /// The track's genre names, most trustworthy first (see [`Catalog::genres_by_trust`]).
     pub fn genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
         self.genres_by_trust(track)
-            .map(|g| self.genres.names.get(g as usize))
+            .map(|(g, _)| self.genres.names.get(g as usize))
     }
 
-    /// The genre names a listener is shown: the track's [`most_trusted`] genres.
+    /// The genre names a listener is shown: the track's [`most_trusted`] genres, most trustworthy
+    /// first.
     pub fn shown_genre_names(&self, track: TrackIdx) -> impl Iterator<Item = &str> + '_ {
-        most_trusted(self.genres_with_trust(track)).map(|g| self.genres.names.get(g as usize))
+        most_trusted(self.genres_by_trust(track)).map(|g| self.genres.names.get(g as usize))
     }
 }
 
@@ -326,10 +408,28 @@ mod tests {
     }
 
     #[test]
-    fn the_most_trusted_genres_are_the_trusted_ones_if_any() {
-        let mixed = [(0, false), (3, true), (7, true), (9, false)];
+    fn a_trust_column_holds_each_level() {
+        let mut column = TrustColumn::with_capacity(3);
+        Trust::ALL.into_iter().for_each(|t| column.push(t));
+        assert_eq!(column.len(), 3);
+        assert_eq!(
+            (0..3).map(|i| column.get(i)).collect::<Vec<_>>(),
+            Trust::ALL
+        );
+        assert_eq!(column.get(3), Trust::SearchLabel, "out of range");
+    }
+
+    #[test]
+    fn the_most_trusted_genres_are_spotifys_if_any() {
+        use Trust::*;
+        let mixed = [
+            (0, SearchLabel),
+            (3, OneSnapshot),
+            (7, Agreed),
+            (9, SearchLabel),
+        ];
         assert_eq!(most_trusted(mixed.into_iter()).collect::<Vec<_>>(), [3, 7]);
-        let labels_only = [(0, false), (9, false)];
+        let labels_only = [(0, SearchLabel), (9, SearchLabel)];
         assert_eq!(
             most_trusted(labels_only.into_iter()).collect::<Vec<_>>(),
             [0, 9]

@@ -215,7 +215,7 @@ impl<'a> Explainer<'a> {
 mod tests {
     use super::super::testing::{artist_of, fixture, tracks};
     use super::super::{Method, Options, Recommendation, Recommender};
-    use crate::catalog::Flags;
+    use crate::catalog::{Trust, TrustColumn};
     use crate::{Catalog, TrackIdx};
 
     /// The fixture with "indie folk" (Ada's rarer genre) and all of Bo's genres as genre
@@ -223,13 +223,17 @@ mod tests {
     fn catalog() -> Catalog {
         let mut catalog = fixture();
         let indie_folk = catalog.genres.find("indie folk").unwrap();
-        let mut trusted = Flags::default();
+        let mut trust = TrustColumn::default();
         for t in 0..catalog.n_tracks() {
             for (g, _) in catalog.genres_with_trust(TrackIdx(t as u32)) {
-                trusted.push(g != indie_folk && artist_of(t) != 1);
+                trust.push(if g != indie_folk && artist_of(t) != 1 {
+                    Trust::Agreed
+                } else {
+                    Trust::SearchLabel
+                });
             }
         }
-        catalog.trusted_genres = trusted;
+        catalog.genre_trust = trust;
         catalog
     }
 

@@ -2,7 +2,8 @@
 //! artist with its own sound, genres, decade and two albums, so each method has a right answer.
 
 use crate::catalog::{
-    ArtistTable, Flags, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable,
+    ArtistTable, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable, Trust,
+    TrustColumn,
 };
 use crate::{Catalog, Feature, TrackId, TrackIdx};
 
@@ -140,9 +141,12 @@ pub(crate) fn fixture() -> Catalog {
         map: Default::default(),
         projection,
         // Every fixture genre is one of its artist's own.
-        trusted_genres: {
-            let mut trusted = Flags::default();
-            track_genres.values.iter().for_each(|_| trusted.push(true));
+        genre_trust: {
+            let mut trusted = TrustColumn::default();
+            track_genres
+                .values
+                .iter()
+                .for_each(|_| trusted.push(Trust::Agreed));
             trusted
         },
         track_genres,

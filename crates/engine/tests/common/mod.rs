@@ -12,7 +12,8 @@ pub struct Shape {
     pub artists: usize,
     pub albums: usize,
     pub genres: usize,
-    /// Genres in the one genre set, which every track has; its first half trusted.
+    /// Genres in the one genre set, which every track has; its first half Spotify's artist
+    /// genres, half of those agreed.
     pub set_len: usize,
     pub k: usize,
     pub curve_len: usize,
@@ -66,13 +67,21 @@ pub fn sections(shape: Shape) -> Vec<(&'static str, Vec<u8>)> {
     let mut gnrs = b"g\0".repeat(shape.genres);
     f32s(&mut gnrs, 1.0, shape.genres);
     let mut gset = Vec::new();
-    let trusted = shape.set_len / 2;
+    let artist_genres = shape.set_len / 2;
+    let agreed = artist_genres / 2;
     varint(&mut gset, shape.set_len as u32);
-    varint(&mut gset, trusted as u32);
-    // Ids 0..trusted, then trusted..set_len: each run its first id, then gaps of 1.
-    (0..trusted).for_each(|j| varint(&mut gset, u32::from(j > 0)));
-    (trusted..shape.set_len)
-        .for_each(|j| varint(&mut gset, if j == trusted { j as u32 } else { 1 }));
+    varint(&mut gset, artist_genres as u32);
+    varint(&mut gset, (artist_genres - agreed) as u32);
+    // Ids 0..agreed, agreed..artist_genres, then artist_genres..set_len: each run its first id,
+    // then gaps of 1.
+    for run in [
+        0..agreed,
+        agreed..artist_genres,
+        artist_genres..shape.set_len,
+    ] {
+        let first = run.start;
+        run.for_each(|j| varint(&mut gset, if j == first { j as u32 } else { 1 }));
+    }
     gset.resize(gset.len() + n, 0);
 
     vec![

@@ -9,7 +9,8 @@ use super::sections::{Codec, FEAT, SECTIONS, Section, TIDS, section_index};
 use super::{CatalogError, cursor::Contents, invalid, length_mismatch};
 use crate::Feature;
 use crate::catalog::{
-    ArtistTable, Catalog, Flags, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable,
+    ArtistTable, Catalog, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable,
+    TrustColumn,
 };
 use crate::pca::Projection2d;
 
@@ -332,7 +333,7 @@ fn empty_catalog() -> Catalog {
         map: Projection2d::default(),
         projection: Vec::new(),
         track_genres: Lists::default(),
-        trusted_genres: Flags::default(),
+        genre_trust: TrustColumn::default(),
         genres: GenreVocab::default(),
     }
 }

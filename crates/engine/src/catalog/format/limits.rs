@@ -53,11 +53,11 @@ pub(super) mod cost {
     pub const GENRE: usize = 8;
     /// Offset 4.
     pub const GENRE_SET: usize = 4;
-    /// One `u16` genre id of a track and its trust flag (a bit, charged as a byte).
+    /// One `u16` genre id of a track and its trust (two bits, charged as a byte).
     pub const GENRE_ID: usize = 3;
-    /// One genre id of a set: its `u16`, its trust flag (a `bool`), and its copy in the run it
-    /// was read from before the two runs are merged.
-    pub const SET_GENRE_ID: usize = 5;
+    /// One genre id of a set: its `u16`, its trust (a byte), and its copy with its trust (4
+    /// bytes) in the row its three runs are read into before they are sorted back by id.
+    pub const SET_GENRE_ID: usize = 7;
     /// A centroid: 16 `f32`.
     pub const CENTROID: usize = 64;
     /// An inertia curve point.

@@ -60,7 +60,7 @@
 //! | `chrt` | zstd | Billboard Hot 100 flag, 2 bits per track, 4 tracks per byte (track `i` in bits `2 (i % 4)..2 (i % 4) + 2` of byte `i / 4`): 0 = unknown, 1 = not a hit, 2 = hit (3 is invalid); `ceil(n / 4)` bytes, unused high bits zero |
 //! | `feat` | raw | one plane per feature in [`Feature::ALL`] order: `n` bytes, or for 16-bit features `n` high bytes then `n` low bytes; value = `min + q * step` with the constants of [`FEATURE_CODECS`] |
 //! | `gnrs` | raw | genre names (string layout), then one `f32` IDF per genre |
-//! | `gset` | zstd | distinct genre sets: per set a varint length `m`, a varint count `t <= m` of its trusted genres (Spotify's own genres for the track's artists; the others are labels of the genre searches that found it), then its `t` trusted genre ids ascending and its `m - t` others ascending, each run as its first id then varint gaps; no id in both runs; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
+//! | `gset` | zstd | distinct genre sets: per set a varint length `m`, a varint count `t <= m` of its artist genres (Spotify's own genres for the track's artists; the others are labels of the genre searches that found it), a varint count `o <= t` of those among them that only one of two Spotify snapshots knowing the artists gives, then three runs of ascending genre ids: the `t - o` agreed (given by both snapshots, or by the only one knowing the artists), the `o` given by one snapshot only, the `m - t` search labels ([`Trust`](crate::catalog::Trust) order), each run as its first id then varint gaps; no id in two runs; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
 //!
 //! Columns are stored plane by plane and as deltas because tracks are sorted by artist and album
 //! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. The scaled
@@ -82,7 +82,7 @@
 //! Version history: 1 stored every section raw, with 12-byte table entries, and a `clus`
 //! section of cluster ids; 2 had no `chrt` section; 3 quantized the 0..1 features in 1/127 steps;
 //! 4 stored brotli streams where 5 stores zstd frames, and a CRC-32 where 5 stores an XXH32;
-//! 5 stored each genre set as one ascending run, with no trusted count.
+//! 5 stored each genre set as one ascending run, with no trust counts.
 
 mod compression;
 mod cursor;

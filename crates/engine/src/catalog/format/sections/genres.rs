@@ -1,5 +1,5 @@
 //! The genres: the vocabulary with its IDF (`gnrs`) and each track's genres as one of the
-//! distinct genre sets (`gset`), each set its trusted genres then the others.
+//! distinct genre sets (`gset`), each set its genres in three runs by [`Trust`].
 
 #[cfg(feature = "write")]
 use super::super::cursor::Writer;
@@ -11,7 +11,7 @@ use super::super::unwritable;
 use super::super::{CatalogError, invalid};
 #[cfg(feature = "write")]
 use super::Plan;
-use crate::catalog::{Flags, GenreVocab, Lists};
+use crate::catalog::{GenreVocab, Lists, Trust, TrustColumn};
 
 pub(super) fn read_gnrs(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     let mut r = contents.reader();
@@ -28,7 +28,7 @@ pub(super) fn read_gnrs(contents: Contents<'_>, d: &mut Decoded) -> Result<(), C
 pub(super) fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     let mut r = contents.reader();
     let (n, n_genres, n_sets) = (d.n, d.n_genres, d.n_sets);
-    r.ensure(n_sets, 2, "genre sets")?;
+    r.ensure(n_sets, 3, "genre sets")?;
     let genre_limit = u32::try_from(n_genres)
         .map_err(|_| invalid("meta", "too many genres"))?
         .min(u32::from(u16::MAX) + 1);
@@ -43,22 +43,24 @@ pub(super) fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), C
         offsets: Vec::with_capacity(n_sets + 1),
         values: Vec::with_capacity(r.remaining()),
     };
-    let mut set_trust: Vec<bool> = Vec::with_capacity(r.remaining());
+    let mut set_trust: Vec<Trust> = Vec::with_capacity(r.remaining());
     sets.offsets.push(0);
-    let (mut trusted, mut other) = (Vec::new(), Vec::new());
+    let mut row = Vec::new();
     for _ in 0..n_sets {
         let len = r.varint("genre set length")? as usize;
         r.ensure(len, 1, "genre set")?;
-        let n_trusted = r.varint("trusted genre count")? as usize;
-        if n_trusted > len {
-            return Err(invalid(
-                "gset",
-                format!("{n_trusted} trusted genres in a set of {len}"),
-            ));
+        let run_lengths = read_run_lengths(&mut r, len)?;
+        row.clear();
+        for (level, run_len) in Trust::ALL.into_iter().zip(run_lengths) {
+            read_ascending(&mut r, run_len, genre_limit, level, &mut row)?;
         }
-        read_ascending(&mut r, n_trusted, genre_limit, &mut trusted)?;
-        read_ascending(&mut r, len - n_trusted, genre_limit, &mut other)?;
-        merge_by_id(&trusted, &other, &mut sets.values, &mut set_trust)?;
+        // Back to one ascending row, the order every ranking reads.
+        row.sort_unstable();
+        if let Some(w) = row.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(invalid("gset", format!("genre {} is in two runs", w[0].0)));
+        }
+        sets.values.extend(row.iter().map(|&(g, _)| g));
+        set_trust.extend(row.iter().map(|&(_, trust)| trust));
         sets.offsets.push(sets.values.len() as u32);
     }
     r.ensure(n, 1, "track genre sets")?;
@@ -82,32 +84,54 @@ pub(super) fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), C
     d.budget
         .charge("gset", "genre ids of tracks", n_values, cost::GENRE_ID)?;
     let mut values = Vec::with_capacity(n_values);
-    let mut trusted_genres = Flags::with_capacity(n_values);
+    let mut genre_trust = TrustColumn::with_capacity(n_values);
     for offset in &mut offsets[1..] {
         let set = *offset as usize;
         values.extend_from_slice(sets.row(set));
-        let flags = sets.offsets[set] as usize..sets.offsets[set + 1] as usize;
-        set_trust[flags]
-            .iter()
-            .for_each(|&t| trusted_genres.push(t));
+        let levels = sets.offsets[set] as usize..sets.offsets[set + 1] as usize;
+        set_trust[levels].iter().for_each(|&t| genre_trust.push(t));
         *offset = values.len() as u32;
     }
     d.catalog.track_genres = Lists { offsets, values };
-    d.catalog.trusted_genres = trusted_genres;
+    d.catalog.genre_trust = genre_trust;
     r.finish()
 }
 
-/// Reads `len` strictly ascending genre ids below `genre_limit` (the first id, then varint gaps)
-/// into `run`, replacing what it held.
+/// Reads a set's two counts, of its artist genres and of those among them only one snapshot gives
+/// (mostly none, so mostly a zero byte that compresses away), and returns
+/// the lengths of its three runs in [`Trust::ALL`] order; a count larger than what it counts
+/// within is an error.
+fn read_run_lengths(r: &mut Reader<'_>, len: usize) -> Result<[usize; 3], CatalogError> {
+    let artist_genres = r.varint("artist genre count")? as usize;
+    if artist_genres > len {
+        return Err(invalid(
+            "gset",
+            format!("{artist_genres} artist genres in a set of {len}"),
+        ));
+    }
+    let one_snapshot = r.varint("one-snapshot genre count")? as usize;
+    if one_snapshot > artist_genres {
+        return Err(invalid(
+            "gset",
+            format!("{one_snapshot} one-snapshot genres among {artist_genres} artist genres"),
+        ));
+    }
+    Ok([
+        artist_genres - one_snapshot,
+        one_snapshot,
+        len - artist_genres,
+    ])
+}
+
+/// Appends `len` strictly ascending genre ids below `genre_limit` (the first id, then varint
+/// gaps) to `row`, each with the trust `level`.
 fn read_ascending(
     r: &mut Reader<'_>,
     len: usize,
     genre_limit: u32,
-    run: &mut Vec<u16>,
+    level: Trust,
+    row: &mut Vec<(u16, Trust)>,
 ) -> Result<(), CatalogError> {
-    run.clear();
-    // Exact, so the two runs' buffers never hold more than the set bytes they were charged for.
-    run.reserve_exact(len);
     let mut id = 0u32;
     for j in 0..len {
         let gap = r.varint("genre id")?;
@@ -124,34 +148,9 @@ fn read_ascending(
                 format!("genre id {id} out of range ({genre_limit} genres)"),
             ));
         }
-        run.push(id as u16);
+        row.push((id as u16, level));
     }
     Ok(())
-}
-
-/// Appends the ascending runs `trusted` and `other` to `values` as one ascending row, with each
-/// id's trust flag to `flags`; an id in both runs is an error.
-fn merge_by_id(
-    trusted: &[u16],
-    other: &[u16],
-    values: &mut Vec<u16>,
-    flags: &mut Vec<bool>,
-) -> Result<(), CatalogError> {
-    let (mut a, mut b) = (trusted.iter().peekable(), other.iter().peekable());
-    loop {
-        let take_trusted = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x == y => {
-                return Err(invalid("gset", format!("genre {x} is trusted and not")));
-            }
-            (Some(x), Some(y)) => x < y,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return Ok(()),
-        };
-        let next = if take_trusted { a.next() } else { b.next() };
-        values.extend(next.copied());
-        flags.push(take_trusted);
-    }
 }
 
 #[cfg(feature = "write")]
@@ -168,9 +167,11 @@ pub(super) fn write_gset(plan: &Plan<'_>) -> Result<Vec<u8>, CatalogError> {
     let mut w = Writer::default();
     let n_genres = plan.catalog.genres.names.len();
     for set in &plan.genre_sets {
-        w.varint(set.trusted.len() as u32 + set.other.len() as u32);
-        w.varint(set.trusted.len() as u32);
-        for run in [&set.trusted, &set.other] {
+        let [agreed, one_snapshot, search_labels] = &set.runs;
+        w.varint((agreed.len() + one_snapshot.len() + search_labels.len()) as u32);
+        w.varint((agreed.len() + one_snapshot.len()) as u32);
+        w.varint(one_snapshot.len() as u32);
+        for run in &set.runs {
             let mut previous = 0u16;
             for (j, &g) in run.iter().enumerate() {
                 if usize::from(g) >= n_genres {
@@ -187,22 +188,4 @@ pub(super) fn write_gset(plan: &Plan<'_>) -> Result<Vec<u8>, CatalogError> {
         previous = s;
     }
     Ok(w.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_sets_two_runs_merge_into_one_ascending_row_and_may_not_share_an_id() {
-        let (mut values, mut flags) = (Vec::new(), Vec::new());
-        merge_by_id(&[1, 5], &[0, 2, 9], &mut values, &mut flags).unwrap();
-        assert_eq!(values, [0, 1, 2, 5, 9]);
-        assert_eq!(flags, [false, true, false, true, false]);
-        let err = merge_by_id(&[3], &[3], &mut values, &mut flags).unwrap_err();
-        assert!(
-            err.to_string().contains("genre 3 is trusted and not"),
-            "{err}"
-        );
-    }
 }

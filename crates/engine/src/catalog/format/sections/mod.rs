@@ -18,7 +18,7 @@ use super::decoder::Decoded;
 #[cfg(feature = "write")]
 use super::unwritable;
 #[cfg(feature = "write")]
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Trust};
 
 /// How a section's contents are stored (see the module doc of `format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,13 +98,12 @@ pub(super) fn section_index(tag: &[u8]) -> Option<usize> {
     SECTIONS.iter().position(|s| s.tag.as_bytes() == tag)
 }
 
-/// One distinct genre set as the file stores it: its trusted genres, then the others, each
-/// ascending.
+/// One distinct genre set as the file stores it: its genres of each [`Trust`] level in
+/// [`Trust::ALL`] order, each run ascending.
 #[cfg(feature = "write")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct GenreSet {
-    pub(super) trusted: Vec<u16>,
-    pub(super) other: Vec<u16>,
+    pub(super) runs: [Vec<u16>; 3],
 }
 
 /// A catalog checked for writing, with what several sections share: its distinct genre sets.
@@ -121,10 +120,10 @@ pub(super) struct Plan<'c> {
 impl<'c> Plan<'c> {
     pub(super) fn new(catalog: &'c Catalog) -> Result<Self, CatalogError> {
         let n = catalog.n_tracks();
-        if catalog.trusted_genres.len() != catalog.track_genres.values.len() {
+        if catalog.genre_trust.len() != catalog.track_genres.values.len() {
             return Err(unwritable(format!(
-                "{} genre trust flags for {} genre ids",
-                catalog.trusted_genres.len(),
+                "{} genre trust levels for {} genre ids",
+                catalog.genre_trust.len(),
                 catalog.track_genres.values.len()
             )));
         }
@@ -137,12 +136,15 @@ impl<'c> Plan<'c> {
                     "track {i}'s genre ids are not strictly ascending"
                 )));
             }
-            let (trusted, other) = catalog
-                .genres_with_trust(crate::TrackIdx(i as u32))
-                .partition::<Vec<_>, _>(|&(_, trusted)| trusted);
+            let genres = catalog.genres_with_trust(crate::TrackIdx(i as u32));
             let set = GenreSet {
-                trusted: trusted.into_iter().map(|(g, _)| g).collect(),
-                other: other.into_iter().map(|(g, _)| g).collect(),
+                runs: Trust::ALL.map(|level| {
+                    genres
+                        .clone()
+                        .filter(|&(_, trust)| trust == level)
+                        .map(|(g, _)| g)
+                        .collect()
+                }),
             };
             let next = genre_sets.len() as u32;
             let number = *numbers.entry(set).or_insert_with_key(|set| {
