@@ -45,7 +45,8 @@ pub(super) fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), C
     };
     let mut set_trust: Vec<Trust> = Vec::with_capacity(r.remaining());
     sets.offsets.push(0);
-    let mut row = Vec::new();
+    // One set's genres with their trust while its runs are merged: no longer than the bytes left.
+    let mut row: Vec<(u16, Trust)> = Vec::with_capacity(r.remaining());
     for _ in 0..n_sets {
         let len = r.varint("genre set length")? as usize;
         r.ensure(len, 1, "genre set")?;
