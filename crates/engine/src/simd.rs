@@ -25,9 +25,8 @@ pub(crate) const BLOCK_VALUES: usize = BLOCK_ROWS * SCALED_STRIDE;
 mod lanes {
     use core::arch::wasm32::{
         f32x4, f32x4_add, f32x4_convert_i32x4, f32x4_extract_lane, f32x4_le, f32x4_mul, f32x4_pmax,
-        f32x4_splat, f32x4_sub, i32x4_shuffle, u8x16, u16x8_extend_high_u8x16,
-        u16x8_extend_low_u8x16, u32x4, u32x4_extend_high_u16x8, u32x4_extend_low_u16x8, v128,
-        v128_and, v128_any_true,
+        f32x4_splat, f32x4_sub, i32x4_shuffle, u16x8_extend_high_u8x16, u16x8_extend_low_u8x16,
+        u32x4, u32x4_extend_high_u16x8, u32x4_extend_low_u16x8, v128, v128_and, v128_any_true,
     };
 
     #[derive(Debug, Clone, Copy)]
@@ -79,10 +78,10 @@ mod lanes {
         /// The lanes of a code row (see [`crate::space::code_lanes`]), widened from one load.
         #[inline(always)]
         pub fn from_codes(c: &[u8; 16]) -> [Self; 4] {
-            let v = u8x16(
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12],
-                c[13], c[14], c[15],
-            );
+            // Four consecutive 32-bit loads, which LLVM folds into one `v128.load` (sixteen byte
+            // lanes it would load one at a time).
+            let word = |at: usize| u32::from_le_bytes([c[at], c[at + 1], c[at + 2], c[at + 3]]);
+            let v = u32x4(word(0), word(4), word(8), word(12));
             let (low, high) = (u16x8_extend_low_u8x16(v), u16x8_extend_high_u8x16(v));
             // The 16-bit code is the last 32-bit lane of the row's bytes, the lanes before it zero.
             let wide = v128_and(v, u32x4(0, 0, 0, 0xFFFF));

@@ -326,6 +326,50 @@ mod tests {
     }
 
     #[test]
+    fn code_distances_are_scaled_distances_and_encoding_gives_back_the_files_codes() {
+        use crate::Feature;
+        use crate::nearest::dist2;
+        use crate::space::{CodeSpace, FEATURE_CODECS, Scaler, round_features};
+        let mut rng = SeededRng::new(3);
+        let mut raw: Vec<f32> = (0..200 * Feature::COUNT)
+            .map(|i| match i % Feature::COUNT {
+                2 => rng.below(12) as f32 - 1.0,
+                3 => -30.0 + rng.unit() as f32 * 30.0,
+                10 => 60.0 + rng.unit() as f32 * 140.0,
+                11 => 90_000.0 + rng.unit() as f32 * 300_000.0,
+                12 => 3.0 + rng.below(3) as f32,
+                _ => rng.unit() as f32,
+            })
+            .collect();
+        round_features(&mut raw);
+        let scaler = Scaler::fit(&raw);
+        let mut scaled = Vec::new();
+        scaler.transform_into(&raw, &mut scaled);
+        let space = CodeSpace::new(&scaler);
+        let rows: Vec<&[f32]> = scaled.chunks_exact(SCALED_STRIDE).collect();
+        let codes: Vec<CodeRow> = rows.iter().map(|row| space.encode(row)).collect();
+        for (features, row_codes) in raw.chunks_exact(Feature::COUNT).zip(&codes) {
+            let lanes = code_lanes(row_codes);
+            for (f, codec) in FEATURE_CODECS.iter().enumerate() {
+                let lane = crate::space::CODE_LANES[f];
+                assert_eq!(
+                    lanes[lane],
+                    f32::from(codec.quantize(features[f])),
+                    "feature {f}"
+                );
+            }
+        }
+        for (a, b) in (0..100).map(|i| (i, 199 - i)) {
+            let scaled_dist = dist2(rows[a], rows[b]);
+            let code_dist = code_dist2_scalar(&code_lanes(&codes[a]), &space.weights, &codes[b]);
+            assert!(
+                (scaled_dist - code_dist).abs() <= 1e-4 * scaled_dist.max(1.0),
+                "rows {a}, {b}: {scaled_dist} against {code_dist}"
+            );
+        }
+    }
+
+    #[test]
     fn the_code_oracle_equals_a_full_sort() {
         let mut rng = SeededRng::new(12);
         let codes = random_codes(&mut rng, 500, 4);
