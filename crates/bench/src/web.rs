@@ -100,7 +100,7 @@ impl Bench {
     pub fn nearest_tracks(&mut self, i: usize) -> Result<Vec<u32>, JsError> {
         Ok(self
             .workload_mut()?
-            .nearest(i)?
+            .nearest(i)
             .iter()
             .map(|n| n.track.0)
             .collect())

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use encore_engine::catalog::SCALED_STRIDE;
 use encore_engine::kmeans;
 use encore_engine::matching::{ListenerTrack, Matcher};
-use encore_engine::nearest::{NearestError, NearestIndex, Neighbour, TopK, exact_top_k};
+use encore_engine::nearest::{CodeIndex, NearestError, Neighbour, TopK, exact_code_top_k};
 use encore_engine::recommend::{Method, Options, RecommendError, Recommender};
 use encore_engine::seeded::SeededRng;
 use encore_engine::simd::Row;
+use encore_engine::space::{CodeRow, code_lanes};
 use encore_engine::{Catalog, TrackId, TrackIdx};
 use thiserror::Error;
 
@@ -39,10 +40,13 @@ const SEED: u64 = 0xBE7C4;
 /// One timed operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    /// The 50 tracks nearest to one catalog track over the whole scaled catalog (fast path).
+    /// The 50 tracks nearest to one catalog track over the whole catalog (fast path: the k-d
+    /// tree over the feature codes).
     Nearest,
     /// The same by the brute-force oracle (scalar, binary heap): the speed-up's reference.
     NearestExact,
+    /// Building the k-d tree over every track's feature codes (a warm-up step of the app).
+    NearestIndex,
     /// The k-means cluster of [`ASSIGNED_TRACKS`] tracks.
     KMeansAssign,
     /// One recommender on the [`LIBRARY_TRACKS`]-track library, k = [`K`].
@@ -56,7 +60,12 @@ pub enum Op {
 impl Op {
     /// Every operation, in table order.
     pub fn all() -> Vec<Op> {
-        let mut ops = vec![Op::Nearest, Op::NearestExact, Op::KMeansAssign];
+        let mut ops = vec![
+            Op::Nearest,
+            Op::NearestExact,
+            Op::NearestIndex,
+            Op::KMeansAssign,
+        ];
         ops.extend(Method::ALL.into_iter().map(Op::Recommend));
         ops.push(Op::Playlist);
         ops.push(Op::Import);
@@ -67,6 +76,7 @@ impl Op {
         match self {
             Op::Nearest => format!("nearest-{K}"),
             Op::NearestExact => format!("nearest-{K}-exact"),
+            Op::NearestIndex => "nearest-index-build".to_owned(),
             Op::KMeansAssign => "kmeans-assign-10k".to_owned(),
             Op::Recommend(method) => format!("recommend-{method}"),
             Op::Playlist => format!("recommend-blend-{PLAYLIST_TRACKS}-seeds"),
@@ -90,6 +100,9 @@ pub struct Workload {
     liked: Vec<ListenerTrack>,
     /// [`ASSIGNED_TRACKS`] scaled rows, contiguous as a batch of new tracks would be.
     assign_rows: Vec<f32>,
+    /// Every track's feature codes (the oracle's input) and the tree over them.
+    codes: Vec<CodeRow>,
+    code_index: CodeIndex,
     scratch: TopK,
     calls: usize,
 }
@@ -120,6 +133,8 @@ impl Workload {
             .into_iter()
             .flat_map(|t| catalog.scaled_row(t).iter().copied())
             .collect();
+        let codes = catalog.codes();
+        let code_index = CodeIndex::new(&codes, &catalog.code_space().weights).unwrap_or_default();
         Self {
             matcher: Matcher::build(&catalog),
             recommender: Recommender::new(Arc::clone(&catalog)),
@@ -128,6 +143,8 @@ impl Workload {
             library,
             liked,
             assign_rows,
+            codes,
+            code_index,
             scratch: TopK::new(),
             calls: 0,
         }
@@ -151,12 +168,19 @@ impl Workload {
         self.queries.get(i % QUERIES).copied()
     }
 
+    /// Query `i`'s code lanes: its track's codes.
+    fn query_lanes(&self, i: usize) -> Row {
+        self.query_track(i)
+            .and_then(|t| self.codes.get(t.get()))
+            .map_or([0.0; SCALED_STRIDE], code_lanes)
+    }
+
     /// The [`K`] tracks nearest to query `i`, nearest first, by the fast path.
-    pub fn nearest(&mut self, i: usize) -> Result<&[Neighbour], WorkloadError> {
-        let query = self.query_row(i);
+    pub fn nearest(&mut self, i: usize) -> &[Neighbour] {
+        let query = self.query_lanes(i);
         let own = self.query_track(i);
-        let index = NearestIndex::new(&self.catalog.scaled)?;
-        Ok(index.top_k(&query, K, |t| Some(t) == own, &mut self.scratch))
+        self.code_index
+            .top_k(&query, K, |t| Some(t) == own, &mut self.scratch)
     }
 
     /// Runs `op` once and returns a checksum of its result (so the work cannot be optimized
@@ -168,17 +192,20 @@ impl Workload {
         Ok(match op {
             Op::Nearest | Op::NearestExact => {
                 if op == Op::Nearest {
-                    sum(&mut self.nearest(call)?.iter().map(|n| n.track))
+                    sum(&mut self.nearest(call).iter().map(|n| n.track))
                 } else {
-                    let query = self.query_row(call);
+                    let query = self.query_lanes(call);
                     let own = self.query_track(call);
+                    let weights = self.code_index.weights();
                     let skip = |t: TrackIdx| Some(t) == own;
-                    sum(
-                        &mut exact_top_k(&self.catalog.scaled, SCALED_STRIDE, &query, K, skip)
-                            .into_iter()
-                            .map(|n| n.track),
-                    )
+                    sum(&mut exact_code_top_k(&self.codes, weights, &query, K, skip)
+                        .into_iter()
+                        .map(|n| n.track))
                 }
+            }
+            Op::NearestIndex => {
+                let index = CodeIndex::new(&self.codes, self.code_index.weights())?;
+                index.n_rows() as u64
             }
             Op::KMeansAssign => {
                 let clusters = kmeans::assign(
@@ -312,7 +339,7 @@ mod tests {
             let exact = workload.run(Op::NearestExact).unwrap();
             assert_eq!(fast, exact, "query {i}");
             let own = workload.query_track(i);
-            let tracks = workload.nearest(i).unwrap();
+            let tracks = workload.nearest(i);
             assert_eq!(tracks.len(), K);
             assert!(tracks.iter().all(|n| Some(n.track) != own));
         }

@@ -10,6 +10,9 @@
 //! work, and the `skip` predicate runs only for rows that would enter the top `k`. A reusable
 //! [`TopK`] scratch keeps queries allocation-free. It returns exactly what [`exact_top_k`] returns,
 //! distances bit for bit, because both sum the squares in the order [`dist2`] documents.
+//!
+//! [`CodeIndex`] ranks the catalog itself: over its one-byte feature codes, in a k-d tree, against
+//! its own oracle [`exact_code_top_k`] (see `codes`).
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -18,6 +21,10 @@ use thiserror::Error;
 use crate::TrackIdx;
 use crate::simd::{BLOCK_ROWS, Query, dist2_scalar};
 use crate::space::{Row, SCALED_STRIDE};
+
+mod codes;
+
+pub use codes::{CodeIndex, exact_code_top_k};
 
 /// A track and its squared distance to the query.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,6 +113,8 @@ pub struct TopK {
     /// Max-heap: the worst of the best `k` on top, so a better candidate replaces it in place.
     heap: BinaryHeap<Neighbour>,
     sorted: Vec<Neighbour>,
+    /// [`CodeIndex`]'s cells still to visit, with their distance bounds.
+    stack: Vec<(u32, f32)>,
 }
 
 impl TopK {
@@ -210,25 +219,6 @@ impl<'a> NearestIndex<'a> {
             });
         }
         scratch.finish()
-    }
-
-    /// Offers every row to `best`, numbered from `first`, keeping what `best` already holds (its
-    /// `k` and candidates from earlier calls): ranking a long list of rows in tiles, the
-    /// threshold carries from tile to tile. `skip` is asked as in [`NearestIndex::top_k`].
-    pub(crate) fn offer_all(
-        &self,
-        query: &Row,
-        first: u32,
-        skip: impl Fn(TrackIdx) -> bool,
-        best: &mut TopK,
-    ) {
-        self.scan(query, best.threshold(), |track, dist2| {
-            let track = TrackIdx(track.0 + first);
-            if !skip(track) {
-                best.offer(Neighbour { track, dist2 });
-            }
-            best.threshold()
-        });
     }
 
     /// The row nearest to `query` (lowest index among equals), e.g. the k-means centroid a track

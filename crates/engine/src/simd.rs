@@ -12,7 +12,7 @@
 //! would change the rounding and break bit-identity with the oracle), no allocation.
 
 pub use crate::space::Row;
-use crate::space::SCALED_STRIDE;
+use crate::space::{CodeRow, SCALED_STRIDE, code_lanes};
 
 /// Rows per kernel step.
 pub(crate) const BLOCK_ROWS: usize = 4;
@@ -24,8 +24,9 @@ pub(crate) const BLOCK_VALUES: usize = BLOCK_ROWS * SCALED_STRIDE;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod lanes {
     use core::arch::wasm32::{
-        f32x4, f32x4_add, f32x4_extract_lane, f32x4_le, f32x4_mul, f32x4_splat, f32x4_sub,
-        i32x4_shuffle, v128, v128_any_true,
+        f32x4, f32x4_add, f32x4_convert_i32x4, f32x4_extract_lane, f32x4_le, f32x4_mul, f32x4_pmax,
+        f32x4_splat, f32x4_sub, i32x4_shuffle, u16x8_extend_high_u8x16, u16x8_extend_low_u8x16,
+        u32x4, u32x4_extend_high_u16x8, u32x4_extend_low_u16x8, v128, v128_and, v128_any_true,
     };
 
     #[derive(Debug, Clone, Copy)]
@@ -73,6 +74,32 @@ mod lanes {
         #[inline(always)]
         pub fn concat_high(a: Self, b: Self) -> Self {
             Self(i32x4_shuffle::<2, 3, 6, 7>(a.0, b.0))
+        }
+        /// The lanes of a code row (see [`crate::space::code_lanes`]), widened from one load.
+        #[inline(always)]
+        pub fn from_codes(c: &[u8; 16]) -> [Self; 4] {
+            // Four consecutive 32-bit loads, which LLVM folds into one `v128.load` (sixteen byte
+            // lanes it would load one at a time).
+            let word = |at: usize| u32::from_le_bytes([c[at], c[at + 1], c[at + 2], c[at + 3]]);
+            let v = u32x4(word(0), word(4), word(8), word(12));
+            let (low, high) = (u16x8_extend_low_u8x16(v), u16x8_extend_high_u8x16(v));
+            // The 16-bit code is the last 32-bit lane of the row's bytes, the lanes before it zero.
+            let wide = v128_and(v, u32x4(0, 0, 0, 0xFFFF));
+            [
+                Self(f32x4_convert_i32x4(u32x4_extend_low_u16x8(low))),
+                Self(f32x4_convert_i32x4(u32x4_extend_high_u16x8(low))),
+                Self(f32x4_convert_i32x4(u32x4_extend_low_u16x8(high))),
+                Self(f32x4_convert_i32x4(wide)),
+            ]
+        }
+        /// Lane-wise maximum (the operands are never NaN).
+        #[inline(always)]
+        pub fn max(self, other: Self) -> Self {
+            Self(f32x4_pmax(self.0, other.0))
+        }
+        #[inline(always)]
+        pub fn zero() -> Self {
+            Self(f32x4_splat(0.0))
         }
         #[inline(always)]
         pub fn any_le(self, threshold: f32) -> bool {
@@ -139,6 +166,35 @@ mod lanes {
         pub fn concat_high(a: Self, b: Self) -> Self {
             Self([a.0[2], a.0[3], b.0[2], b.0[3]])
         }
+        /// The lanes of a code row (see [`crate::space::code_lanes`]), converted in place so
+        /// that LLVM widens them with a few vector instructions.
+        #[inline(always)]
+        pub fn from_codes(c: &[u8; 16]) -> [Self; 4] {
+            // Written out: `array::from_fn` and `array::map` are not always inlined.
+            let f = |i: usize| f32::from(c[i]);
+            let wide = f32::from(u16::from_le_bytes([c[12], c[13]]));
+            [
+                Self([f(0), f(1), f(2), f(3)]),
+                Self([f(4), f(5), f(6), f(7)]),
+                Self([f(8), f(9), f(10), f(11)]),
+                Self([0.0, 0.0, 0.0, wide]),
+            ]
+        }
+        #[inline(always)]
+        pub fn max(self, o: Self) -> Self {
+            let (a, b) = (self.0, o.0);
+            let max = |x: f32, y: f32| if x < y { y } else { x };
+            Self([
+                max(a[0], b[0]),
+                max(a[1], b[1]),
+                max(a[2], b[2]),
+                max(a[3], b[3]),
+            ])
+        }
+        #[inline(always)]
+        pub fn zero() -> Self {
+            Self([0.0; 4])
+        }
         #[inline(always)]
         pub fn any_le(self, threshold: f32) -> bool {
             let a = self.0;
@@ -188,21 +244,101 @@ impl Query {
         // Explicit calls rather than `array::map`, which LLVM does not always inline.
         let (a, b) = (self.partial(block, 0), self.partial(block, 16));
         let (c, d) = (self.partial(block, 32), self.partial(block, 48));
-        // Transpose-and-add: lane r of the result is row r's (p0 + p2) + (p1 + p3).
-        let ab = F4::interleave_low(a, b).add(F4::interleave_high(a, b));
-        let cd = F4::interleave_low(c, d).add(F4::interleave_high(c, d));
-        Dist4(F4::concat_low(ab, cd).add(F4::concat_high(ab, cd)))
+        Dist4::sum_partials(a, b, c, d)
     }
 
     /// Distance to one row (the tail of a matrix whose rows do not fill a last block).
     #[inline]
     pub fn dist2(&self, row: &Row) -> f32 {
-        let [p0, p1, p2, p3] = self.partial(row, 0).to_array();
-        (p0 + p2) + (p1 + p3)
+        sum_partial(self.partial(row, 0))
+    }
+}
+
+/// Row `r`'s distance from its per-lane partial sums: `(p0 + p2) + (p1 + p3)`.
+#[inline(always)]
+fn sum_partial(partial: F4) -> f32 {
+    let [p0, p1, p2, p3] = partial.to_array();
+    (p0 + p2) + (p1 + p3)
+}
+
+/// A query in the code domain ([`crate::space::CodeSpace`]): its lanes in code units and the
+/// per-lane weights, in eight vector registers for the whole scan. Its distance to a code row is
+/// `sum w (c - q)^2`, each term `((c - q) * (c - q)) * w`, summed in the order of
+/// [`crate::nearest::dist2`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CodeQuery {
+    at: [F4; 4],
+    weights: [F4; 4],
+}
+
+impl CodeQuery {
+    pub fn new(query: &Row, weights: &Row) -> Self {
+        let four = |row: &Row| [0, 4, 8, 12].map(|at| F4::load(row, at));
+        Self {
+            at: four(query),
+            weights: four(weights),
+        }
+    }
+
+    /// Per-lane partial sums of the weighted squares of `gaps` (code lanes minus the query).
+    #[inline(always)]
+    fn weighted(&self, gaps: [F4; 4]) -> F4 {
+        let [d0, d1, d2, d3] = gaps;
+        let [w0, w1, w2, w3] = self.weights;
+        d0.mul(d0)
+            .mul(w0)
+            .add(d1.mul(d1).mul(w1))
+            .add(d2.mul(d2).mul(w2))
+            .add(d3.mul(d3).mul(w3))
+    }
+
+    #[inline(always)]
+    fn partial(&self, codes: &CodeRow) -> F4 {
+        let [c0, c1, c2, c3] = F4::from_codes(codes);
+        let [q0, q1, q2, q3] = self.at;
+        self.weighted([c0.sub(q0), c1.sub(q1), c2.sub(q2), c3.sub(q3)])
+    }
+
+    /// Distances to four code rows.
+    #[inline(always)]
+    pub fn dist2_x4(&self, block: &[CodeRow; BLOCK_ROWS]) -> Dist4 {
+        let (a, b) = (self.partial(&block[0]), self.partial(&block[1]));
+        let (c, d) = (self.partial(&block[2]), self.partial(&block[3]));
+        Dist4::sum_partials(a, b, c, d)
+    }
+
+    /// Distance to one code row.
+    #[inline]
+    pub fn dist2(&self, codes: &CodeRow) -> f32 {
+        sum_partial(self.partial(codes))
+    }
+
+    /// A lower bound of [`CodeQuery::dist2`] over every code row whose lanes lie within
+    /// `low..=high` lane by lane, bit for bit: per lane the gap to the box is at most
+    /// `|c - q|` in floating point too (subtraction rounds monotonically), and every later
+    /// operation is monotonic in it, in the same order.
+    #[inline(always)]
+    pub fn box_dist2(&self, low: &Row, high: &Row) -> f32 {
+        let gap = |k: usize| {
+            let at = k * 4;
+            let below = F4::load(low, at).sub(self.at[k]);
+            let above = self.at[k].sub(F4::load(high, at));
+            below.max(above).max(F4::zero())
+        };
+        sum_partial(self.weighted([gap(0), gap(1), gap(2), gap(3)]))
     }
 }
 
 impl Dist4 {
+    /// Transpose-and-add of four rows' partial sums: lane `r` of the result is row `r`'s
+    /// `(p0 + p2) + (p1 + p3)`.
+    #[inline(always)]
+    fn sum_partials(a: F4, b: F4, c: F4, d: F4) -> Self {
+        let ab = F4::interleave_low(a, b).add(F4::interleave_high(a, b));
+        let cd = F4::interleave_low(c, d).add(F4::interleave_high(c, d));
+        Dist4(F4::concat_low(ab, cd).add(F4::concat_high(ab, cd)))
+    }
+
     /// Whether any of the four distances is at most `threshold`: one compare for four rows.
     #[inline(always)]
     pub fn any_le(self, threshold: f32) -> bool {
@@ -222,6 +358,16 @@ pub(crate) fn dist2_scalar(a: &[f32], b: &[f32]) -> f32 {
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let d = x - y;
         acc[i % 4] += d * d;
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3])
+}
+
+/// [`CodeQuery::dist2`] one lane at a time: the reference the kernel is tested against.
+pub(crate) fn code_dist2_scalar(query: &Row, weights: &Row, codes: &CodeRow) -> f32 {
+    let mut acc = [0.0f32; 4];
+    for (i, ((c, q), w)) in code_lanes(codes).iter().zip(query).zip(weights).enumerate() {
+        let d = c - q;
+        acc[i % 4] += (d * d) * w;
     }
     (acc[0] + acc[2]) + (acc[1] + acc[3])
 }
@@ -258,6 +404,46 @@ mod tests {
             let min = got.iter().copied().fold(f32::INFINITY, f32::min);
             assert!(q.dist2_x4(block).any_le(min));
             assert!(!q.dist2_x4(block).any_le(min * 0.5) || min == 0.0);
+        }
+    }
+
+    #[test]
+    fn code_kernel_and_box_bound_match_the_scalar_order_bit_for_bit() {
+        let codes = |seed: u32| -> CodeRow {
+            let mut c: CodeRow =
+                std::array::from_fn(|i| (seed.wrapping_mul(2_654_435_761) >> (i % 24)) as u8);
+            c[14] = 0;
+            c[15] = 0;
+            c
+        };
+        for s in 0..2_000u32 {
+            let query = row(s.wrapping_mul(3) + 1).map(|x| x * 40.0 + 100.0);
+            let weights = row(s + 99).map(|x| (x + 5.0) * 1e-3);
+            let q = CodeQuery::new(&query, &weights);
+            let block: [CodeRow; BLOCK_ROWS] = std::array::from_fn(|r| codes(s * 4 + r as u32));
+            let got = q.dist2_x4(&block).to_array();
+            let (mut low, mut high) = (
+                [f32::INFINITY; SCALED_STRIDE],
+                [f32::NEG_INFINITY; SCALED_STRIDE],
+            );
+            for (r, c) in block.iter().enumerate() {
+                let want = code_dist2_scalar(&query, &weights, c);
+                assert_eq!(got[r].to_bits(), want.to_bits(), "block {s}, row {r}");
+                assert_eq!(q.dist2(c).to_bits(), want.to_bits(), "block {s}, row {r}");
+                for ((l, h), x) in low.iter_mut().zip(&mut high).zip(code_lanes(c)) {
+                    *l = l.min(x);
+                    *h = h.max(x);
+                }
+            }
+            let bound = q.box_dist2(&low, &high);
+            assert!(got.iter().all(|&d| bound <= d), "block {s}");
+            // A box around a single row bounds it exactly.
+            let one = code_lanes(&block[0]);
+            assert_eq!(
+                q.box_dist2(&one, &one).to_bits(),
+                got[0].to_bits(),
+                "block {s}"
+            );
         }
     }
 }

@@ -19,7 +19,9 @@ pub use format::{CatalogDecoder, CatalogError};
 // is laid out in it.
 pub use crate::space::{SCALED_STRIDE, Scaler};
 
+use crate::nearest::{CodeIndex, NearestError};
 use crate::pca::Projection2d;
+use crate::space::{CodeRow, CodeSpace};
 use crate::{ArtistId, Feature, TrackId, TrackIdx};
 
 /// Marker for "no value" in the `u32` index columns.
@@ -339,6 +341,26 @@ impl Catalog {
     pub fn scaled_row(&self, track: TrackIdx) -> &[f32] {
         let start = track.get() * SCALED_STRIDE;
         self.scaled.get(start..start + SCALED_STRIDE).unwrap_or(&[])
+    }
+
+    /// The code domain of the scaled rows: nearest-neighbour queries in it rank as in the scaled
+    /// space, reading a quarter of the bytes.
+    pub fn code_space(&self) -> CodeSpace {
+        CodeSpace::new(&self.scaler)
+    }
+
+    /// Every track's feature codes, in track order (the codes the file stores).
+    pub fn codes(&self) -> Vec<CodeRow> {
+        let space = self.code_space();
+        self.scaled
+            .chunks_exact(SCALED_STRIDE)
+            .map(|row| space.encode(row))
+            .collect()
+    }
+
+    /// The exact nearest-neighbour index over every track's codes.
+    pub fn code_index(&self) -> Result<CodeIndex, NearestError> {
+        CodeIndex::new(&self.codes(), &self.code_space().weights)
     }
 
     /// The track's genre ids with the trust of each, ascending by id.

@@ -1,10 +1,12 @@
 //! Inverted indexes from artists and albums to their tracks, built once per catalog, and the
 //! artists' names folded to one key per spelling that differs only in case.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::artist_graph::ArtistGraph;
 use crate::catalog::{Lists, NONE_U32};
+use crate::nearest::CodeIndex;
 use crate::{Catalog, TrackIdx};
 
 /// Per artist and per album, the catalog tracks that carry it, in ascending track order.
@@ -21,6 +23,9 @@ pub(crate) struct Index {
     pub key_artists: Lists<u32>,
     /// Who played with whom.
     pub graph: ArtistGraph,
+    /// Every track's feature codes in a k-d tree (`knn`'s neighbours): built on first use, or by
+    /// a warm-up step.
+    code_index: OnceCell<CodeIndex>,
 }
 
 impl Index {
@@ -57,6 +62,7 @@ impl Index {
             artist_key,
             key_artists,
             graph: ArtistGraph::new(catalog),
+            code_index: OnceCell::new(),
         }
     }
 
@@ -71,6 +77,18 @@ impl Index {
         artists.sort_unstable();
         artists.dedup();
         artists
+    }
+
+    /// The catalog's code index, built now if no warm-up step has yet.
+    pub fn code_index(&self, catalog: &Catalog) -> &CodeIndex {
+        // A validated catalog's rows fit a u32 index, so the build cannot fail.
+        self.code_index
+            .get_or_init(|| catalog.code_index().unwrap_or_default())
+    }
+
+    /// Whether [`Index::code_index`] is built.
+    pub fn has_code_index(&self) -> bool {
+        self.code_index.get().is_some()
     }
 
     pub fn artist(&self, artist: u32) -> impl Iterator<Item = TrackIdx> + '_ {

@@ -3,16 +3,17 @@
 //!
 //! Round-robin hands out positions round by round, so the first `pool` positions only need each
 //! seed's first `ceil(pool / seeds) + MARGIN` neighbours, and with hundreds of seeds only the
-//! seeds reached before the pool is full: lists are ranked lazily, in batches of seeds. A batch
-//! shares one pass over the catalog, tile by tile, so each tile is read from memory once for the
-//! whole batch instead of once per seed. The positions are the same as ranking every seed's whole
-//! pool (a shorter list is a prefix of the longer one, ties broken by track index).
+//! seeds reached before the pool is full: lists are ranked lazily, in batches of seeds. Distances
+//! are those of the code domain ([`crate::space::CodeSpace`]), where the catalog's k-d tree
+//! ([`crate::nearest::CodeIndex`]) finds a seed's few nearest tracks reading a few cells of it.
+//! The positions are the same as ranking every seed's whole pool (a shorter list is a prefix of
+//! the longer one, ties broken by track index).
 
 use super::Query;
 use crate::TrackIdx;
-use crate::catalog::SCALED_STRIDE;
-use crate::nearest::{NearestIndex, Neighbour, TopK, dist2};
-use crate::simd::Row;
+use crate::nearest::{Neighbour, TopK};
+use crate::simd::code_dist2_scalar;
+use crate::space::code_lanes;
 
 /// Artist identity as one more dimension: a track by another artist than the seed's is this far
 /// (squared, in standard deviations) further away. Two deviations keep a seed's own artist first
@@ -20,10 +21,8 @@ use crate::simd::Row;
 const OTHER_ARTIST_DIST2: f32 = 4.0;
 /// Neighbours per seed beyond the even share of the pool, for the overlap between seeds.
 const MARGIN: usize = 2;
-/// Seeds ranked together in one pass over the catalog.
+/// Seeds ranked in one piece of work.
 const BATCH: usize = 32;
-/// Catalog rows per tile: 2,048 rows of 64 bytes (128 KiB) stay in cache across a batch.
-const TILE_ROWS: usize = 2048;
 
 /// How far one request has got: the seeds' neighbour lists ranked so far. A request ranks them a
 /// batch at a time ([`step`]), so a caller on a UI thread can yield between batches.
@@ -121,68 +120,50 @@ fn round_robin(query: &Query, progress: &Progress, scores: &mut [f32]) -> Placed
 fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progress) {
     let per_seed = progress.per_seed;
     let catalog = query.catalog;
-    let batch = &query.seeds[seeds.clone()];
-    let lists = &mut progress.lists[seeds];
-    // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
-    // artist's track can be, the list is complete without a scan.
-    let mut scans: Vec<(Row, usize, TopK)> = Vec::new();
-    for (j, (&seed, list)) in batch.iter().zip(lists.iter_mut()).enumerate() {
-        let row = catalog.scaled_row(seed);
+    let space = catalog.code_space();
+    let code_index = query.index.code_index(catalog);
+    let mut best = TopK::new();
+    for (&seed, list) in query.seeds[seeds.clone()]
+        .iter()
+        .zip(&mut progress.lists[seeds])
+    {
+        let at = code_lanes(&space.encode(catalog.scaled_row(seed)));
+        let artists = catalog.track_artists.row(seed.get());
+        // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
+        // artist's track can be, the list is complete without a search.
         progress.same.clear();
         progress.same.extend(
-            catalog
-                .track_artists
-                .row(seed.get())
+            artists
                 .iter()
                 .flat_map(|&a| query.index.artist(a))
                 .filter(|&t| query.allowed(t)),
         );
         progress.same.sort_unstable();
         progress.same.dedup();
-        let mut nearest = TopK::new();
-        nearest.reset(per_seed);
+        best.reset(per_seed);
         for &t in &progress.same {
-            nearest.offer(Neighbour {
+            let codes = space.encode(catalog.scaled_row(t));
+            best.offer(Neighbour {
                 track: t,
-                dist2: dist2(row, catalog.scaled_row(t)),
+                dist2: code_dist2_scalar(&at, &space.weights, &codes),
             });
         }
         list.clear();
-        list.extend_from_slice(nearest.finish());
+        list.extend_from_slice(best.finish());
         let complete =
             list.len() == per_seed && list.last().is_some_and(|n| n.dist2 < OTHER_ARTIST_DIST2);
-        if !complete {
-            let row = <Row>::try_from(row).unwrap_or([0.0; SCALED_STRIDE]);
-            let mut best = TopK::new();
-            best.reset(per_seed);
-            scans.push((row, j, best));
+        if complete {
+            continue;
         }
-    }
-    if scans.is_empty() {
-        return;
-    }
-    // The best `per_seed` under the artist-aware distance are among the best `per_seed` by sound
-    // alone plus every track of the seed's artists. One pass over the catalog for the batch.
-    for (tile_no, tile) in catalog.scaled.chunks(TILE_ROWS * SCALED_STRIDE).enumerate() {
-        // A validated catalog holds whole rows and fewer than 2^32 of them.
-        let Ok(index) = NearestIndex::new(tile) else {
-            return;
-        };
-        let offset = (tile_no * TILE_ROWS) as u32;
-        for (row, _, best) in &mut scans {
-            index.offer_all(row, offset, |t| !query.allowed(t), best);
-        }
-    }
-    for (_, j, mut best) in scans {
-        let seed = batch[j];
-        let artists = catalog.track_artists.row(seed.get());
-        let list = &mut lists[j];
+        // The best `per_seed` under the artist-aware distance are among the best `per_seed` by
+        // sound alone plus every track of the seed's artists.
         let mut merged = TopK::new();
         merged.reset(per_seed);
         for &n in list.iter() {
             merged.offer(n);
         }
-        let other_artists = best.finish().iter().filter(|n| {
+        let by_sound = code_index.top_k(&at, per_seed, |t| !query.allowed(t), &mut best);
+        let other_artists = by_sound.iter().filter(|n| {
             !catalog
                 .track_artists
                 .row(n.track.get())

@@ -436,10 +436,13 @@ impl Recommender {
                 catalog,
                 adviser::Fitter::new,
             );
+        } else {
+            self.index.code_index(catalog);
         }
         self.blend_prior.get().is_some()
             && self.centroid.get().is_some()
             && self.adviser.get().is_some()
+            && self.index.has_code_index()
     }
 
     /// The `options.k` best tracks for `seeds` by `method`, best first, never a seed or an

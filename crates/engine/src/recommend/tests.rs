@@ -453,14 +453,18 @@ fn method_names_round_trip() {
     }
 }
 
-/// `knn` as first designed: every seed ranks a whole pool by brute force, then round-robin.
+/// `knn` as first designed: every seed ranks a whole pool by brute force (in the code domain),
+/// then round-robin.
 fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usize> {
-    use crate::catalog::SCALED_STRIDE;
-    use crate::nearest::{Neighbour, dist2, exact_top_k};
+    use crate::nearest::{Neighbour, exact_code_top_k};
+    use crate::simd::code_dist2_scalar;
+    use crate::space::code_lanes;
+    let codes = catalog.codes();
+    let weights = catalog.code_space().weights;
     let lists: Vec<Vec<Neighbour>> = seeds
         .iter()
         .map(|&seed| {
-            let row = catalog.scaled_row(seed);
+            let at = code_lanes(&codes[seed.get()]);
             let artists = catalog.track_artists.row(seed.get());
             let shares = |t: TrackIdx| {
                 catalog
@@ -470,23 +474,21 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
                     .any(|a| artists.contains(a))
             };
             let mut list: Vec<Neighbour> =
-                exact_top_k(&catalog.scaled, SCALED_STRIDE, row, pool, |t| {
-                    seeds.contains(&t)
-                })
-                .into_iter()
-                .filter(|n| !shares(n.track))
-                .map(|n| Neighbour {
-                    track: n.track,
-                    dist2: n.dist2 + 4.0,
-                })
-                .collect();
+                exact_code_top_k(&codes, &weights, &at, pool, |t| seeds.contains(&t))
+                    .into_iter()
+                    .filter(|n| !shares(n.track))
+                    .map(|n| Neighbour {
+                        track: n.track,
+                        dist2: n.dist2 + 4.0,
+                    })
+                    .collect();
             list.extend(
                 (0..catalog.n_tracks())
                     .map(|t| TrackIdx(t as u32))
                     .filter(|&t| shares(t) && !seeds.contains(&t))
                     .map(|t| Neighbour {
                         track: t,
-                        dist2: dist2(row, catalog.scaled_row(t)),
+                        dist2: code_dist2_scalar(&at, &weights, &codes[t.get()]),
                     }),
             );
             list.sort_unstable();
@@ -508,7 +510,7 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
 }
 
 #[test]
-fn knn_ranks_lazily_in_tiles_as_if_every_seed_ranked_a_whole_pool() {
+fn knn_ranks_lazily_as_if_every_seed_ranked_a_whole_pool() {
     use crate::catalog::StringTable;
     use crate::synth::{SynthConfig, synthesize};
     let mut catalog = synthesize(
@@ -520,7 +522,7 @@ fn knn_ranks_lazily_in_tiles_as_if_every_seed_ranked_a_whole_pool() {
         },
     )
     .unwrap();
-    // About three tracks per artist, so most seeds need a scan over several tiles.
+    // About three tracks per artist, so most seeds need a search of the tree.
     let n_artists = 1_700;
     let mut names = StringTable::default();
     (0..n_artists).for_each(|a| names.push(&format!("artist {a}")));
