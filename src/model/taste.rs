@@ -24,6 +24,16 @@ pub enum Source {
 }
 
 impl Source {
+    /// Every source, in declaration order (`source as usize` indexes it).
+    pub const ALL: [Source; 6] = [
+        Source::Liked,
+        Source::Top,
+        Source::Playlist,
+        Source::Recent,
+        Source::Csv,
+        Source::Search,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Source::Liked => "Liked songs",
@@ -153,15 +163,11 @@ impl TasteState {
 
     /// How many tracks each source gave, in source order.
     pub fn counts(&self) -> Vec<(Source, usize)> {
-        let mut counts: Vec<(Source, usize)> = Vec::new();
+        let mut counts = Source::ALL.map(|source| (source, 0));
         for (source, _) in &self.tracks {
-            match counts.iter_mut().find(|(s, _)| s == source) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((*source, 1)),
-            }
+            counts[*source as usize].1 += 1;
         }
-        counts.sort_unstable();
-        counts
+        counts.into_iter().filter(|&(_, n)| n > 0).collect()
     }
 
     /// The first `limit` tracks `source` gave, in the order they came.

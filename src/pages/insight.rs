@@ -2,6 +2,7 @@
 //! spread over sound families, and the average audio profile, each "you" against "recommended".
 
 use encore_engine::TrackIdx;
+use encore_engine::ranked::{Scored, best_first};
 use leptos::prelude::*;
 
 use crate::components::charts::{PROFILE, PairedBars, audio_profile, cluster_shares};
@@ -39,10 +40,16 @@ pub fn Insight() -> impl IntoView {
         else {
             return Default::default();
         };
-        let mut order: Vec<usize> = (0..a.len()).collect();
-        order.sort_by(|&i, &j| (b[j] + a[j]).total_cmp(&(b[i] + a[i])).then(i.cmp(&j)));
-        order.truncate(N_FAMILIES);
-        order.retain(|&i| a[i] + b[i] > 0.0);
+        // Largest together first, through the engine's one ranked order (no sort of its own).
+        let mut together: Vec<Scored> = (0u32..)
+            .zip(a.iter().zip(&b))
+            .map(|(i, (x, y))| (x + y, i))
+            .collect();
+        let order: Vec<usize> = best_first(&mut together, N_FAMILIES)
+            .iter()
+            .filter(|&&(share, _)| share > 0.0)
+            .map(|&(_, i)| i as usize)
+            .collect();
         (
             order
                 .iter()

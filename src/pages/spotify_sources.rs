@@ -248,32 +248,20 @@ fn PlaylistPicker(importer: Importer) -> impl IntoView {
     }
 }
 
-/// The listener's playlists as a resource: shown through `Transition` (the old list stays while
-/// a new one loads) and `ErrorBoundary` (a refusal is explained in place).
+/// The listener's playlists as a resource. While "Choose a playlist" asks again, the list shown
+/// stays until the new one arrives (a `LocalResource` keeps its last value while it reloads); a
+/// refusal is explained in place. A plain match rather than `Transition` and `ErrorBoundary`,
+/// which for this one list shipped 10 KB of suspense and error-hook code.
 #[component]
 fn PlaylistList(importer: Importer, asked: RwSignal<u32>) -> impl IntoView {
     let lists = LocalResource::new(move || {
         asked.track();
         import::playlists()
     });
-    view! {
-        <Transition fallback=|| view! { <p class="hint">"Reading your playlists…"</p> }>
-            <ErrorBoundary fallback=|errors| {
-                view! {
-                    {move || {
-                        errors
-                            .get()
-                            .into_iter()
-                            .map(|(_, e)| view! { <ErrorMessage message=Signal::stored(e.to_string()) /> })
-                            .collect_view()
-                    }}
-                }
-            }>
-                {move || Suspend::new(async move {
-                    lists.await.map(|lists| view! { <Playlists lists=lists importer=importer /> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+    move || match lists.get() {
+        None => view! { <p class="hint">"Reading your playlists…"</p> }.into_any(),
+        Some(Ok(lists)) => view! { <Playlists lists=lists importer=importer /> }.into_any(),
+        Some(Err(e)) => view! { <ErrorMessage message=Signal::stored(e.to_string()) /> }.into_any(),
     }
 }
 

@@ -18,6 +18,7 @@ use encore_spotify::pkce::{Verifier, percent_encode};
 pub use encore_spotify::save::SavedPlaylist;
 use encore_spotify::save::{SaveJob, SaveStep};
 use leptos::task::spawn_local;
+use serde::de::IgnoredAny;
 
 use client::{get_json, post_json};
 
@@ -167,8 +168,9 @@ async fn run_save(mut job: SaveJob) -> Result<SavedPlaylist, AppError> {
                 let chunk = chunk.to_vec();
                 let id = job.playlist_id.as_deref().unwrap_or_default();
                 let url = config.api(&format!("playlists/{}/items", percent_encode(id)));
-                // The reply is a `snapshot_id`, which Encore has no use for.
-                post_json::<_, serde_json::Value>(&url, &AddItems { uris: &chunk }, write)
+                // The reply is a `snapshot_id`, which Encore has no use for: it is checked to be
+                // JSON and skipped, not built into a `serde_json::Value` (whose map code ships).
+                post_json::<_, IgnoredAny>(&url, &AddItems { uris: &chunk }, write)
                     .await
                     .map(|_| job.added(chunk.len()))
             }

@@ -1,13 +1,14 @@
-//! The recommendations as a CSV the listener downloads, written with the `csv` crate (quoting,
-//! embedded quotes and line breaks) and safe to open in a spreadsheet.
+//! The recommendations as a CSV the listener downloads, safe to open in a spreadsheet.
 //!
 //! A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to Excel,
 //! LibreOffice and Google Sheets, so a track titled `=HYPERLINK(...)` could run when the file is
 //! opened. As OWASP's "CSV Injection" page advises, such a cell gets a leading `'` (the
 //! spreadsheet then shows it as text, the quote hidden) and every text cell is quoted.
-
-use csv::{QuoteStyle, WriterBuilder};
-use thiserror::Error;
+//!
+//! The rows are written here rather than by the `csv` crate's writer: which cells are text is
+//! known from the columns, and the writer's "quote what is not a number" style decides it by
+//! parsing every cell as a float, which ships the standard float parser and its 10 KB table in
+//! the app. RFC 4180 quoting is one rule: wrap the cell in `"` and double every `"` inside.
 
 /// The header row, in column order.
 pub const RECOMMENDATION_COLUMNS: [&str; 7] =
@@ -30,40 +31,45 @@ pub struct RecommendationRow<'a> {
     pub link: &'a str,
 }
 
-/// Why the CSV could not be written (in practice never: it is written to memory).
-#[derive(Debug, Error)]
-pub enum CsvExportError {
-    #[error("cannot write the recommendations csv: {0}")]
-    Csv(#[from] csv::Error),
-    #[error("cannot finish the recommendations csv: {0}")]
-    Finish(String),
+/// The recommendations CSV: the header row, then one row per track in the order given. Lines end
+/// in `\n`; text cells are quoted and neutralised, the rank and the year are bare numbers.
+pub fn recommendations_csv<'a>(rows: impl IntoIterator<Item = RecommendationRow<'a>>) -> String {
+    let mut csv = String::new();
+    for (i, column) in RECOMMENDATION_COLUMNS.iter().enumerate() {
+        if i > 0 {
+            csv.push(',');
+        }
+        push_quoted(&mut csv, column);
+    }
+    csv.push('\n');
+    for row in rows {
+        csv.push_str(&row.rank.to_string());
+        push_text_cell(&mut csv, row.title);
+        push_text_cell(&mut csv, &row.artists.join("; "));
+        csv.push(',');
+        if let Some(year) = row.year {
+            csv.push_str(&year.to_string());
+        }
+        push_text_cell(&mut csv, &row.genres.join("; "));
+        push_text_cell(&mut csv, row.why);
+        push_text_cell(&mut csv, row.link);
+        csv.push('\n');
+    }
+    csv
 }
 
-/// The recommendations CSV: the header row, then one row per track in the order given.
-pub fn recommendations_csv<'a>(
-    rows: impl IntoIterator<Item = RecommendationRow<'a>>,
-) -> Result<String, CsvExportError> {
-    let mut writer = WriterBuilder::new()
-        .quote_style(QuoteStyle::NonNumeric)
-        .from_writer(Vec::new());
-    writer.write_record(RECOMMENDATION_COLUMNS)?;
-    for row in rows {
-        let year = row.year.map(|y| y.to_string()).unwrap_or_default();
-        writer.write_record([
-            row.rank.to_string().as_str(),
-            &neutralised(row.title),
-            &neutralised(&row.artists.join("; ")),
-            &year,
-            &neutralised(&row.genres.join("; ")),
-            &neutralised(row.why),
-            &neutralised(row.link),
-        ])?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| CsvExportError::Finish(e.error().to_string()))?;
-    // Every cell is a `&str`, so the bytes are UTF-8.
-    String::from_utf8(bytes).map_err(|e| CsvExportError::Finish(e.to_string()))
+/// Appends a separator and `cell` as text: neutralised, then quoted.
+fn push_text_cell(csv: &mut String, cell: &str) {
+    csv.push(',');
+    push_quoted(csv, &neutralised(cell));
+}
+
+/// Appends `cell` in double quotes, each `"` inside doubled (RFC 4180), so commas, quotes and
+/// line breaks stay inside the cell.
+fn push_quoted(csv: &mut String, cell: &str) {
+    csv.push('"');
+    csv.push_str(&cell.replace('"', "\"\""));
+    csv.push('"');
 }
 
 /// `cell`, with a `'` before it when a spreadsheet would read it as a formula.
@@ -114,7 +120,7 @@ mod tests {
                 ..row("Heroes", &artists[1..], "")
             },
         ];
-        let csv = recommendations_csv(rows).unwrap();
+        let csv = recommendations_csv(rows);
         assert!(csv.starts_with(
             "\"rank\",\"title\",\"artists\",\"year\",\"genres\",\"why\",\"link\"\n1,\"Under"
         ));
@@ -141,7 +147,7 @@ mod tests {
                 ],
             ]
         );
-        assert_eq!(recommendations_csv([]).unwrap().lines().count(), 1);
+        assert_eq!(recommendations_csv([]).lines().count(), 1);
     }
 
     #[test]
@@ -160,7 +166,7 @@ mod tests {
             ("A=B", "A=B"),
         ] {
             let artists = ["=cmd|' /C calc'!A0".to_owned()];
-            let csv = recommendations_csv([row(title, &artists, "@why")]).unwrap();
+            let csv = recommendations_csv([row(title, &artists, "@why")]);
             let cells = &cells(&csv)[0];
             assert_eq!(cells[1], stored, "{title:?}");
             assert_eq!(cells[2], "'=cmd|' /C calc'!A0");

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use crate::catalog::SCALED_STRIDE;
+use crate::ranked::{Scored, best_first};
 use crate::{Catalog, Feature};
 
 /// A genre names a family only when at least this share of its tracks carry it.
@@ -47,18 +48,19 @@ pub fn family_names(catalog: &Catalog) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(k);
     for c in 0..k {
         let size = family_size[c].max(1) as f32;
-        let mut genres: Vec<(f32, u16)> = family_genres[c]
+        // Both lists go through the engine's one ranked order (ties: the lower genre id, the
+        // earlier character): another sort would ship another copy of the sort routine.
+        let mut genres: Vec<Scored> = family_genres[c]
             .iter()
             .filter_map(|(&g, &count)| {
                 let share = count as f32 / size;
                 let lift = share / (catalog_genres.get(&g).copied().unwrap_or(1) as f32 / n);
-                (share >= MIN_GENRE_SHARE && lift > 1.0).then_some((share * lift.ln(), g))
+                (share >= MIN_GENRE_SHARE && lift > 1.0)
+                    .then_some((share * lift.ln(), u32::from(g)))
             })
             .collect();
-        genres.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let genre_names: Vec<&str> = genres
+        let genre_names: Vec<&str> = best_first(&mut genres, 2)
             .iter()
-            .take(2)
             .map(|&(_, g)| catalog.genres.names.get(g as usize))
             .collect();
         let centroid = catalog
@@ -66,21 +68,26 @@ pub fn family_names(catalog: &Catalog) -> Vec<String> {
             .centroids
             .get(c * SCALED_STRIDE..(c + 1) * SCALED_STRIDE)
             .unwrap_or(&[]);
-        let mut traits: Vec<(f32, &str)> = CHARACTER
+        let deviation = |f: Feature| centroid.get(f.column()).copied().unwrap_or(0.0);
+        let mut standing_out: Vec<Scored> = (0u32..)
+            .zip(CHARACTER)
+            .map(|(i, (f, _, _))| (deviation(f).abs(), i))
+            .filter(|&(z, _)| z >= MIN_DEVIATION)
+            .collect();
+        let traits: Vec<&str> = best_first(&mut standing_out, 2)
             .iter()
-            .filter_map(|&(f, less, more)| {
-                let z = *centroid.get(f.column())?;
-                (z.abs() >= MIN_DEVIATION).then_some((z.abs(), if z > 0.0 { more } else { less }))
+            .map(|&(_, i)| {
+                let (f, less, more) = CHARACTER[i as usize];
+                if deviation(f) > 0.0 { more } else { less }
             })
             .collect();
-        traits.sort_by(|a, b| b.0.total_cmp(&a.0));
         let base = match (traits.first(), genre_names.as_slice()) {
-            (Some(&(_, word)), []) => format!("{word} sounds"),
+            (Some(word), []) => format!("{word} sounds"),
             (None, []) => "Mixed sounds".to_owned(),
             (trait_word, genres) => {
                 let genres = genres.join(" & ");
                 match trait_word {
-                    Some(&(_, word)) => format!("{word} {genres}"),
+                    Some(word) => format!("{word} {genres}"),
                     None => capitalized(&genres),
                 }
             }
@@ -89,7 +96,7 @@ pub fn family_names(catalog: &Catalog) -> Vec<String> {
         let mut name = base.clone();
         if names.contains(&name) {
             name = match traits.get(1) {
-                Some(&(_, word)) => format!("{base}, {}", word.to_lowercase()),
+                Some(word) => format!("{base}, {}", word.to_lowercase()),
                 None => format!("{base} {}", c + 1),
             };
             if names.contains(&name) {

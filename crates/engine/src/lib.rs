@@ -20,7 +20,7 @@ pub mod kmeans;
 pub mod matching;
 pub mod nearest;
 pub mod pca;
-mod ranked;
+pub mod ranked;
 pub mod recommend;
 pub mod search;
 pub mod seeded;

@@ -1,14 +1,15 @@
 //! The one order every ranked list in the engine is sorted by: `(score, index)` pairs, higher
 //! score first, equal scores by ascending index, so every result is deterministic.
 //!
-//! Recommendations, their explanations and search results all sort through [`best_first`]. Each
-//! element type and comparator given to a slice sort compiles to its own copy of the sort routine,
-//! several KB of WebAssembly each, so one shared order keeps the app's download small.
+//! Recommendations, their explanations, search results, the sound families' names and the app's
+//! charts all sort through [`best_first`]. Each element type and comparator given to a slice sort
+//! compiles to its own copy of the sort routine, several KB of WebAssembly each, so one shared
+//! order keeps the app's download small.
 
 use std::cmp::Ordering;
 
 /// A score and the index (a track, a genre, a feature column) it belongs to.
-pub(crate) type Scored = (f32, u32);
+pub type Scored = (f32, u32);
 
 /// Higher score first; equal scores by ascending index.
 fn order(a: &Scored, b: &Scored) -> Ordering {
@@ -17,7 +18,7 @@ fn order(a: &Scored, b: &Scored) -> Ordering {
 
 /// Moves the best `n` of `items` to the front, sorted best first, and returns them (all of
 /// `items` when it holds fewer). The rest is left in no particular order.
-pub(crate) fn best_first(items: &mut [Scored], n: usize) -> &mut [Scored] {
+pub fn best_first(items: &mut [Scored], n: usize) -> &mut [Scored] {
     let n = n.min(items.len());
     if n == 0 {
         return &mut [];

@@ -83,21 +83,13 @@ fn KeepList(method: Signal<Method>) -> impl IntoView {
     });
     let download = move |_| {
         let n = recs.with(Vec::len);
-        set_notice.set(Some(
-            match recs
-                .with(|r| recs_csv(r))
-                .ok()
-                .and_then(|csv| download_csv(&csv))
-            {
-                Some(()) => format!(
-                    "Downloaded {CSV_FILE_NAME} ({}).",
-                    count(n, "track", "tracks")
-                ),
-                None => {
-                    "Your browser would not start the download. Copy the links instead.".to_owned()
-                }
-            },
-        ));
+        set_notice.set(Some(match download_csv(&recs.with(|r| recs_csv(r))) {
+            Some(()) => format!(
+                "Downloaded {CSV_FILE_NAME} ({}).",
+                count(n, "track", "tracks")
+            ),
+            None => "Your browser would not start the download. Copy the links instead.".to_owned(),
+        }));
     };
     view! {
         <div class="save">
