@@ -16,6 +16,7 @@ use crate::model::Workbench;
 use crate::model::map::MAP_SIZE;
 use crate::model::protocol::{Answer, Request};
 use crate::model::track::ShownTrack;
+use crate::runtime::timed;
 
 fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok()??.dyn_into().ok()
@@ -91,18 +92,14 @@ fn step(key: &str, current: Option<usize>, n: usize) -> Option<usize> {
     })
 }
 
-/// The map, drawn on a canvas.
-#[component]
-pub fn CatalogMap(
+/// Puts the map's frame on `canvas` whenever either set of dots changes. The engine worker paints
+/// it (180k tracks binned, thousands of dots); the page only puts its pixels on the canvas.
+fn paint(
+    bench: Workbench,
+    canvas: NodeRef<Canvas>,
     mine: Signal<Vec<TrackIdx>>,
     recommended: Signal<Vec<TrackIdx>>,
-) -> impl IntoView {
-    let bench = expect_context::<Workbench>();
-    let canvas = NodeRef::<Canvas>::new();
-    let (hover, set_hover) = signal(None::<Hover>);
-
-    // The engine worker paints the frame (180k tracks binned, thousands of dots); the page only
-    // puts its pixels on the canvas.
+) {
     Effect::new(move |_| {
         let (mine, recommended) = (mine.get(), recommended.get());
         let Some(canvas) = canvas.get().filter(|_| bench.is_ready()) else {
@@ -113,13 +110,31 @@ pub fn CatalogMap(
             let Some(pixels) = bench.ask_for_reply(request).await.and_then(|r| r.pixels) else {
                 return;
             };
-            let image =
-                ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), MAP_SIZE, MAP_SIZE);
-            if let (Some(ctx), Ok(image)) = (context(&canvas), image) {
-                let _ = ctx.put_image_data(&image, 0.0, 0.0);
-            }
+            timed("map-put", || {
+                let image = ImageData::new_with_u8_clamped_array_and_sh(
+                    Clamped(&pixels),
+                    MAP_SIZE,
+                    MAP_SIZE,
+                );
+                if let (Some(ctx), Ok(image)) = (context(&canvas), image) {
+                    let _ = ctx.put_image_data(&image, 0.0, 0.0);
+                }
+            });
         });
     });
+}
+
+/// The map, drawn on a canvas.
+#[component]
+pub fn CatalogMap(
+    mine: Signal<Vec<TrackIdx>>,
+    recommended: Signal<Vec<TrackIdx>>,
+) -> impl IntoView {
+    let bench = expect_context::<Workbench>();
+    let canvas = NodeRef::<Canvas>::new();
+    let (hover, set_hover) = signal(None::<Hover>);
+
+    paint(bench, canvas, mine, recommended);
 
     // The card the engine found for a request, tagged from what the page shows.
     let show = move |request: Request| {

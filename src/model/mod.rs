@@ -121,13 +121,15 @@ impl Workbench {
     async fn match_taste(self, tracks: Vec<encore_engine::matching::ListenerTrack>) {
         let keys: Vec<PickKey> = tracks.iter().map(PickKey::of).collect();
         if let Some(Answer::Matched { report, years }) = self.ask(Request::Match { tracks }).await {
-            let years = keys
-                .into_iter()
-                .zip(years)
-                .filter_map(|(key, year)| Some((key, year?)))
-                .collect();
-            self.years.set(years);
-            self.report.set(Some(report));
+            crate::runtime::timed("match-apply", || {
+                let years = keys
+                    .into_iter()
+                    .zip(years)
+                    .filter_map(|(key, year)| Some((key, year?)))
+                    .collect();
+                self.years.set(years);
+                self.report.set(Some(report));
+            });
         }
     }
 

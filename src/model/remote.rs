@@ -15,7 +15,7 @@ use web_sys::{Worker, WorkerOptions, WorkerType};
 
 use super::protocol::{Answer, Lane, Request};
 use crate::catalog::Progress;
-use crate::runtime::Calls;
+use crate::runtime::{Calls, timed};
 
 /// The worker script, beside `index.html` (so relative to the page's base URL).
 const WORKER_URL: &str = "engine-worker.js";
@@ -141,13 +141,16 @@ impl EngineWorker {
         if let Some((resolve, _)) = superseded {
             let _ = resolve.call1(&JsValue::NULL, &JsValue::NULL);
         }
-        let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"id".into(), &(id as f64).into());
-        let _ = Reflect::set(&message, &"json".into(), &json.into());
-        self.worker
-            .post_message(&message)
-            .map_err(|e| format!("{e:?}"))?;
+        // What the page's thread spends on a message, beside the worker's answer time.
+        timed(&format!("post-{lane:?}"), || {
+            let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
+            let message = Object::new();
+            let _ = Reflect::set(&message, &"id".into(), &(id as f64).into());
+            let _ = Reflect::set(&message, &"json".into(), &json.into());
+            self.worker
+                .post_message(&message)
+                .map_err(|e| format!("{e:?}"))
+        })?;
         let data = JsFuture::from(promise)
             .await
             .map_err(|why| why.as_string().unwrap_or_default())?;
