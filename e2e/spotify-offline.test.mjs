@@ -16,13 +16,12 @@ test('offline, connecting to Spotify says it needs the network', async (t) => {
   const { page, context } = rig;
   await rig.open('/');
   await page.getByTestId('connect-spotify').click();
-  await context.setOffline(true);
+  // The Spotify step, loaded online (the mock's config.json has no Client ID); then the network goes.
   const setup = page.getByTestId('client-id-input');
-  await page.locator(`[data-testid="client-id-input"], ${CONNECT_ERROR}`).first().waitFor();
-  if (await setup.isVisible()) {
-    await setup.fill(OWN_CLIENT_ID);
-    await page.getByTestId('connect-spotify').click();
-  }
+  await setup.waitFor();
+  await setup.fill(OWN_CLIENT_ID);
+  await context.setOffline(true);
+  await page.getByTestId('connect-spotify').click();
   const error = page.locator(CONNECT_ERROR);
   await error.waitFor();
   assert.match(await error.textContent(), NEEDS_NETWORK);
