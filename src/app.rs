@@ -35,7 +35,13 @@ pub fn App() -> impl IntoView {
             <p class="tagline">"Music recommendations computed in your browser."</p>
         </header>
         <main id="main">
-            {move || bench.load.with(|s| s.error().map(|e| view! { <ErrorMessage message=Signal::stored(e.to_string()) /> }))}
+            {move || bench.load.with(|s| s.error().map(|e| view! {
+                <ErrorMessage message=Signal::stored(e.to_string()) />
+                // A new engine worker, which loads the catalog again (from the cache if it can).
+                <button type="button" data-testid="retry-engine" on:click=move |_| spawn_local(bench.load_catalog())>
+                    "Retry"
+                </button>
+            }))}
             <Show when=move || progress().is_some()>
                 <ProgressBar
                     testid="catalog-progress"

@@ -1,4 +1,5 @@
 //! Loading the catalog: `catalog.bin` from the app's own origin, with progress, verified, cached.
+//! It runs in the engine worker (`crate::worker`), which reports the progress to the page.
 //!
 //! The file is fetched once with a progress callback (its body is read as a stream so the bar
 //! moves), checked by a [`CatalogDecoder`] (which validates every offset and the checksum) one
@@ -18,17 +19,20 @@ use encore_engine::Catalog;
 use encore_engine::catalog::format::Header;
 use encore_engine::catalog::{CatalogDecoder, CatalogError};
 use js_sys::{Array, Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, Headers, ReadableStreamDefaultReader, Request, RequestInit, Response};
+use web_sys::{
+    Cache, Headers, ReadableStreamDefaultReader, Request, RequestInit, Response, WorkerGlobalScope,
+};
 
 /// Where the catalog lives, relative to the page (so the site works under any path).
 pub const CATALOG_URL: &str = "catalog.bin";
 const CACHE_NAME: &str = "encore-catalog";
 
 /// Why the catalog could not be loaded, worded for the listener.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 pub enum LoadError {
     #[error(
         "Encore's music catalog is missing from this site (error {0}). Reload the page; if it keeps happening, the site was published without its catalog."
@@ -42,10 +46,12 @@ pub enum LoadError {
         "Encore's music catalog is damaged ({0}). Reload the page to download it again; if it keeps happening, the site needs a freshly built catalog."
     )]
     Corrupt(String),
+    #[error("Encore's engine stopped ({0}). Press Retry to start it again; your picks are kept.")]
+    Stopped(String),
 }
 
 /// Where loading stands, for the progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Progress {
     Checking,
     Downloading { received: u64, total: Option<u64> },
@@ -94,8 +100,9 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 
-fn window() -> Result<web_sys::Window, LoadError> {
-    web_sys::window().ok_or(LoadError::Network)
+/// The engine worker's global scope, where the catalog is fetched and cached.
+fn scope() -> Result<WorkerGlobalScope, LoadError> {
+    js_sys::global().dyn_into().map_err(|_| LoadError::Network)
 }
 
 async fn fetch(range: Option<&str>) -> Result<Response, LoadError> {
@@ -109,7 +116,7 @@ async fn fetch(range: Option<&str>) -> Result<Response, LoadError> {
     }
     let request =
         Request::new_with_str_and_init(CATALOG_URL, &init).map_err(|_| LoadError::Network)?;
-    let response = JsFuture::from(window()?.fetch_with_request(&request))
+    let response = JsFuture::from(scope()?.fetch_with_request(&request))
         .await
         .map_err(|_| LoadError::Network)?;
     let response: Response = response.dyn_into().map_err(|_| LoadError::Network)?;
@@ -148,7 +155,7 @@ async fn probe() -> Result<Probe, LoadError> {
 }
 
 async fn open_cache() -> Option<Cache> {
-    let storage = window().ok()?.caches().ok()?;
+    let storage = scope().ok()?.caches().ok()?;
     JsFuture::from(storage.open(CACHE_NAME))
         .await
         .ok()?

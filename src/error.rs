@@ -97,6 +97,10 @@ pub enum AppError {
         "Could not reach Spotify. Check your connection and try again; what was fetched is kept."
     )]
     Network,
+    #[error(
+        "You are offline, and this needs Spotify. Connect to the internet and try again; searching, recommending and the map work offline."
+    )]
+    Offline,
     #[error("Spotify is having trouble (error {0}). Try again in a moment.")]
     SpotifyDown(u16),
     #[error("Spotify answered in a way Encore did not expect (error {0}). Try again.")]

@@ -8,6 +8,8 @@
 //! - `session`, `spotify`, `catalog`: Spotify login and client, fetching `catalog.bin`.
 //! - `runtime`: yielding, sleeping, timing, and the latest-request rule.
 //! - `offline`: the service worker's registration and the update prompt.
+//! - `worker`: the engine worker's entry (the same `.wasm` in a dedicated Web Worker); it imports
+//!   `model` and `catalog`, and nothing imports it.
 //! - `config`, `error`, `storage`: runtime configuration, the user-facing error, browser storage.
 
 pub mod app;
@@ -22,5 +24,6 @@ pub mod runtime;
 pub mod session;
 pub mod spotify;
 pub mod storage;
+pub mod worker;
 
 pub use app::App;

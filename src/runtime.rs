@@ -1,14 +1,14 @@
-//! How the app's long work shares the browser's one thread: yielding, sleeping, timing, and the
-//! rule that only the latest request reaches the screen.
+//! How the app's work shares time: yielding, sleeping, timing, and the rule that only the latest
+//! request reaches the screen.
 //!
 //! Everything here sits below the model and the views and knows nothing of either. Sleeping and
-//! yielding are `gloo-timers` futures (a `setTimeout`), as in the Leptos examples. [`Latest`] and
-//! [`until_answered`] are plain code with native tests: the browser only supplies the pause.
+//! yielding are `gloo-timers` futures (a `setTimeout`, on the page and in the engine worker
+//! alike), as in the Leptos examples. [`Calls`] is plain code with native tests.
 
-use std::future::Future;
 use std::time::Duration;
 
 use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
 
 /// Lets the browser handle input and paint before the current task continues.
 pub async fn yield_now() {
@@ -30,10 +30,22 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Whether the browser says it has no network (`navigator.onLine` false): Spotify actions then
+/// say they need it rather than fail on the first request.
+pub fn is_offline() -> bool {
+    web_sys::window().is_some_and(|w| !w.navigator().on_line())
+}
+
 /// Runs `f` and records how long it took as a User Timing measure `encore:{name}`: visible in the
 /// browser's performance panel, and read by the end-to-end tests to report where time goes.
 pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    let performance = web_sys::window().and_then(|w| w.performance());
+    if cfg!(not(target_arch = "wasm32")) {
+        return f();
+    }
+    // The page's or the engine worker's own timeline.
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
     let start = format!("encore:{name}:start");
     if let Some(p) = &performance {
         let _ = p.mark(&start);
@@ -46,139 +58,97 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Numbers requests so that a newer one supersedes every older one still in progress: each
-/// piece of work checks its [`Ticket`] first and stops once it is no longer the latest.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Latest {
+/// The requests waiting for an answer, each with what wakes its caller (`W`), under the rule
+/// that only the latest request of a kind reaches the screen: a newer request of the same lane
+/// supersedes the older one at once (its caller is handed back to be told), and an answer to a
+/// superseded or unknown request is dropped.
+#[derive(Debug)]
+pub struct Calls<L, W> {
     issued: u64,
+    waiting: Vec<(u64, L, W)>,
 }
 
-/// The number of one request, from [`Latest::issue`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ticket(u64);
+impl<L, W> Default for Calls<L, W> {
+    fn default() -> Self {
+        Self {
+            issued: 0,
+            waiting: Vec::new(),
+        }
+    }
+}
 
-impl Latest {
-    /// Starts a request; every ticket issued before is superseded from now on.
-    pub fn issue(&mut self) -> Ticket {
+impl<L: PartialEq, W> Calls<L, W> {
+    /// Numbers a new request of `lane`; the caller it supersedes, if one was waiting.
+    pub fn start(&mut self, lane: L, waiter: W) -> (u64, Option<W>) {
         self.issued += 1;
-        Ticket(self.issued)
+        let superseded = self
+            .waiting
+            .iter()
+            .position(|(_, l, _)| *l == lane)
+            .map(|i| self.waiting.swap_remove(i).2);
+        self.waiting.push((self.issued, lane, waiter));
+        (self.issued, superseded)
     }
 
-    /// Whether `ticket` is still the latest request.
-    pub fn is_current(&self, ticket: Ticket) -> bool {
-        self.issued == ticket.0
+    /// Whether request `id` is still waiting: only its messages reach the screen.
+    pub fn is_waiting(&self, id: u64) -> bool {
+        self.waiting.iter().any(|(i, _, _)| *i == id)
+    }
+
+    /// The caller of request `id`, which is answered: `None` when it was superseded.
+    pub fn settle(&mut self, id: u64) -> Option<W> {
+        let i = self.waiting.iter().position(|(i, _, _)| *i == id)?;
+        Some(self.waiting.swap_remove(i).2)
+    }
+
+    /// Every waiting caller, when no answer will ever come (the worker stopped).
+    pub fn fail_all(&mut self) -> Vec<W> {
+        self.waiting.drain(..).map(|(_, _, w)| w).collect()
     }
 }
 
-/// Runs `piece` until it gives an answer, `pause` before each piece (a debounce before the first,
-/// a yield to the page between the others), and gives up as soon as `current` says a newer
-/// request came: `None` then, and `piece` is not called again.
-pub async fn until_answered<T, P: Future<Output = ()>>(
-    current: impl Fn() -> bool,
-    mut pause: impl FnMut(usize) -> P,
-    mut piece: impl FnMut() -> Option<T>,
-) -> Option<T> {
-    let mut n_done = 0;
+/// Polls a future whose pauses are all ready at once (as the native tests' are) to its end.
+#[cfg(test)]
+pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
     loop {
-        pause(n_done).await;
-        if !current() {
-            return None;
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
         }
-        if let Some(answer) = piece() {
-            return Some(answer);
-        }
-        n_done += 1;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::{Cell, RefCell};
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
 
-    /// Polls a future whose pauses are all ready at once (as the tests' are) to its end.
-    fn run<T>(future: impl Future<Output = T>) -> T {
-        let mut future = pin!(future);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-                return out;
-            }
-        }
+    #[test]
+    fn a_newer_request_supersedes_the_waiting_one_of_its_lane_only() {
+        let mut calls = Calls::default();
+        let (search, none) = calls.start("search", "first search");
+        assert_eq!(none, None);
+        let (list, _) = calls.start("recommend", "list");
+        let (newer, superseded) = calls.start("search", "second search");
+        assert_eq!(superseded, Some("first search"), "told at once");
+        assert!(!calls.is_waiting(search) && calls.is_waiting(newer));
+        assert_eq!(calls.settle(search), None, "a stale answer is dropped");
+        assert_eq!(
+            calls.settle(list),
+            Some("list"),
+            "another lane is untouched"
+        );
+        assert_eq!(calls.settle(list), None, "answered once");
+        assert_eq!(calls.settle(99), None, "an unknown id is dropped");
+        assert_eq!(calls.fail_all(), vec!["second search"]);
+        assert!(!calls.is_waiting(newer));
     }
 
     #[test]
-    fn a_newer_ticket_supersedes_every_older_one() {
-        let mut latest = Latest::default();
-        let first = latest.issue();
-        assert!(latest.is_current(first));
-        let second = latest.issue();
-        assert!(!latest.is_current(first));
-        assert!(latest.is_current(second));
-        // A copy taken before the newer request still names it as superseded once compared
-        // against the live counter.
-        let third = latest.issue();
-        assert!(!latest.is_current(second));
-        assert!(latest.is_current(third));
-    }
-
-    #[test]
-    fn pieces_run_until_one_answers_with_a_pause_before_each() {
-        let pauses = RefCell::new(Vec::new());
-        let calls = Cell::new(0);
-        let answer = run(until_answered(
-            || true,
-            |n| {
-                pauses.borrow_mut().push(n);
-                std::future::ready(())
-            },
-            || {
-                calls.set(calls.get() + 1);
-                (calls.get() == 3).then_some("ranked")
-            },
-        ));
-        assert_eq!(answer, Some("ranked"));
-        assert_eq!(calls.get(), 3);
-        assert_eq!(*pauses.borrow(), vec![0, 1, 2]);
-    }
-
-    #[test]
-    fn a_superseded_request_stops_at_its_next_piece() {
-        let latest = RefCell::new(Latest::default());
-        let mine = latest.borrow_mut().issue();
-        let calls = Cell::new(0);
-        let answer = run(until_answered(
-            || latest.borrow().is_current(mine),
-            |_| std::future::ready(()),
-            || {
-                calls.set(calls.get() + 1);
-                // A newer request arrives while the second piece runs.
-                if calls.get() == 2 {
-                    latest.borrow_mut().issue();
-                }
-                None::<()>
-            },
-        ));
-        assert_eq!(answer, None);
-        assert_eq!(calls.get(), 2, "no piece runs after the newer request");
-    }
-
-    #[test]
-    fn a_request_superseded_during_its_debounce_never_starts() {
-        let latest = RefCell::new(Latest::default());
-        let mine = latest.borrow_mut().issue();
-        let answer = run(until_answered(
-            || latest.borrow().is_current(mine),
-            |n| {
-                if n == 0 {
-                    latest.borrow_mut().issue();
-                }
-                std::future::ready(())
-            },
-            || -> Option<()> { panic!("a superseded request must not start") },
-        ));
-        assert_eq!(answer, None);
+    fn ids_keep_growing_across_lanes() {
+        let mut calls = Calls::<u8, ()>::default();
+        let ids: Vec<u64> = (0..4).map(|i| calls.start(i % 2, ()).0).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4]);
     }
 }

@@ -4,11 +4,12 @@
 use encore_engine::TrackId;
 use encore_engine::matching::ListenerTrack;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::model::Workbench;
+use crate::model::protocol::{Answer, Request};
 use crate::model::taste::Source;
 use crate::model::track::ShownTrack;
-use crate::runtime::timed;
 
 /// How many search results are listed.
 const N_RESULTS: usize = 12;
@@ -21,14 +22,23 @@ pub const EXAMPLE_QUERY: &str = "bowie starman";
 pub fn SearchBox() -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let (query, set_query) = signal(String::new());
-    let hits = Memo::new(move |_| {
+    let hits = RwSignal::new(Vec::<ShownTrack>::new());
+    // Each keystroke asks the engine worker; a newer query supersedes an older one still out.
+    Effect::new(move |_| {
         let query = query.get();
-        match bench.engine() {
-            Some(engine) if !query.trim().is_empty() => {
-                timed("search", || engine.search(&query, N_RESULTS))
-            }
-            _ => Vec::new(),
+        if !bench.is_ready() || query.trim().is_empty() {
+            hits.set(Vec::new());
+            return;
         }
+        spawn_local(async move {
+            let request = Request::Search {
+                query,
+                limit: N_RESULTS,
+            };
+            if let Some(Answer::Found(found)) = bench.ask(request).await {
+                hits.set(found);
+            }
+        });
     });
     let add = move |hit: &ShownTrack| {
         let track = ListenerTrack {

@@ -1,22 +1,26 @@
 //! The catalog and everything built from it once: the search index, the matcher and the
-//! recommender. Building walks ~180k tracks, so it runs in slices with a yield to the page
-//! between them: the progress bar keeps painting meanwhile.
+//! recommender, and the answers computed from them. It lives in the engine worker
+//! (`crate::worker`), never on the page's thread. Building walks ~180k tracks in slices with a
+//! yield between them, so a message that arrives meanwhile is read at once.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::sync::Arc;
 
 use encore_engine::families::family_names;
+use encore_engine::ranked::{Scored, best_first};
 use encore_engine::matching::{MatchReport, Matcher, MatcherBuilder};
 use encore_engine::recommend::{Job, RecommendError, Recommender};
 use encore_engine::search::{SearchIndex, SearchIndexBuilder};
-use encore_engine::{Catalog, TrackIdx};
+use encore_engine::{Catalog, Feature, TrackIdx};
 
 use super::controls::{Controls, catalog_years};
+use super::protocol::InsightCharts;
 use super::track::ShownTrack;
-use crate::runtime::{timed, yield_now};
+use crate::runtime::timed;
 
 /// Tracks indexed per slice while building the search index and matcher: small enough that a
-/// slice stays well under the 100 ms a task may take in the browser.
+/// request arriving meanwhile waits well under 100 ms.
 const BUILD_SLICE: usize = 6_000;
 /// Vocabulary words sorted per slice (the catalog has about 90k distinct words).
 const SORT_SLICE: usize = 8_000;
@@ -36,8 +40,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Indexes `catalog` in slices, yielding to the page between them (each slice is timed).
-    pub async fn build(catalog: Catalog) -> Self {
+    /// Indexes `catalog` in slices, with a `pause` between them (each slice is timed).
+    pub async fn build<P: Future<Output = ()>>(
+        catalog: Catalog,
+        mut pause: impl FnMut() -> P,
+    ) -> Self {
         let catalog = Arc::new(catalog);
         let n = catalog.n_tracks();
         let mut search = SearchIndexBuilder::new();
@@ -47,29 +54,29 @@ impl Engine {
             timed("search-index-slice", || {
                 search.add_tracks(&catalog, range.clone())
             });
-            yield_now().await;
+            pause().await;
             timed("matcher-slice", || matcher.add_tracks(&catalog, range));
-            yield_now().await;
+            pause().await;
         }
         let mut sorter = search.into_sorter();
         while !timed("search-index-sort", || sorter.step(SORT_SLICE)) {
-            yield_now().await;
+            pause().await;
         }
         let search = sorter.finish();
-        yield_now().await;
+        pause().await;
         while !timed("matcher-sort", || matcher.sort_step(&catalog)) {
-            yield_now().await;
+            pause().await;
         }
         let matcher = matcher.finish(&catalog);
-        yield_now().await;
+        pause().await;
         let mut recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
         // The models some methods fit on first use, fitted now in pieces: switching method later
         // never freezes the page.
         while !timed("recommender-warm-up", || recommender.warm_up_step()) {
-            yield_now().await;
+            pause().await;
         }
         let family_names = timed("family-names", || family_names(&catalog));
-        yield_now().await;
+        pause().await;
         Self {
             family_names,
             era: catalog_years(&catalog),
@@ -148,4 +155,82 @@ impl Engine {
             })
             .collect()
     }
+
+    /// The charts comparing `mine` with `recommended`: the largest sound families of either side
+    /// by name, and the average audio profiles.
+    pub fn insight(&self, mine: &[TrackIdx], recommended: &[TrackIdx]) -> InsightCharts {
+        let (a, b) = (
+            cluster_shares(&self.catalog, mine),
+            cluster_shares(&self.catalog, recommended),
+        );
+        // Largest together first, through the engine's one ranked order (no sort of its own).
+        let mut together: Vec<Scored> = (0u32..)
+            .zip(a.iter().zip(&b))
+            .map(|(i, (x, y))| (x + y, i))
+            .collect();
+        let order: Vec<usize> = best_first(&mut together, N_FAMILIES)
+            .iter()
+            .filter(|&&(share, _)| share > 0.0)
+            .map(|&(_, i)| i as usize)
+            .collect();
+        InsightCharts {
+            families: order
+                .iter()
+                .map(|&i| {
+                    self.family_names
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("Family {}", i + 1))
+                })
+                .collect(),
+            my_spread: order.iter().map(|&i| a[i]).collect(),
+            their_spread: order.iter().map(|&i| b[i]).collect(),
+            my_profile: audio_profile(&self.catalog, mine),
+            their_profile: audio_profile(&self.catalog, recommended),
+        }
+    }
+}
+
+/// How many sound families the spread chart lists: the listener's and the list's largest.
+const N_FAMILIES: usize = 10;
+
+/// Share of `tracks` in each of the catalog's clusters (sums to 1 unless `tracks` is empty).
+fn cluster_shares(catalog: &Catalog, tracks: &[TrackIdx]) -> Vec<f32> {
+    let mut shares = vec![0.0f32; catalog.kmeans.k().max(1)];
+    for &t in tracks {
+        if let Some(&c) = catalog.clusters.get(t.get())
+            && let Some(s) = shares.get_mut(usize::from(c))
+        {
+            *s += 1.0;
+        }
+    }
+    let n = tracks.len().max(1) as f32;
+    shares.iter_mut().for_each(|s| *s /= n);
+    shares
+}
+
+/// The features of the audio profile, each scaled to 0..=1 (tempo over 200 bpm).
+pub const PROFILE: [Feature; 8] = [
+    Feature::Danceability,
+    Feature::Energy,
+    Feature::Valence,
+    Feature::Acousticness,
+    Feature::Instrumentalness,
+    Feature::Speechiness,
+    Feature::Liveness,
+    Feature::TempoBpm,
+];
+
+/// The mean of each [`PROFILE`] feature over `tracks`, in 0..=1.
+fn audio_profile(catalog: &Catalog, tracks: &[TrackIdx]) -> Vec<f32> {
+    let mut sums = [0.0f32; PROFILE.len()];
+    for &t in tracks {
+        let raw = catalog.raw_features(t);
+        for (sum, f) in sums.iter_mut().zip(PROFILE) {
+            let v = raw.get(f.column()).copied().unwrap_or(0.0);
+            *sum += if f == Feature::TempoBpm { v / 200.0 } else { v };
+        }
+    }
+    let n = tracks.len().max(1) as f32;
+    sums.iter().map(|s| (s / n).clamp(0.0, 1.0)).collect()
 }

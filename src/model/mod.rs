@@ -1,45 +1,53 @@
 //! The app's state as plain types, below every view: what the listener chose, what the engine
 //! holds, and the decisions made on them. Nothing here draws anything.
 //!
-//! - `engine`: the catalog and its indexes, built in slices.
+//! - `engine`: the catalog and its indexes, built in slices, and the answers computed from them
+//!   (in the engine worker).
+//! - `protocol`: the messages between the page and the engine worker; `remote`: the page's side
+//!   of the worker; `map`: the map's arithmetic (in the worker).
 //! - `taste`: the listener's tracks by source.
 //! - `controls`: the recommendation settings and the methods' plain names.
 //! - `track`: a track's display data, built in one place.
 //! - `remembered`: the taste, the controls and the last list kept in the browser.
 //!
-//! [`Workbench`] is the one app-wide context: `Copy` signal handles, with the loaded engine inside
-//! the one [`LoadState`] signal, so "ready" and "failed" can never both hold and reading the
-//! engine is a reactive read like any other.
+//! [`Workbench`] is the one app-wide context: `Copy` signal handles and the engine worker, whose
+//! state is the one [`LoadState`] signal, so "ready" and "failed" can never both hold.
 
 pub mod controls;
 pub mod engine;
+pub mod map;
+pub mod protocol;
 pub mod remembered;
+pub mod remote;
 pub mod taste;
 pub mod track;
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use encore_engine::matching::MatchReport;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use crate::catalog::{self, LoadError, Progress};
+use crate::catalog::{LoadError, Progress};
 use controls::Controls;
-use engine::Engine;
-use taste::TasteState;
+use protocol::{Answer, EngineFacts, Request};
+use remote::{EngineWorker, Reply};
+use taste::{PickKey, TasteState};
 use track::ShownTrack;
 
 /// Where loading the catalog stands: exactly one of these at a time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LoadState {
     Loading(Progress),
-    Ready(Rc<Engine>),
+    Ready(EngineFacts),
     Failed(LoadError),
 }
 
 impl LoadState {
-    pub fn engine(&self) -> Option<Rc<Engine>> {
+    pub fn facts(&self) -> Option<EngineFacts> {
         match self {
-            LoadState::Ready(engine) => Some(Rc::clone(engine)),
+            LoadState::Ready(facts) => Some(*facts),
             _ => None,
         }
     }
@@ -71,11 +79,15 @@ pub enum Entry {
 /// App-wide state, provided as context.
 #[derive(Debug, Clone, Copy)]
 pub struct Workbench {
-    pub load: RwSignal<LoadState, LocalStorage>,
+    pub load: RwSignal<LoadState>,
+    /// The engine worker, once started.
+    worker: StoredValue<Option<Rc<EngineWorker>>, LocalStorage>,
     pub entry: RwSignal<Entry>,
     pub taste: RwSignal<TasteState>,
-    /// The taste matched to the catalog; `None` until the engine is ready.
-    pub report: Memo<Option<MatchReport>>,
+    /// The taste matched to the catalog; `None` until the engine first answered.
+    pub report: RwSignal<Option<MatchReport>>,
+    /// The release year of each of the listener's tracks that matched.
+    pub years: RwSignal<HashMap<PickKey, u16>>,
     pub controls: RwSignal<Controls>,
     /// The list on screen.
     pub recs: RwSignal<Vec<ShownTrack>>,
@@ -85,22 +97,39 @@ pub struct Workbench {
 
 impl Workbench {
     pub fn new() -> Self {
-        let load = RwSignal::new_local(LoadState::Loading(Progress::Checking));
-        let taste = RwSignal::new(TasteState::default());
-        // Matching is hash lookups, quick even for a 10,000-track library, so it simply follows
-        // the taste.
-        let report = Memo::new(move |_| {
-            let engine = load.with(LoadState::engine)?;
-            Some(taste.with(|t| engine.match_all(&t.listener_tracks())))
-        });
-        Self {
-            load,
+        let bench = Self {
+            load: RwSignal::new(LoadState::Loading(Progress::Checking)),
+            worker: StoredValue::new_local(None),
             entry: RwSignal::new(Entry::Welcome),
-            taste,
-            report,
+            taste: RwSignal::new(TasteState::default()),
+            report: RwSignal::new(None),
+            years: RwSignal::new(HashMap::new()),
             controls: RwSignal::new(Controls::default()),
             recs: RwSignal::new(Vec::new()),
             requested: RwSignal::new(false),
+        };
+        // The match follows the taste; a newer taste supersedes a match still running.
+        Effect::new(move |_| {
+            if bench.facts().is_some() {
+                let tracks = bench.taste.with(TasteState::listener_tracks);
+                spawn_local(bench.match_taste(tracks));
+            }
+        });
+        bench
+    }
+
+    async fn match_taste(self, tracks: Vec<encore_engine::matching::ListenerTrack>) {
+        let keys: Vec<PickKey> = tracks.iter().map(PickKey::of).collect();
+        if let Some(Answer::Matched { report, years }) = self.ask(Request::Match { tracks }).await {
+            crate::runtime::timed("match-apply", || {
+                let years = keys
+                    .into_iter()
+                    .zip(years)
+                    .filter_map(|(key, year)| Some((key, year?)))
+                    .collect();
+                self.years.set(years);
+                self.report.set(Some(report));
+            });
         }
     }
 
@@ -115,27 +144,56 @@ impl Workbench {
         self.entry.set(Entry::Welcome);
     }
 
-    /// The engine, once ready (a reactive read).
-    pub fn engine(&self) -> Option<Rc<Engine>> {
-        self.load.with(LoadState::engine)
-    }
-
-    pub fn engine_untracked(&self) -> Option<Rc<Engine>> {
-        self.load.with_untracked(LoadState::engine)
+    /// What the page keeps of the engine, once ready (a reactive read).
+    pub fn facts(&self) -> Option<EngineFacts> {
+        self.load.with(LoadState::facts)
     }
 
     pub fn is_ready(&self) -> bool {
         self.load.with(|s| matches!(s, LoadState::Ready(_)))
     }
 
-    /// Loads, verifies and indexes the catalog, moving [`Workbench::load`] along.
+    /// Asks the engine; `None` when a newer request of the same kind superseded this one, or
+    /// when the engine stopped (the load state then says so, with a retry).
+    pub async fn ask(self, request: Request) -> Option<Answer> {
+        self.ask_for_reply(request).await.map(|reply| reply.answer)
+    }
+
+    /// [`Workbench::ask`] with the pixels an answer may carry.
+    pub async fn ask_for_reply(self, request: Request) -> Option<Reply> {
+        let worker = self.worker.get_value()?;
+        worker.ask(request).await.ok().flatten()
+    }
+
+    /// Starts the engine worker, which loads, verifies and indexes the catalog, moving
+    /// [`Workbench::load`] along. Called again by Retry after the worker stopped.
     pub async fn load_catalog(self) {
         let load = self.load;
-        let state = match catalog::load(move |p| load.set(LoadState::Loading(p))).await {
-            Ok(catalog) => LoadState::Ready(Rc::new(Engine::build(catalog).await)),
-            Err(e) => LoadState::Failed(e),
+        if let Some(old) = self.worker.get_value() {
+            old.terminate();
+        }
+        load.set(LoadState::Loading(Progress::Checking));
+        let started = EngineWorker::start(
+            move |p| load.set(LoadState::Loading(p)),
+            move |why| load.set(LoadState::Failed(LoadError::Stopped(why))),
+        );
+        let worker = match started {
+            Ok(worker) => Rc::new(worker),
+            Err(why) => return load.set(LoadState::Failed(LoadError::Stopped(why))),
         };
-        load.set(state);
+        self.worker.set_value(Some(Rc::clone(&worker)));
+        match worker.ask(Request::Load).await {
+            Ok(Some(Reply {
+                answer: Answer::Loaded(facts),
+                ..
+            })) => load.set(LoadState::Ready(facts)),
+            Ok(Some(Reply {
+                answer: Answer::LoadFailed(e),
+                ..
+            })) => load.set(LoadState::Failed(e)),
+            // A stop has already said why.
+            _ => {}
+        }
     }
 }
 
@@ -153,10 +211,10 @@ mod tests {
     fn a_load_state_is_one_thing_at_a_time() {
         let loading = LoadState::Loading(Progress::Verifying);
         assert_eq!(loading.progress(), Some(Progress::Verifying));
-        assert!(loading.engine().is_none() && loading.error().is_none());
+        assert!(loading.facts().is_none() && loading.error().is_none());
         let failed = LoadState::Failed(LoadError::Network);
         assert_eq!(failed.error(), Some(&LoadError::Network));
-        assert!(failed.engine().is_none(), "a failed load has no engine");
+        assert!(failed.facts().is_none(), "a failed load has no engine");
         assert_eq!(failed.progress(), None, "and shows no progress bar");
     }
 }

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
 
+use super::protocol::{Answer, Request};
 use super::taste::TasteState;
 use super::{Entry, Workbench};
 use crate::storage::{self, CacheWrite, WritePermit};
@@ -97,12 +98,18 @@ pub fn remember(bench: Workbench) {
     // A remembered list from another catalog build points at other tracks: keep only the ones
     // this catalog holds at the same place.
     Effect::new(move |_| {
-        if let Some(engine) = bench.engine() {
-            let list = bench.recs.get_untracked();
-            let valid = engine.still_valid(list.clone());
-            if valid != list {
+        if bench.facts().is_none() {
+            return;
+        }
+        let list = bench.recs.get_untracked();
+        spawn_local(async move {
+            let request = Request::StillValid { list: list.clone() };
+            if let Some(Answer::StillValid(valid)) = bench.ask(request).await
+                && valid != list
+                && bench.recs.with_untracked(|now| *now == list)
+            {
                 bench.recs.set(valid);
             }
-        }
+        });
     });
 }

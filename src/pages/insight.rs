@@ -2,15 +2,14 @@
 //! spread over sound families, and the average audio profile, each "you" against "recommended".
 
 use encore_engine::TrackIdx;
-use encore_engine::ranked::{Scored, best_first};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use crate::components::charts::{PROFILE, PairedBars, audio_profile, cluster_shares};
+use crate::components::charts::PairedBars;
 use crate::components::map::CatalogMap;
 use crate::model::Workbench;
-
-/// How many sound families the spread chart lists: the listener's and the list's largest.
-const N_FAMILIES: usize = 10;
+use crate::model::engine::PROFILE;
+use crate::model::protocol::{Answer, InsightCharts, Request};
 
 #[component]
 pub fn Insight() -> impl IntoView {
@@ -27,54 +26,20 @@ pub fn Insight() -> impl IntoView {
             .recs
             .with(|r| r.iter().map(|s| s.track).collect::<Vec<TrackIdx>>())
     });
-    let shares = move |tracks: Memo<Vec<TrackIdx>>| {
-        Memo::new(move |_| {
-            let engine = bench.engine()?;
-            Some(tracks.with(|t| cluster_shares(&engine.catalog, t)))
-        })
-    };
-    let (my_shares, their_shares) = (shares(mine), shares(recommended));
-    let spreads = Memo::new(move |_| {
-        let (Some(a), Some(b), Some(engine)) =
-            (my_shares.get(), their_shares.get(), bench.engine())
-        else {
-            return Default::default();
-        };
-        // Largest together first, through the engine's one ranked order (no sort of its own).
-        let mut together: Vec<Scored> = (0u32..)
-            .zip(a.iter().zip(&b))
-            .map(|(i, (x, y))| (x + y, i))
-            .collect();
-        let order: Vec<usize> = best_first(&mut together, N_FAMILIES)
-            .iter()
-            .filter(|&&(share, _)| share > 0.0)
-            .map(|&(_, i)| i as usize)
-            .collect();
-        (
-            order
-                .iter()
-                .map(|&i| {
-                    engine
-                        .family_names
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| format!("Family {}", i + 1))
-                })
-                .collect::<Vec<_>>(),
-            order.iter().map(|&i| a[i]).collect::<Vec<_>>(),
-            order.iter().map(|&i| b[i]).collect::<Vec<_>>(),
-        )
+    // The charts come from the engine worker, asked again whenever either side changes.
+    let charts = RwSignal::new(InsightCharts::default());
+    Effect::new(move |_| {
+        let (mine, recommended) = (mine.get(), recommended.get());
+        if !bench.is_ready() {
+            return;
+        }
+        spawn_local(async move {
+            let request = Request::Insight { mine, recommended };
+            if let Some(Answer::Insight(new)) = bench.ask(request).await {
+                charts.set(new);
+            }
+        });
     });
-    let profile = move |tracks: Memo<Vec<TrackIdx>>| {
-        Memo::new(move |_| {
-            bench
-                .engine()
-                .map(|engine| tracks.with(|t| audio_profile(&engine.catalog, t)))
-                .unwrap_or_default()
-        })
-    };
-    let (my_profile, their_profile) = (profile(mine), profile(recommended));
-    let profiles = Memo::new(move |_| (my_profile.get(), their_profile.get()));
     view! {
         <section class="panel" aria-labelledby="insight-heading">
             <h2 id="insight-heading">"3. Your taste on the map"</h2>
@@ -87,15 +52,15 @@ pub fn Insight() -> impl IntoView {
                     <div class="charts">
                         <PairedBars
                             title="Sound families: your tracks against the recommendations"
-                            labels=Signal::derive(move || spreads.get().0)
-                            mine=Signal::derive(move || spreads.get().1)
-                            recommended=Signal::derive(move || spreads.get().2)
+                            labels=Signal::derive(move || charts.with(|c| c.families.clone()))
+                            mine=Signal::derive(move || charts.with(|c| c.my_spread.clone()))
+                            recommended=Signal::derive(move || charts.with(|c| c.their_spread.clone()))
                         />
                         <PairedBars
                             title="Average audio profile: yours against the recommendations"
                             labels=Signal::derive(|| PROFILE.iter().map(|f| f.label().to_owned()).collect())
-                            mine=Signal::derive(move || profiles.get().0)
-                            recommended=Signal::derive(move || profiles.get().1)
+                            mine=Signal::derive(move || charts.with(|c| c.my_profile.clone()))
+                            recommended=Signal::derive(move || charts.with(|c| c.their_profile.clone()))
                         />
                     </div>
                     <p class="legend">

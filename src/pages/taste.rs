@@ -150,7 +150,8 @@ fn SourcePicks(source: Source, n_tracks: Signal<usize>) -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let shown = RwSignal::new(PICKS_PAGE);
     let picks = Memo::new(move |_| bench.taste.with(|t| t.picks(source, shown.get())));
-    let year = move |track: &ListenerTrack| bench.engine().and_then(|e| e.year_of(track));
+    let year =
+        move |track: &ListenerTrack| bench.years.with(|y| y.get(&PickKey::of(track)).copied());
     view! {
         <li class="source-picks" data-testid=format!("picks-{}", source.slug())>
             <div class="source-head">

@@ -249,6 +249,9 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
 
 /// Sends the listener to Spotify's consent page with the read-only scopes and `extra_scopes`.
 pub async fn start_login(extra_scopes: &[&str]) -> Result<(), AppError> {
+    if crate::runtime::is_offline() {
+        return Err(AppError::Offline);
+    }
     let config = config::get().await?;
     let client_id = config::client_id(&config).ok_or(AppError::NoClientId)?;
     let verifier = Verifier::from_random_bytes(random_bytes()?);

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, Resource};
-use crate::runtime::sleep_ms;
+use crate::runtime::{is_offline, sleep_ms};
 use crate::session::{self, SessionEnd};
 
 /// A wait [`send`] is about to sit out.
@@ -71,6 +71,9 @@ async fn send(
     resource: Resource,
     patience: Patience<'_>,
 ) -> Result<String, AppError> {
+    if is_offline() {
+        return Err(AppError::Offline);
+    }
     let mut tokens = session::current_tokens().await?;
     let mut attempts = Attempts::default();
     let long_limits = patience.long_limits;

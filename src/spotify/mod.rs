@@ -120,6 +120,10 @@ pub async fn save_playlist(
     description: &str,
     uris: &[String],
 ) -> Result<SavedPlaylist, AppError> {
+    // Before anything is taken from storage: offline, nothing of an unfinished save is touched.
+    if crate::runtime::is_offline() {
+        return Err(AppError::Offline);
+    }
     let job = SaveJob::new(name, description, uris).resuming(take_job(UNFINISHED_SAVE_KEY));
     let tokens = session::current_tokens().await?;
     if !tokens.has_scope(SAVE_SCOPE) {

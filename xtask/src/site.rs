@@ -6,6 +6,8 @@
 //!   `config.json`, or from `ENCORE_CONNECT_ORIGINS` (the end-to-end build, whose `config.json`
 //!   the mock replaces with one pointing at itself on an ephemeral port).
 //! - It draws the icons (`icon.svg`, `icon-192.png`, `icon-512.png`, see [`crate::icon`]).
+//! - It fills in the engine worker's build (`engine-worker.js`): the names Trunk gave the app's JS
+//!   glue and `.wasm`, which the worker loads too.
 //! - It fills in the service worker's build (`sw.js`): the app-shell files to cache and a version
 //!   that changes whenever one of them does, so a new deployment is a new worker.
 
@@ -24,6 +26,8 @@ const PNG_ICON_SIZES: [u32; 2] = [192, 512];
 const CSP_META: &str = r#"meta[http-equiv="Content-Security-Policy"]"#;
 /// The line of `public/sw.js` replaced by the real build.
 const SW_BUILD_LINE: &str = "const BUILD = { version: 'unbuilt', shell: [] };";
+/// The line of `public/engine-worker.js` replaced by the real build.
+const ENGINE_APP_LINE: &str = "const APP = { glue: 'unbuilt', wasm: 'unbuilt' };";
 /// Staged files that are not the app shell: the catalog is cached by the app under its checksum
 /// (`src/catalog.rs`), the worker is fetched by the browser itself, and `404.html` is the same
 /// page as `index.html`.
@@ -56,13 +60,18 @@ pub fn run(args: &Args) -> Result<()> {
         write(&staging.join(format!("icon-{size}.png")), &icon::png(size)?)?;
     }
 
+    // Before the shell's version, which hashes the engine worker's bytes too.
+    let engine_worker = staging.join("engine-worker.js");
+    let script = with_app(&read(&engine_worker)?, &shell_files(staging)?)?;
+    write(&engine_worker, script.as_bytes())?;
+
     let worker = staging.join("sw.js");
     let script = read(&worker)?;
     let shell = shell_files(staging)?;
     let script = with_build(&script, &shell, &version(staging, &shell)?)?;
     write(&worker, script.as_bytes())?;
     println!(
-        "    index.html: Content-Security-Policy written; icons drawn; sw.js: {} shell files",
+        "    index.html: Content-Security-Policy written; icons drawn; engine-worker.js: the app's files; sw.js: {} shell files",
         shell.len()
     );
     Ok(())
@@ -194,6 +203,32 @@ fn version(staging: &Path, shell: &[String]) -> Result<String> {
     Ok(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The engine worker's `script` with its placeholder naming the app's JS glue and `.wasm` (the one
+/// top-level `encore-app-*.js` and `*_bg.wasm` of the `shell`) replaced by the real names.
+fn with_app(script: &str, shell: &[String]) -> Result<String> {
+    ensure!(
+        script.matches(ENGINE_APP_LINE).count() == 1,
+        "engine-worker.js must contain the line `{ENGINE_APP_LINE}` exactly once"
+    );
+    let only = |wanted: &dyn Fn(&str) -> bool, what: &str| -> Result<String> {
+        let found: Vec<&String> = shell.iter().filter(|f| wanted(f)).collect();
+        match found[..] {
+            [file] => Ok(format!("./{file}")),
+            _ => bail!("the site must hold exactly one {what}, found {found:?}"),
+        }
+    };
+    let glue = only(
+        &|f| f.starts_with("encore-app-") && f.ends_with(".js") && !f.contains('/'),
+        "encore-app-*.js",
+    )?;
+    let wasm = only(
+        &|f| f.ends_with("_bg.wasm") && !f.contains('/'),
+        "*_bg.wasm",
+    )?;
+    let app = format!("const APP = {{ glue: '{glue}', wasm: '{wasm}' }};");
+    Ok(script.replacen(ENGINE_APP_LINE, &app, 1))
+}
+
 /// `script` (the worker) with its placeholder build line replaced by the real one.
 fn with_build(script: &str, shell: &[String], version: &str) -> Result<String> {
     ensure!(
@@ -292,6 +327,27 @@ const wasm = await init({ module_or_path: '/encore-app-1_bg.wasm' });
         );
         assert!(with_build("// no build line", &shell, &second).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_engine_worker_gets_the_apps_glue_and_wasm() {
+        let shell = [
+            "encore-app-1.js",
+            "encore-app-1_bg.wasm",
+            "engine-worker.js",
+            "index.html",
+            "snippets/x/inline0.js",
+        ]
+        .map(str::to_owned);
+        let script = format!("// engine\n{ENGINE_APP_LINE}\nawait import(APP.glue);\n");
+        assert_eq!(
+            with_app(&script, &shell).unwrap(),
+            "// engine\nconst APP = { glue: './encore-app-1.js', wasm: './encore-app-1_bg.wasm' };\n\
+             await import(APP.glue);\n"
+        );
+        assert!(with_app("// no line", &shell).is_err());
+        let err = with_app(&script, &shell[2..]).unwrap_err();
+        assert!(format!("{err:#}").contains("encore-app-*.js"), "{err:#}");
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub enum MatchKind {
 }
 
 /// The outcome of matching a list of listener tracks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchReport {
     /// The matched catalog tracks, each once, in the order the listener's tracks came.
     pub matched: Vec<TrackIdx>,

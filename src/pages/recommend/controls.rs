@@ -127,7 +127,7 @@ fn ArtistsChoice() -> impl IntoView {
 pub fn ControlsForm() -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let controls = bench.controls;
-    let era = Memo::new(move |_| bench.engine().map_or(DEFAULT_ERA, |e| e.era));
+    let era = Memo::new(move |_| bench.facts().map_or(DEFAULT_ERA, |f| f.era));
     let years = move || controls.with(|c| c.era(era.get()));
     let set_years = move |from: Option<u16>, to: Option<u16>| {
         let (lo, hi) = controls.with_untracked(|c| c.era(era.get_untracked()));

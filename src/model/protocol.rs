@@ -1,0 +1,128 @@
+//! What the page and the engine worker say to each other: one [`Request`] per question, one
+//! [`Answer`] per reply. Each message is a plain object `{ id, json }`: the id pairs a reply with
+//! its request, `json` is the request or answer as one JSON string (`serde_json`, shipped
+//! anyway), so a 10,000-song taste is one string to copy, not tens of thousands of JS objects
+//! to build on the page's thread. A reply may also carry `progress: true` (a
+//! [`Progress`] of the catalog's loading, not yet the answer) or `pixels` (the map's image, a
+//! transferred buffer, the one large value).
+
+use encore_engine::TrackIdx;
+use encore_engine::matching::{ListenerTrack, MatchReport};
+use serde::{Deserialize, Serialize};
+
+use super::controls::Controls;
+use super::track::ShownTrack;
+use crate::catalog::{LoadError, Progress};
+
+/// A question for the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Fetch (or read from the cache), verify and index the catalog; answered by
+    /// [`Answer::Progress`] as it goes, then [`Answer::Loaded`] or [`Answer::LoadFailed`].
+    Load,
+    Search {
+        query: String,
+        limit: usize,
+    },
+    /// Match the listener's tracks to the catalog; the worker keeps every version of the matched
+    /// songs for "leave out what I already have".
+    Match {
+        tracks: Vec<ListenerTrack>,
+    },
+    Recommend {
+        seeds: Vec<TrackIdx>,
+        controls: Controls,
+    },
+    /// The charts comparing the listener's tracks with the list.
+    Insight {
+        mine: Vec<TrackIdx>,
+        recommended: Vec<TrackIdx>,
+    },
+    /// The map's image with both sets of dots painted.
+    MapFrame {
+        mine: Vec<TrackIdx>,
+        recommended: Vec<TrackIdx>,
+    },
+    /// The track under the pointer, `at` as fractions of the map's width and height.
+    MapPoint {
+        at: (f64, f64),
+    },
+    /// Where a track sits on the map (stepping through the dots from the keyboard).
+    MapLocate {
+        track: TrackIdx,
+    },
+    /// Which tracks of a list remembered from an earlier visit this catalog still holds.
+    StillValid {
+        list: Vec<ShownTrack>,
+    },
+}
+
+/// Requests of one lane supersede each other: only the newest one's answer is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    Load,
+    Search,
+    Match,
+    Recommend,
+    Insight,
+    MapFrame,
+    MapCard,
+    StillValid,
+}
+
+impl Request {
+    pub fn lane(&self) -> Lane {
+        match self {
+            Request::Load => Lane::Load,
+            Request::Search { .. } => Lane::Search,
+            Request::Match { .. } => Lane::Match,
+            Request::Recommend { .. } => Lane::Recommend,
+            Request::Insight { .. } => Lane::Insight,
+            Request::MapFrame { .. } => Lane::MapFrame,
+            Request::MapPoint { .. } | Request::MapLocate { .. } => Lane::MapCard,
+            Request::StillValid { .. } => Lane::StillValid,
+        }
+    }
+}
+
+/// What the page keeps of a loaded engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineFacts {
+    /// The catalog's first and last known release year.
+    pub era: (u16, u16),
+}
+
+/// The two charts of the insight panel, ready to draw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InsightCharts {
+    /// The largest sound families of either side, by name.
+    pub families: Vec<String>,
+    pub my_spread: Vec<f32>,
+    pub their_spread: Vec<f32>,
+    pub my_profile: Vec<f32>,
+    pub their_profile: Vec<f32>,
+}
+
+/// The engine's reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Answer {
+    Progress(Progress),
+    Loaded(EngineFacts),
+    LoadFailed(LoadError),
+    Found(Vec<ShownTrack>),
+    /// `years` has one entry per track asked about, in order.
+    Matched {
+        report: MatchReport,
+        years: Vec<Option<u16>>,
+    },
+    /// The list, or the sentence saying why the settings allow none.
+    Recommended(Result<Vec<ShownTrack>, String>),
+    Insight(InsightCharts),
+    /// The RGBA pixels travel beside the message.
+    MapFrame,
+    /// A track's card and where it sits.
+    MapCard(Option<(ShownTrack, (f64, f64))>),
+    StillValid(Vec<ShownTrack>),
+    /// Asked before the catalog was ready.
+    NotReady,
+}

@@ -1,0 +1,427 @@
+//! The engine worker's decisions, in plain Rust with native tests: a [`Request`] in, an
+//! [`Answer`] out, with the [`Engine`] and what the worker keeps between requests.
+//!
+//! A recommendation is answered in pieces ([`Dispatcher::step`]) so that the worker reads its
+//! messages between them: a newer recommendation replaces the one running, which is dropped
+//! without an answer (the page has stopped waiting for it).
+
+use encore_engine::TrackIdx;
+use encore_engine::recommend::Job;
+
+use crate::model::controls::refusal;
+use crate::model::engine::Engine;
+use crate::model::map::MapFrames;
+use crate::model::protocol::{Answer, EngineFacts, Request};
+use crate::model::track::ShownTrack;
+
+/// One reply to the page: the answer to request `id`, and for the map, the pixels that travel
+/// beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub id: u64,
+    pub answer: Answer,
+    pub pixels: Option<Vec<u8>>,
+}
+
+impl Reply {
+    fn new(id: u64, answer: Answer) -> Self {
+        Self {
+            id,
+            answer,
+            pixels: None,
+        }
+    }
+}
+
+/// The engine, once loaded, and the state kept between requests.
+#[derive(Debug, Default)]
+pub struct Dispatcher {
+    engine: Option<Engine>,
+    /// Every version of the last matched taste's songs ("leave out what I already have").
+    owned: Vec<TrackIdx>,
+    /// The recommendation being answered, piece by piece, and its request's id.
+    running: Option<(u64, Job)>,
+    map: MapFrames,
+}
+
+impl Dispatcher {
+    /// Takes the built engine; what the page keeps of it.
+    pub fn ready(&mut self, engine: Engine) -> Answer {
+        let facts = EngineFacts { era: engine.era };
+        self.engine = Some(engine);
+        Answer::Loaded(facts)
+    }
+
+    /// Answers `request` at once, or starts a recommendation and answers `None`: [`Dispatcher::step`]
+    /// answers it later. Loading is the worker's own (it fetches): here it is only a question
+    /// of whether the engine is there.
+    pub fn receive(&mut self, id: u64, request: Request) -> Option<Reply> {
+        let Some(engine) = &self.engine else {
+            return Some(Reply::new(id, Answer::NotReady));
+        };
+        let answer = match request {
+            Request::Load => Answer::Loaded(EngineFacts { era: engine.era }),
+            Request::Search { query, limit } => Answer::Found(engine.search(&query, limit)),
+            Request::Match { tracks } => {
+                let report = engine.match_all(&tracks);
+                self.owned = engine.owned_versions(&report.matched);
+                let years = tracks.iter().map(|t| engine.year_of(t)).collect();
+                Answer::Matched { report, years }
+            }
+            Request::Recommend { seeds, controls } => {
+                match engine.begin(&seeds, &self.owned, &controls) {
+                    Ok(job) => {
+                        self.running = Some((id, job));
+                        return None;
+                    }
+                    Err(e) => {
+                        self.running = None;
+                        Answer::Recommended(Err(refusal(&e)))
+                    }
+                }
+            }
+            Request::Insight { mine, recommended } => {
+                Answer::Insight(engine.insight(&mine, &recommended))
+            }
+            Request::MapFrame { mine, recommended } => {
+                let projection = &engine.catalog.projection;
+                let pixels = self.map.frame(projection, mine, recommended);
+                return Some(Reply {
+                    id,
+                    answer: Answer::MapFrame,
+                    pixels: Some(pixels),
+                });
+            }
+            Request::MapPoint { at } => {
+                let projection = &engine.catalog.projection;
+                // The card hangs where the pointer is.
+                let track = self.map.pointed(projection, at);
+                Answer::MapCard(track.map(|t| (ShownTrack::new(&engine.catalog, t), at)))
+            }
+            Request::MapLocate { track } => {
+                let projection = &engine.catalog.projection;
+                let card = self
+                    .map
+                    .point_of(projection, track)
+                    .map(|at| (ShownTrack::new(&engine.catalog, track), at));
+                Answer::MapCard(card)
+            }
+            Request::StillValid { list } => Answer::StillValid(engine.still_valid(list)),
+        };
+        Some(Reply::new(id, answer))
+    }
+
+    /// Whether a recommendation is waiting for its next piece.
+    pub fn is_busy(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Runs one piece of the running recommendation; its reply once it is answered.
+    pub fn step(&mut self) -> Option<Reply> {
+        let engine = self.engine.as_ref()?;
+        let (id, job) = self.running.as_mut()?;
+        let list = engine.advance(job)?;
+        let id = *id;
+        self.running = None;
+        Some(Reply::new(id, Answer::Recommended(Ok(list))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use encore_engine::catalog::build::{BuildConfig, build};
+    use encore_engine::csv_import::{ImportReport, Schema, TextEncoding, TrackRow};
+    use encore_engine::matching::ListenerTrack;
+    use encore_engine::recommend::Method;
+    use encore_engine::{Catalog, Feature, TrackId};
+
+    use super::*;
+    use crate::model::controls::Controls;
+    use crate::model::map::MAP_SIZE;
+    use crate::runtime::block_on;
+
+    const N_TRACKS: usize = 400;
+
+    fn id(i: usize) -> TrackId {
+        TrackId(i as u128 * 7_919 + 1)
+    }
+
+    /// A small catalog: 20 artists, each with its own sound, one song a year from 1960 on; song
+    /// `i + 200` is another version of song `i`.
+    fn catalog() -> Catalog {
+        let tracks = (0..N_TRACKS)
+            .map(|i| {
+                let artist = i % 20;
+                TrackRow {
+                    id: id(i),
+                    title: format!("Song {}", i % 200),
+                    artists: vec![format!("Artist {artist}")],
+                    artist_ids: Vec::new(),
+                    album: Some(format!("Album {}", i % 40)),
+                    year: Some(1960 + (i % 60) as u16),
+                    popularity: Some((i % 101) as u8),
+                    charted: None,
+                    features: Some(std::array::from_fn(|f| match Feature::ALL[f] {
+                        Feature::Key => (i % 12) as f32,
+                        Feature::Mode => (i % 2) as f32,
+                        Feature::LoudnessDb => -3.0 - artist as f32,
+                        Feature::TempoBpm => 80.0 + 5.0 * artist as f32,
+                        Feature::DurationMs => 200_000.0 + 1_000.0 * (i % 7) as f32,
+                        Feature::TimeSignature => 4.0,
+                        _ => (artist as f32 + 0.1 * (i % 3) as f32) / 21.0,
+                    })),
+                    genres: vec![["rock", "pop", "jazz", "folk"][artist % 4].to_owned()],
+                }
+            })
+            .collect();
+        let import = ImportReport {
+            source_name: "generated".to_owned(),
+            schema: Schema::Tracks114k,
+            rows_read: N_TRACKS as u64,
+            skipped: BTreeMap::new(),
+            tracks,
+            artist_genres: Vec::new(),
+            encoding: TextEncoding::Utf8,
+        };
+        let config = BuildConfig {
+            fixed_k: Some(4),
+            ..BuildConfig::default()
+        };
+        build(&[import], &config).unwrap().0
+    }
+
+    fn ready() -> Dispatcher {
+        let mut dispatcher = Dispatcher::default();
+        let engine = block_on(Engine::build(catalog(), || std::future::ready(())));
+        assert_eq!(
+            dispatcher.ready(engine),
+            Answer::Loaded(EngineFacts { era: (1960, 2019) })
+        );
+        dispatcher
+    }
+
+    /// Where the catalog keeps song `i` (building orders the tracks its own way).
+    fn idx(i: usize) -> TrackIdx {
+        let catalog = catalog();
+        let at = catalog.ids.iter().position(|&t| t == id(i)).unwrap();
+        TrackIdx(at as u32)
+    }
+
+    fn listener(i: usize) -> ListenerTrack {
+        ListenerTrack {
+            id: Some(id(i)),
+            title: format!("Song {}", i % 200),
+            artists: vec![format!("Artist {}", i % 20)],
+            ..ListenerTrack::default()
+        }
+    }
+
+    /// Answers `request` and steps a recommendation to its end.
+    fn answer(dispatcher: &mut Dispatcher, id: u64, request: Request) -> Reply {
+        if let Some(reply) = dispatcher.receive(id, request) {
+            return reply;
+        }
+        loop {
+            if let Some(reply) = dispatcher.step() {
+                return reply;
+            }
+        }
+    }
+
+    fn recommend(seeds: &[usize], controls: Controls) -> Request {
+        Request::Recommend {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+            controls,
+        }
+    }
+
+    #[test]
+    fn nothing_is_answered_before_the_engine_is_ready() {
+        let mut dispatcher = Dispatcher::default();
+        let reply = dispatcher.receive(
+            1,
+            Request::Search {
+                query: "song".to_owned(),
+                limit: 5,
+            },
+        );
+        assert_eq!(reply, Some(Reply::new(1, Answer::NotReady)));
+    }
+
+    #[test]
+    fn search_and_match_answer_with_the_catalogs_tracks() {
+        let mut dispatcher = ready();
+        let request = Request::Search {
+            query: "song 123".to_owned(),
+            limit: 3,
+        };
+        let Answer::Found(found) = answer(&mut dispatcher, 1, request).answer else {
+            panic!("not a search answer");
+        };
+        assert_eq!(found[0].title, "Song 123");
+        assert!(
+            [id(123), id(323)]
+                .map(|t| t.to_string())
+                .contains(&found[0].id)
+        );
+
+        let unknown = ListenerTrack {
+            title: "Not in the catalog".to_owned(),
+            artists: vec!["Nobody".to_owned()],
+            ..ListenerTrack::default()
+        };
+        let tracks = vec![listener(5), unknown.clone(), listener(70)];
+        let Answer::Matched { report, years } =
+            answer(&mut dispatcher, 2, Request::Match { tracks }).answer
+        else {
+            panic!("not a match answer");
+        };
+        assert_eq!(report.matched, vec![idx(5), idx(70)]);
+        assert_eq!(report.unmatched, vec![unknown]);
+        assert_eq!(
+            years,
+            vec![Some(1965), None, Some(1970)],
+            "one per track asked"
+        );
+    }
+
+    #[test]
+    fn a_recommendation_is_answered_in_pieces_and_a_newer_one_replaces_it() {
+        let mut dispatcher = ready();
+        let seeds: Vec<usize> = (0..200).step_by(20).collect();
+        let knn = Controls {
+            method: Method::Knn,
+            k: 10,
+            ..Controls::default()
+        };
+        assert_eq!(dispatcher.receive(1, recommend(&seeds, knn)), None);
+        assert!(dispatcher.is_busy(), "answered later, piece by piece");
+        // A slider moves before the first piece ran: only the newer request is answered.
+        let blend = Controls {
+            k: 7,
+            ..Controls::default()
+        };
+        assert_eq!(dispatcher.receive(2, recommend(&seeds, blend)), None);
+        let reply = answer(&mut dispatcher, 3, Request::Load);
+        assert_eq!(reply.id, 3, "other requests are answered meanwhile");
+        let mut replies = Vec::new();
+        while dispatcher.is_busy() {
+            replies.extend(dispatcher.step());
+        }
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].id, 2);
+        let Answer::Recommended(Ok(list)) = &replies[0].answer else {
+            panic!("not a list: {:?}", replies[0].answer);
+        };
+        assert_eq!(list.len(), 7);
+        assert!(list.iter().all(|t| !t.why.is_empty()), "each explained");
+        assert_eq!(dispatcher.step(), None, "nothing left to run");
+    }
+
+    #[test]
+    fn a_refused_recommendation_says_why_in_the_listeners_words() {
+        let mut dispatcher = ready();
+        let reply = answer(&mut dispatcher, 4, recommend(&[], Controls::default()));
+        let Answer::Recommended(Err(sentence)) = reply.answer else {
+            panic!("not a refusal");
+        };
+        assert!(sentence.starts_with("None of your tracks"), "{sentence}");
+        assert!(!dispatcher.is_busy());
+    }
+
+    #[test]
+    fn leaving_out_owned_songs_uses_the_last_matched_taste() {
+        let mut dispatcher = ready();
+        answer(
+            &mut dispatcher,
+            1,
+            Request::Match {
+                tracks: vec![listener(0)],
+            },
+        );
+        // Song 200 is another version of song 0, and sounds much like it.
+        let other_version = id(200).to_string();
+        let mut lists_it = |leave_out_owned| {
+            let controls = Controls {
+                method: Method::Knn,
+                k: 30,
+                max_per_artist: 0,
+                leave_out_owned,
+                ..Controls::default()
+            };
+            let Answer::Recommended(Ok(list)) =
+                answer(&mut dispatcher, 2, recommend(&[0], controls)).answer
+            else {
+                panic!("not a list");
+            };
+            list.iter().any(|t| t.id == other_version)
+        };
+        assert!(lists_it(false), "a close version ranks high");
+        assert!(
+            !lists_it(true),
+            "unless the listener leaves out what they have"
+        );
+    }
+
+    #[test]
+    fn the_map_is_painted_and_pointed_at_in_the_worker() {
+        let mut dispatcher = ready();
+        let frame = Request::MapFrame {
+            mine: vec![TrackIdx(3)],
+            recommended: vec![TrackIdx(8)],
+        };
+        let reply = answer(&mut dispatcher, 1, frame);
+        assert_eq!(reply.answer, Answer::MapFrame);
+        let pixels = reply.pixels.expect("the pixels travel beside the answer");
+        assert_eq!(pixels.len(), (MAP_SIZE * MAP_SIZE * 4) as usize);
+        let Answer::MapCard(Some((card, at))) = answer(
+            &mut dispatcher,
+            2,
+            Request::MapLocate { track: TrackIdx(8) },
+        )
+        .answer
+        else {
+            panic!("track 8 is on the map");
+        };
+        assert_eq!(card.track, TrackIdx(8));
+        let Answer::MapCard(Some((pointed, _))) =
+            answer(&mut dispatcher, 3, Request::MapPoint { at }).answer
+        else {
+            panic!("the pointer is on track 8's dot");
+        };
+        assert!(
+            [TrackIdx(3), TrackIdx(8)].contains(&pointed.track),
+            "a painted dot first"
+        );
+    }
+
+    #[test]
+    fn insight_and_a_remembered_list_are_answered_from_the_catalog() {
+        let mut dispatcher = ready();
+        let request = Request::Insight {
+            mine: vec![TrackIdx(0), TrackIdx(20)],
+            recommended: vec![TrackIdx(1)],
+        };
+        let Answer::Insight(charts) = answer(&mut dispatcher, 1, request).answer else {
+            panic!("not charts");
+        };
+        assert!((charts.my_spread.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        assert_eq!(charts.families.len(), charts.their_spread.len());
+        assert_eq!(charts.my_profile.len(), crate::model::engine::PROFILE.len());
+
+        let kept = ShownTrack::new(&catalog(), TrackIdx(9));
+        let stale = ShownTrack {
+            id: id(10).to_string(),
+            ..kept.clone()
+        };
+        let request = Request::StillValid {
+            list: vec![kept.clone(), stale],
+        };
+        assert_eq!(
+            answer(&mut dispatcher, 2, request).answer,
+            Answer::StillValid(vec![kept])
+        );
+    }
+}
