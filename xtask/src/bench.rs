@@ -3,10 +3,12 @@
 //! It builds the catalog (as `cargo xtask catalog` does) and a synthetic million-track one, times
 //! the engine natively (`encore bench`), builds the benchmark page (`crates/bench` for wasm32,
 //! wasm-bindgen) and times the same operations in headless Chromium next to a plain-JavaScript
-//! baseline (`e2e/bench/run.mjs`), measures the app's shipped `.wasm` and `.js`, and merges it
-//! all into `target/bench/bench.json` and a Markdown table (`target/bench/table.md`) for the
-//! README.
+//! baseline (`e2e/bench/run.mjs`), measures the app's shipped `.wasm` and `.js`, runs the
+//! measured end-to-end journeys in their long form (interactions on a 10,000-song library, also
+//! under a 4x CPU throttle, a warm revisit, a cold first visit at 20 Mbit/s), and merges it all
+//! into `target/bench/bench.json` and a Markdown table (`target/bench/table.md`) for the README.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app;
 use crate::catalog;
+use crate::e2e;
 use crate::process;
 use crate::repo::Repo;
 use crate::stamp::{Fingerprint, Stamp};
@@ -25,6 +28,11 @@ use crate::tools::{self, Needs};
 
 /// Tracks in the synthetic catalog.
 const SYNTH_TRACKS: &str = "1000000";
+
+/// The end-to-end journeys that report figures (`e2e/lib/timing.mjs`), and how many moves per
+/// control they make here (3 in `cargo xtask test`).
+const JOURNEYS: [&str; 2] = ["responsiveness.test.mjs", "cold-start.test.mjs"];
+const JOURNEY_REPEATS: &str = "12";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,7 +54,13 @@ pub struct Args {
     /// Do not build the app: its sizes then come from `dist/` when present, else are left out.
     #[arg(long)]
     skip_app: bool,
+    /// Leave out the measured end-to-end journeys (also left out when `--op` picks operations).
+    #[arg(long)]
+    skip_journeys: bool,
 }
+
+/// Figures of the measured journeys: per journey, each measure in milliseconds.
+type Journeys = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// A shipped file of the app and its size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +78,8 @@ struct Combined {
     native: Report,
     chromium: Report,
     app_files: Vec<ShippedFile>,
+    #[serde(default)]
+    journeys: Journeys,
 }
 
 pub fn run(repo: &Repo, args: &Args) -> Result<()> {
@@ -126,6 +142,12 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
         shipped_files(&dist)?
     };
 
+    let journeys = if args.skip_journeys || !args.ops.is_empty() {
+        Journeys::new()
+    } else {
+        run_journeys(repo, args, &out)?
+    };
+
     let combined = Combined {
         date: process::capture(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))?
             .trim()
@@ -134,6 +156,7 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
         native: read_report(&native_json)?,
         chromium: read_report(&chromium_json)?,
         app_files,
+        journeys,
     };
     let table = table(&combined);
     println!("\n{table}");
@@ -142,6 +165,26 @@ pub fn run(repo: &Repo, args: &Args) -> Result<()> {
     write(&out.join("table.md"), &table)?;
     println!("wrote {} and table.md", out.join("bench.json").display());
     Ok(())
+}
+
+/// Runs the measured journeys against the release build and the mock, and reads their figures.
+fn run_journeys(repo: &Repo, args: &Args, out: &Path) -> Result<Journeys> {
+    let rig = e2e::build(repo, args.data.as_deref())?;
+    let figures = out.join("journeys.json");
+    // Each run writes the figures afresh; a failed journey must not leave the last run's.
+    let _ = std::fs::remove_file(&figures);
+    step("measure the end-to-end journeys (long form)", || {
+        process::run(
+            rig.node_test(repo)
+                .args(JOURNEYS)
+                .env("ENCORE_E2E_REPEATS", JOURNEY_REPEATS)
+                .env("ENCORE_E2E_FIGURES", &figures),
+        )
+    })?;
+    let text = std::fs::read_to_string(&figures)
+        .with_context(|| format!("the journeys wrote no figures to {}", figures.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not journey figures", figures.display()))
 }
 
 fn common_args(cmd: &mut Command, args: &Args) {
@@ -381,6 +424,12 @@ fn table(c: &Combined) -> String {
             .iter()
             .fold((0, 0), |(r, g), f| (r + f.bytes, g + f.gzip_bytes));
         let _ = writeln!(t, "| total | {raw} bytes | {gz} bytes |");
+    }
+    for (journey, figures) in &c.journeys {
+        let _ = writeln!(t, "\n| {journey} | ms |\n|---|---|");
+        for (measure, value) in figures {
+            let _ = writeln!(t, "| {measure} | {value:.0} |");
+        }
     }
     t
 }

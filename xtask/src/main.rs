@@ -16,6 +16,7 @@ mod bench;
 mod catalog;
 mod csp;
 mod dist;
+mod e2e;
 mod fuzz;
 mod icon;
 mod layering;

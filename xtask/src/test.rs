@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 
 use crate::repo::Repo;
 use crate::step::format_duration;
-use crate::{app, catalog, layering, process, tools};
+use crate::{e2e, layering, process, tools};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -181,21 +181,8 @@ fn forbidden_dependencies(tree: &str) -> Vec<&str> {
 
 /// The release build and the mock in headless Chromium, driven by `node --test` in `e2e/`.
 fn end_to_end(repo: &Repo, args: &Args) -> Result<()> {
-    let data = catalog::data_dir(repo, args.data.as_deref())?;
-    let catalog = catalog::build(repo, &data)?;
-    let app_dir = repo.scratch().join("e2e-dist");
-    app::build_for(repo, &app_dir, "/", app::Spotify::Mock)?;
-    process::run(tools::cargo(repo).args(["build", "--release", "--package", "mock-spotify"]))?;
-    // The harness (e2e/lib/) reads these; the defaults there match, so `node --test` in e2e/
-    // also works by hand after one `cargo xtask test`.
-    process::run(
-        tools::command(repo, "node")
-            .arg("--test")
-            .current_dir(repo.root.join("e2e"))
-            .env("ENCORE_APP_DIR", &app_dir)
-            .env("ENCORE_CATALOG", &catalog)
-            .env("ENCORE_MOCK_BIN", repo.release_bin("mock-spotify")),
-    )
+    let rig = e2e::build(repo, args.data.as_deref())?;
+    process::run(&mut rig.node_test(repo))
 }
 
 #[cfg(test)]
