@@ -8,8 +8,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use encore_engine::families::family_names;
-use encore_engine::ranked::{Scored, best_first};
 use encore_engine::matching::{MatchReport, Matcher, MatcherBuilder};
+use encore_engine::ranked::{Scored, best_first};
 use encore_engine::recommend::{Job, RecommendError, Recommender};
 use encore_engine::search::{SearchIndex, SearchIndexBuilder};
 use encore_engine::{Catalog, Feature, TrackIdx};

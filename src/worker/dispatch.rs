@@ -173,6 +173,7 @@ mod tests {
                         _ => (artist as f32 + 0.1 * (i % 3) as f32) / 21.0,
                     })),
                     genres: vec![["rock", "pop", "jazz", "folk"][artist % 4].to_owned()],
+                    search_genres: Vec::new(),
                 }
             })
             .collect();
