@@ -548,7 +548,9 @@ fn blend_favours_hits_when_the_seeds_are_hits() {
             catalog.charted[t] = Some(true);
         }
         catalog.charted[6] = Some(six_charted);
+        // The linear stage's Billboard lift, without the network re-ranking.
         let mut rec = Recommender::new(catalog);
+        rec.set_blend_model(BlendWeights::default(), None);
         let results = rec
             .recommend(Method::Blend, &tracks(&[0, 2, 4]), &options(N_TRACKS))
             .unwrap();
