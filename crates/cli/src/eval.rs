@@ -45,6 +45,9 @@ pub struct EvalArgs {
     /// Blend gives each side of a library's taste its share of the list.
     #[arg(long)]
     split_sides: bool,
+    /// At most this many tracks per primary artist in each list.
+    #[arg(long)]
+    max_per_artist: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +134,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let options = Options {
         artists: args.artists,
         split_sides: args.split_sides,
+        max_per_artist: args.max_per_artist,
         ..Options::default()
     };
     let mut rows = Vec::new();

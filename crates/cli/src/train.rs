@@ -1,16 +1,20 @@
 //! `encore train`: learns blend's weights from held-out cases and writes them as the engine's
 //! `recommend/learned.rs`.
 //!
-//! Two heads, one weight per signal each: one for lists of any artists (scored on the held-out
-//! tracks) and one for new artists only (scored on the held-out tracks by artists the seeds do
-//! not credit). Each head is fitted in rounds: blend with the current weights proposes each
-//! case's best `--depth` candidates with their signals, `recommend::fit` learns weights that rank
-//! the held-out ones first, and the next round's candidates come from those weights.
+//! Two heads: one for lists of any artists (scored on the held-out tracks) and one for new
+//! artists only (scored on the held-out tracks by artists the seeds do not credit). Each head is
+//! blend's two stages. The linear stage (one weight per signal) is fitted in rounds: blend with
+//! the current weights proposes each case's best `--depth` candidates with their signals,
+//! `recommend::fit` learns weights that rank the held-out ones first, and the next round's
+//! candidates come from those weights. Then the learned weights propose each case's best
+//! `ranker::RERANK_DEPTH` candidates with every feature the network reads, and
+//! `fit::fit_ranker` trains the re-ranking network on them.
 //!
 //! The figures it reports are cross-validated: the cases are dealt into `--folds` folds, and each
-//! fold is scored by the full recommender with weights trained, candidates included, on the other
-//! folds only. The weights it writes are then trained on every case. Only those generic weights
-//! are written: nothing about any track, artist, album or genre.
+//! fold is scored by the full recommender with weights and network trained, candidates included,
+//! on the other folds only (next to the start weights and the linear stage alone). The model it
+//! writes is then trained on every case. Only generic weights are written: nothing about any
+//! track, artist, album or genre.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -20,8 +24,11 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use encore_engine::TrackIdx;
 use encore_engine::eval::{DEPTH, ndcg_at, new_artist_ndcg_at};
-use encore_engine::recommend::fit::{FitConfig, TrainingList, fit};
-use encore_engine::recommend::{Artists, BlendWeights, Method, Options, Recommender, artist_keys};
+use encore_engine::recommend::fit::{FitConfig, RankerConfig, TrainingList, fit, fit_ranker};
+use encore_engine::recommend::ranker::{N_FEATURES, RERANK_DEPTH};
+use encore_engine::recommend::{
+    Artists, BlendWeights, Method, Options, Ranker, Recommender, Signal, artist_keys,
+};
 
 use crate::catalog::read_catalog;
 use crate::eval::{Prepared, credited, parse_weights, read_cases};
@@ -43,8 +50,8 @@ pub struct TrainArgs {
     /// Candidates per case that the fit sees.
     #[arg(long, default_value_t = 300)]
     depth: usize,
-    /// Rounds of proposing candidates and fitting.
-    #[arg(long, default_value_t = 2)]
+    /// Rounds of proposing candidates and fitting the linear stage.
+    #[arg(long, default_value_t = 1)]
     rounds: usize,
     /// Use only the first N cases.
     #[arg(long)]
@@ -119,19 +126,17 @@ impl Trainer<'_> {
         head: Head,
         cases: &[usize],
         weights: &BlendWeights,
-    ) -> anyhow::Result<Vec<TrainingList>> {
+        depth: usize,
+    ) -> anyhow::Result<Vec<TrainingList<N_FEATURES>>> {
         let mut lists = Vec::with_capacity(cases.len());
         for &i in cases {
             let case = &self.cases[i];
             let Some(relevant) = self.relevant(head, case) else {
                 continue;
             };
-            let candidates = self.recommender.blend_candidates(
-                &case.seeds,
-                &head.options(),
-                weights,
-                self.depth,
-            )?;
+            let candidates =
+                self.recommender
+                    .blend_candidates(&case.seeds, &head.options(), weights, depth)?;
             lists.push(TrainingList {
                 relevant: candidates
                     .iter()
@@ -144,20 +149,33 @@ impl Trainer<'_> {
         Ok(lists)
     }
 
-    /// Weights trained on `cases` only, candidates included.
-    fn train(&mut self, head: Head, cases: &[usize]) -> anyhow::Result<BlendWeights> {
+    /// The linear weights and the re-ranking network trained on `cases` only, candidates
+    /// included.
+    fn train(&mut self, head: Head, cases: &[usize]) -> anyhow::Result<(BlendWeights, Ranker)> {
         let mut weights = self.start;
         for _ in 0..self.rounds {
-            let lists = self.lists(head, cases, &weights)?;
+            let lists: Vec<TrainingList> = self
+                .lists(head, cases, &weights, self.depth)?
+                .iter()
+                .map(TrainingList::truncated::<{ Signal::COUNT }>)
+                .collect();
             weights =
                 BlendWeights::from_array(fit(&lists, &FitConfig::default(), &weights.to_array()));
         }
-        Ok(weights)
+        let lists = self.lists(head, cases, &weights, RERANK_DEPTH)?;
+        let ranker = fit_ranker(&lists, &RankerConfig::default(), &weights.to_array());
+        Ok((weights, ranker))
     }
 
     /// The head's metric on `cases`, by the full recommender with `weights`.
-    fn score(&mut self, head: Head, cases: &[usize], weights: BlendWeights) -> anyhow::Result<f64> {
-        self.recommender.set_blend_weights(weights);
+    fn score(
+        &mut self,
+        head: Head,
+        cases: &[usize],
+        weights: BlendWeights,
+        ranker: Option<Ranker>,
+    ) -> anyhow::Result<f64> {
+        self.recommender.set_blend_model(weights, ranker);
         let (mut sum, mut n) = (0.0, 0usize);
         for &i in cases {
             let case = &self.cases[i];
@@ -212,73 +230,120 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let mut summary = String::new();
     for head in [Head::Mixed, Head::NewArtists] {
         println!("\n{:?} head, {} per fold:\n", head, head.metric());
-        println!("| fold | train cases | test cases | start weights | learned |");
-        println!("|---|---:|---:|---:|---:|");
+        println!("| fold | train cases | test cases | start weights | linear | with ranker |");
+        println!("|---|---:|---:|---:|---:|---:|");
         let mut fold_scores = Vec::new();
         for fold in 0..args.folds {
             let started = Instant::now();
             let (test, train): (Vec<usize>, Vec<usize>) =
                 all.iter().partition(|&&i| i % args.folds == fold);
-            let weights = trainer.train(head, &train)?;
-            let before = trainer.score(head, &test, trainer.start)?;
-            let after = trainer.score(head, &test, weights)?;
+            let (weights, ranker) = trainer.train(head, &train)?;
+            let scores = [
+                trainer.score(head, &test, trainer.start, None)?,
+                trainer.score(head, &test, weights, None)?,
+                trainer.score(head, &test, weights, Some(ranker))?,
+            ];
             println!(
-                "| {fold} | {} | {} | {before:.4} | {after:.4} |",
+                "| {fold} | {} | {} | {:.4} | {:.4} | {:.4} |",
                 train.len(),
-                test.len()
+                test.len(),
+                scores[0],
+                scores[1],
+                scores[2]
             );
             eprintln!("fold {fold}: {:.0} s", started.elapsed().as_secs_f64());
-            fold_scores.push((before, after));
+            fold_scores.push(scores);
         }
         let n = fold_scores.len() as f64;
-        let mean_before = fold_scores.iter().map(|s| s.0).sum::<f64>() / n;
-        let mean_after = fold_scores.iter().map(|s| s.1).sum::<f64>() / n;
-        println!("| mean | | | {mean_before:.4} | {mean_after:.4} |");
-        let weights = trainer.train(head, &all)?;
+        let means: [f64; 3] =
+            std::array::from_fn(|i| fold_scores.iter().map(|s| s[i]).sum::<f64>() / n);
+        println!(
+            "| mean | | | {:.4} | {:.4} | {:.4} |",
+            means[0], means[1], means[2]
+        );
+        let (weights, ranker) = trainer.train(head, &all)?;
         println!("\ntrained on all {} cases: {weights:?}", cases.len());
         let _ = writeln!(
             summary,
-            "//! {:?} head: {}-fold cross-validated {} {mean_after:.4}.",
+            "//! {:?} head: {}-fold cross-validated {} {:.4} (linear stage alone {:.4}).",
             head,
             args.folds,
-            head.metric()
+            head.metric(),
+            means[2],
+            means[1]
         );
-        learned.push(weights);
+        learned.push((weights, ranker));
     }
-    let [mixed, new_artists] = learned[..] else {
+    let [(mixed, mixed_ranker), (new_artists, new_ranker)] = &learned[..] else {
         bail!("expected two heads");
     };
-    let source = render(&mixed, &new_artists, cases.len(), &summary);
+    let source = render(
+        &[(mixed, mixed_ranker), (new_artists, new_ranker)],
+        cases.len(),
+        &summary,
+    );
     std::fs::write(&args.out, source)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }
 
-/// The generated `learned.rs`, formatted as rustfmt would.
-fn render(mixed: &BlendWeights, new: &BlendWeights, n_cases: usize, summary: &str) -> String {
+/// The generated `learned.rs`: the mixed head, then the new-artists head.
+fn render(heads: &[(&BlendWeights, &Ranker); 2], n_cases: usize, summary: &str) -> String {
     let fields = |w: &BlendWeights| {
-        encore_engine::recommend::Signal::ALL
+        Signal::ALL
             .iter()
             .zip(w.to_array())
             .map(|(s, v)| format!("    {}: {v:?},\n", s.name()))
             .collect::<String>()
     };
+    let list = |values: &[f32]| {
+        let items: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+        format!("[{}]", items.join(", "))
+    };
+    // One line per vector (rustfmt would give each number its own line).
+    let network = |r: &Ranker| {
+        let hidden: Vec<String> = r
+            .hidden
+            .iter()
+            .map(|row| format!("        {},\n", list(row)))
+            .collect();
+        format!(
+            "Ranker {{\n    mean: {},\n    scale: {},\n    hidden: [\n{}    ],\n    bias: {},\n    out: {},\n    skip: {},\n}}",
+            list(&r.mean),
+            list(&r.scale),
+            hidden.concat(),
+            list(&r.bias),
+            list(&r.out),
+            list(&r.skip)
+        )
+    };
+    let [(mixed, mixed_ranker), (new, new_ranker)] = heads;
     format!(
-        "//! Blend's weights, generated by `encore train` from {n_cases} development playlists: do not\n\
-         //! edit, rerun it.\n\
+        "//! Blend's weights and re-ranking networks, generated by `encore train` from {n_cases}\n\
+         //! development playlists: do not edit, rerun it.\n\
          {summary}\
          //!\n\
-         //! Generic weights only, one per signal: nothing about any track, artist, album or genre.\n\
+         //! Generic weights only: nothing about any track, artist, album or genre.\n\
          \n\
-         use super::BlendWeights;\n\
+         use super::{{BlendWeights, Ranker}};\n\
          \n\
          /// Weights for lists of any artists (and familiar artists only).\n\
          pub(crate) const MIXED: BlendWeights = BlendWeights {{\n{}}};\n\
          \n\
          /// Weights for lists of new artists only.\n\
-         pub(crate) const NEW_ARTISTS: BlendWeights = BlendWeights {{\n{}}};\n",
+         pub(crate) const NEW_ARTISTS: BlendWeights = BlendWeights {{\n{}}};\n\
+         \n\
+         /// The network re-ranking lists of any artists (and familiar artists only).\n\
+         #[rustfmt::skip]\n\
+         pub(crate) const MIXED_RANKER: Ranker = {};\n\
+         \n\
+         /// The network re-ranking lists of new artists only.\n\
+         #[rustfmt::skip]\n\
+         pub(crate) const NEW_ARTISTS_RANKER: Ranker = {};\n",
         fields(mixed),
-        fields(new)
+        fields(new),
+        network(mixed_ranker),
+        network(new_ranker)
     )
 }

@@ -1,7 +1,8 @@
-//! `blend`, Encore's default: a weighted sum of signals, most of them smoothed log-lifts of how
-//! much more likely each of a track's traits is among the seeds than in the catalog. The weights
-//! ([`BlendWeights`], one per [`Signal`]) are learned by `encore train` on real playlist
-//! continuations (`fit`, `learned.rs`): one set for lists of any artists, one for new artists.
+//! `blend`, Encore's default, first stage: a weighted sum of signals, most of them smoothed
+//! log-lifts of how much more likely each of a track's traits is among the seeds than in the
+//! catalog. The weights ([`BlendWeights`], one per [`Signal`]) are learned by `encore train` on
+//! real playlist continuations (`fit`, `learned.rs`): one set for lists of any artists, one for
+//! new artists. The second stage (`ranker`) re-ranks the sum's best candidates.
 //!
 //! - artist and album: `ln(1 + seeds_with_it / (KAPPA * its_catalog_tracks))`, so an artist with
 //!   few catalog tracks and several seeds counts most (playlists come back to their artists);
@@ -344,6 +345,11 @@ fn artist_sizes(catalog: &Catalog) -> Vec<f32> {
 }
 
 impl Prior {
+    /// The track's popularity level, `0..=1` (unknown: its artists' mean, else 0).
+    pub fn level(&self, track: TrackIdx) -> f32 {
+        self.level.get(track.get()).copied().unwrap_or(0.0)
+    }
+
     pub fn new(catalog: &Catalog) -> Self {
         let n = catalog.n_tracks().max(1) as f32;
         let (popularity, level) = popularity_levels(catalog);
@@ -708,7 +714,7 @@ fn genre_profile(query: &Query, prior: &Prior) -> Vec<f32> {
     profile
 }
 
-fn idf(catalog: &Catalog, genre: u16) -> f32 {
+pub(super) fn idf(catalog: &Catalog, genre: u16) -> f32 {
     catalog
         .genres
         .idf
@@ -717,7 +723,7 @@ fn idf(catalog: &Catalog, genre: u16) -> f32 {
         .unwrap_or(0.0)
 }
 
-fn genre_norm(catalog: &Catalog, track: TrackIdx) -> f32 {
+pub(super) fn genre_norm(catalog: &Catalog, track: TrackIdx) -> f32 {
     catalog
         .track_genres
         .row(track.get())

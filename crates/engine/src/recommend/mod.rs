@@ -32,6 +32,7 @@ mod index;
 mod knn;
 mod learned;
 mod popular;
+pub mod ranker;
 mod select;
 pub mod taste_sides;
 
@@ -43,11 +44,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{Catalog, Feature, TrackIdx, ranked};
+use crate::{Catalog, Feature, TrackIdx};
 
 pub use blend::{BlendWeights, Signal};
 pub use explain::Explanation;
 pub use index::artist_keys;
+pub use ranker::Ranker;
 
 /// A recommendation method, by the name the CLI and the app use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -216,10 +218,10 @@ pub struct Options {
     /// Recommend for one side of the taste only (an index into [`Recommender::sides`] of the
     /// same seeds); `None` for all of them.
     pub side: Option<usize>,
-    /// For all sides of a library (30 seeds or more), `blend` gives each side its share of the
-    /// list: more of the library's tastes served (TastesServed@50 0.45 to 0.50 on the mixed DEV
-    /// cases), at one blend pass per side (a 500-track library about 4x slower natively). Off by
-    /// default until that cost comes down.
+    /// For all sides of a library (30 seeds or more), `blend` deals its one re-ranked list out
+    /// to the sides, each its share of the places: a few more of the library's tastes served
+    /// (TastesServed@50 0.48 to 0.50 on the mixed DEV cases, NDCG@50 0.133 to 0.128) at no
+    /// extra pass. Off by default while it serves so few more.
     pub split_sides: bool,
 }
 
@@ -322,6 +324,9 @@ pub struct Recommender {
     scores: Vec<f32>,
     /// Blend's weights when set by hand; the learned ones for each artists choice otherwise.
     blend: Option<BlendWeights>,
+    /// Blend's re-ranking network when set by hand (`Some(None)`: none, the linear stage alone);
+    /// the learned one for each artists choice otherwise.
+    ranker: Option<Option<Ranker>>,
     blend_prior: OnceCell<blend::Prior>,
     adviser: OnceCell<adviser::Model>,
     adviser_fitter: Option<adviser::Fitter>,
@@ -338,9 +343,10 @@ pub struct Job {
     options: Options,
     /// Per track: a seed or excluded.
     blocked: Vec<bool>,
-    /// The sides of the taste whose seeds to recommend for, each with its share of the list:
-    /// one (all the seeds) unless blend splits the list.
-    sides: Vec<(Vec<TrackIdx>, usize)>,
+    /// The sides of the taste blend gives their shares of the list (`shares`): none unless it
+    /// splits the list.
+    sides: Vec<taste_sides::Side>,
+    shares: Vec<usize>,
     knn: knn::Progress,
 }
 
@@ -352,6 +358,7 @@ impl Recommender {
             index: index::Index::new(&catalog),
             scores: vec![f32::NEG_INFINITY; n],
             blend: None,
+            ranker: None,
             blend_prior: OnceCell::new(),
             adviser: OnceCell::new(),
             adviser_fitter: None,
@@ -371,6 +378,13 @@ impl Recommender {
         self.blend = Some(weights);
     }
 
+    /// Replaces `blend`'s weights and re-ranking network (`None`: the linear stage alone) for
+    /// every artists choice: for training and measuring them (`encore train`).
+    pub fn set_blend_model(&mut self, weights: BlendWeights, ranker: Option<Ranker>) {
+        self.blend = Some(weights);
+        self.ranker = Some(ranker);
+    }
+
     /// The weights blend uses for `options`.
     fn blend_weights(&self, options: &Options) -> BlendWeights {
         self.blend.unwrap_or(match options.artists {
@@ -379,15 +393,27 @@ impl Recommender {
         })
     }
 
-    /// For training blend (`encore train`): the `depth` best tracks for `seeds` under `weights`
-    /// and `options`, best first, each with its signals in [`Signal::ALL`] order.
+    /// The network that re-ranks blend's best candidates for `options`, if any.
+    fn blend_ranker(&self, options: &Options) -> Option<Ranker> {
+        match &self.ranker {
+            Some(ranker) => ranker.clone(),
+            None => Some(match options.artists {
+                Artists::New => learned::NEW_ARTISTS_RANKER,
+                Artists::Familiar | Artists::Mixed => learned::MIXED_RANKER,
+            }),
+        }
+    }
+
+    /// For training blend (`encore train`): the `depth` best tracks for `seeds` under the linear
+    /// `weights` and `options`, best first, each with the re-ranking network's features (blend's
+    /// signals first, in [`Signal::ALL`] order).
     pub fn blend_candidates(
         &mut self,
         seeds: &[TrackIdx],
         options: &Options,
         weights: &BlendWeights,
         depth: usize,
-    ) -> Result<Vec<(TrackIdx, [f32; Signal::COUNT])>, RecommendError> {
+    ) -> Result<Vec<(TrackIdx, [f32; ranker::N_FEATURES])>, RecommendError> {
         let job = self.begin(Method::Blend, seeds, options)?;
         let catalog = Arc::clone(&self.catalog);
         let query = Query {
@@ -398,20 +424,13 @@ impl Recommender {
             blocked: &job.blocked,
             pool: depth.min(catalog.n_tracks()),
         };
-        self.scores.fill(f32::NEG_INFINITY);
+        blend_scores(&self.blend_prior, &mut self.scores, &query, weights, None);
         let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
         let signals = blend::Signals::new(&query, prior);
-        blend::score(&query, weights, prior, &signals, &mut self.scores);
-        let mut scored: Vec<ranked::Scored> = self
-            .scores
-            .iter()
-            .enumerate()
-            .filter(|&(t, s)| s.is_finite() && query.allowed(TrackIdx(t as u32)))
-            .map(|(t, &s)| (s, t as u32))
-            .collect();
-        Ok(ranked::best_first(&mut scored, depth)
-            .iter()
-            .map(|&(_, t)| (TrackIdx(t), signals.of(&catalog, prior, TrackIdx(t))))
+        let context = ranker::Context::new(&query, prior);
+        Ok(ranker::candidates(&query, &self.scores, depth)
+            .into_iter()
+            .map(|t| (t, context.features(&query, prior, &signals, t)))
             .collect())
     }
 
@@ -473,6 +492,7 @@ impl Recommender {
         let mut seeds = validate(&self.catalog, seeds, options)?;
         let blocked = self.blocked(&seeds, options);
         let mut sides = vec![];
+        let mut shares = vec![];
         if options.side.is_some()
             || (options.split_sides && method == Method::Blend && seeds.len() >= MIN_SEEDS_TO_SPLIT)
         {
@@ -484,12 +504,9 @@ impl Recommender {
                 })?;
                 seeds = chosen.seeds.clone();
             } else if taste.len() > 1 {
-                let shares = taste_sides::shares(&taste, options.k);
-                sides = taste.into_iter().map(|s| s.seeds).zip(shares).collect();
+                shares = taste_sides::shares(&taste, options.k);
+                sides = taste;
             }
-        }
-        if sides.is_empty() {
-            sides.push((seeds.clone(), options.k));
         }
         Ok(Job {
             method,
@@ -497,6 +514,7 @@ impl Recommender {
             options: options.clone(),
             blocked,
             sides,
+            shares,
             knn: knn::Progress::default(),
         })
     }
@@ -512,48 +530,6 @@ impl Recommender {
             .filter(|s| s.get() < n && seen.insert(*s))
             .collect();
         taste_sides::sides(&self.catalog, &seeds)
-    }
-
-    /// Blend for each side of the taste with its own seeds, each side's list cut to its share,
-    /// then interleaved in proportion (a side's r-th track sits at about `r / share` of the
-    /// list). No track comes twice.
-    fn blend_by_sides(&mut self, job: &Job) -> Vec<(TrackIdx, f32)> {
-        let catalog = Arc::clone(&self.catalog);
-        let weights = self.blend_weights(&job.options);
-        let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
-        let mut blocked = job.blocked.clone();
-        let mut placed: Vec<(f64, usize, TrackIdx)> = Vec::with_capacity(job.options.k);
-        for (i, (seeds, share)) in job.sides.iter().enumerate().filter(|(_, (_, n))| *n > 0) {
-            let options = Options {
-                k: *share,
-                ..job.options.clone()
-            };
-            let query = Query {
-                catalog: &catalog,
-                index: &self.index,
-                seeds,
-                options: &options,
-                blocked: &blocked,
-                pool: select::pool_size(&options, catalog.n_tracks()),
-            };
-            self.scores.fill(f32::NEG_INFINITY);
-            let signals = blend::Signals::new(&query, prior);
-            blend::score(&query, &weights, prior, &signals, &mut self.scores);
-            let picked = select::select(&query, &self.scores);
-            for (rank, &(t, _)) in picked.iter().enumerate() {
-                placed.push(((rank as f64 + 0.5) / *share as f64, i, t));
-            }
-            for (t, _) in picked {
-                blocked[t.get()] = true;
-            }
-        }
-        placed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let k = placed.len().max(1) as f32;
-        placed
-            .into_iter()
-            .enumerate()
-            .map(|(position, (_, _, t))| (t, 1.0 - position as f32 / k))
-            .collect()
     }
 
     /// Per track, whether the request rules it out: a seed, excluded, or by an artist the
@@ -584,8 +560,6 @@ impl Recommender {
     /// Returns the results once the job is done.
     pub fn advance(&mut self, job: &mut Job) -> Option<Vec<Recommendation>> {
         let catalog = Arc::clone(&self.catalog);
-        let by_sides =
-            (job.method == Method::Blend && job.sides.len() > 1).then(|| self.blend_by_sides(job));
         let query = Query {
             catalog: &catalog,
             index: &self.index,
@@ -596,12 +570,16 @@ impl Recommender {
         };
         self.scores.fill(f32::NEG_INFINITY);
         match job.method {
-            Method::Blend if by_sides.is_some() => {}
             Method::Blend => {
                 let weights = self.blend_weights(&job.options);
-                let prior = self.blend_prior.get_or_init(|| blend::Prior::new(&catalog));
-                let signals = blend::Signals::new(&query, prior);
-                blend::score(&query, &weights, prior, &signals, &mut self.scores);
+                let ranker = self.blend_ranker(&job.options);
+                blend_scores(
+                    &self.blend_prior,
+                    &mut self.scores,
+                    &query,
+                    &weights,
+                    ranker.as_ref(),
+                );
             }
             Method::Classifier => classifier::score(&query, &mut self.scores),
             Method::CentroidGenre | Method::Centroid => {
@@ -624,7 +602,22 @@ impl Recommender {
             }
             Method::Popular => popular::score(&query, &mut self.scores),
         }
-        let picked = by_sides.unwrap_or_else(|| select::select(&query, &self.scores));
+        let picked = if job.method == Method::Blend && job.sides.len() > 1 {
+            // The sides share the re-ranked best tracks of one pass.
+            let wide = Options {
+                k: ranker::RERANK_DEPTH.max(job.options.k),
+                ..job.options.clone()
+            };
+            let query = Query {
+                options: &wide,
+                pool: select::pool_size(&wide, catalog.n_tracks()),
+                ..query
+            };
+            let ranked = select::select(&query, &self.scores);
+            taste_sides::interleave(&catalog, &job.sides, &job.shares, &ranked)
+        } else {
+            select::select(&query, &self.scores)
+        };
         let explainer = explain::Explainer::new(&query, job.method != Method::Popular);
         Some(
             picked
@@ -636,6 +629,32 @@ impl Recommender {
                 })
                 .collect(),
         )
+    }
+}
+
+/// Blend's scores for `query` into `scores`: the linear stage, then the network's re-ranking of
+/// its best candidates.
+fn blend_scores(
+    prior: &OnceCell<blend::Prior>,
+    scores: &mut [f32],
+    query: &Query,
+    weights: &BlendWeights,
+    ranker: Option<&Ranker>,
+) {
+    let prior = prior.get_or_init(|| blend::Prior::new(query.catalog));
+    scores.fill(f32::NEG_INFINITY);
+    let signals = blend::Signals::new(query, prior);
+    // The network re-ranks the sum's whole best RERANK_DEPTH, as it was trained to.
+    let deep = Query {
+        pool: query
+            .pool
+            .max(ranker.map_or(0, |_| ranker::RERANK_DEPTH))
+            .min(query.catalog.n_tracks()),
+        ..*query
+    };
+    blend::score(&deep, weights, prior, &signals, scores);
+    if let Some(ranker) = ranker {
+        ranker::rerank(query, prior, &signals, ranker, scores);
     }
 }
 

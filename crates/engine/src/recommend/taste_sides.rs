@@ -316,6 +316,70 @@ fn closest(profiles: &[HashMap<u16, f32>], v: &Sparse) -> Option<(usize, f32)> {
         })
 }
 
+/// Deals `ranked` (best first) out to the sides and interleaves them, `shares[i]` places for
+/// side `i`: one scoring pass serves every side. A track goes to the side holding seeds by its
+/// primary artist, else to the side whose genres it is closest to (the largest side when it has
+/// none). A side's r-th track sits at about `r / share` of the list; the places a side cannot
+/// fill go to the best tracks left, after the others.
+pub fn interleave(
+    catalog: &Catalog,
+    sides: &[Side],
+    shares: &[usize],
+    ranked: &[(TrackIdx, f32)],
+) -> Vec<(TrackIdx, f32)> {
+    let mut side_of_artist: HashMap<u32, usize> = HashMap::new();
+    for (i, side) in sides.iter().enumerate() {
+        for &s in &side.seeds {
+            if let Some(a) = catalog.primary_artist(s) {
+                side_of_artist.entry(a).or_insert(i);
+            }
+        }
+    }
+    let profiles: Vec<HashMap<u16, f32>> = sides
+        .iter()
+        .map(|side| {
+            normalized(genre_sum(catalog, &side.seeds))
+                .into_iter()
+                .collect()
+        })
+        .collect();
+    let k: usize = shares.iter().sum();
+    let mut taken = vec![0usize; sides.len()];
+    let mut placed: Vec<(f64, usize, usize)> = Vec::with_capacity(k);
+    let mut rest = Vec::new();
+    for (rank, &(t, _)) in ranked.iter().enumerate() {
+        let side = catalog
+            .primary_artist(t)
+            .and_then(|a| side_of_artist.get(&a).copied())
+            .or_else(|| {
+                closest(&profiles, &normalized(genre_sum(catalog, &[t])))
+                    .filter(|&(_, cosine)| cosine > 0.0)
+                    .map(|(i, _)| i)
+            })
+            .unwrap_or(0);
+        match (taken.get_mut(side), shares.get(side)) {
+            (Some(n), Some(&share)) if *n < share => {
+                placed.push(((*n as f64 + 0.5) / share as f64, side, rank));
+                *n += 1;
+            }
+            _ => rest.push(rank),
+        }
+    }
+    let missing = k.saturating_sub(placed.len());
+    placed.extend(
+        rest.into_iter()
+            .take(missing)
+            .map(|rank| (1.0 + rank as f64, sides.len(), rank)),
+    );
+    placed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let n = placed.len().max(1) as f32;
+    placed
+        .into_iter()
+        .enumerate()
+        .map(|(position, (_, _, rank))| (ranked[rank].0, 1.0 - position as f32 / n))
+        .collect()
+}
+
 /// How many of `k` places each side gets: in proportion to its seeds (largest remainders), at
 /// least one each while places last.
 pub fn shares(sides: &[Side], k: usize) -> Vec<usize> {
@@ -357,7 +421,39 @@ pub fn shares(sides: &[Side], k: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommend::testing::{fixture, tracks};
+    use crate::recommend::testing::{artist_of, fixture, tracks};
+
+    #[test]
+    fn one_ranking_is_dealt_out_to_the_sides_in_turn() {
+        // Ada's folk and Bo's rock; the ranking has every Ada track before any of Bo's, and
+        // Di's (folk and pop) last: she is closest to Ada's side.
+        let catalog = fixture();
+        let taste = sides(&catalog, &tracks(&[0, 1, 2, 3, 4, 10, 11, 12, 13, 14]));
+        assert_eq!(taste.len(), 2, "{taste:?}");
+        let ranked: Vec<(TrackIdx, f32)> = tracks(&[5, 6, 7, 8, 15, 16, 17, 30])
+            .into_iter()
+            .zip((0..8).map(|i| -(i as f32)))
+            .collect();
+        let list = interleave(&catalog, &taste, &[2, 2], &ranked);
+        let artists: Vec<u32> = list.iter().map(|(t, _)| artist_of(t.get())).collect();
+        assert_eq!(list.len(), 4);
+        assert!(
+            artists[0] != artists[1] && artists[2] != artists[3],
+            "{artists:?}"
+        );
+        assert!(list.windows(2).all(|w| w[0].1 > w[1].1));
+        // A side with nothing to offer leaves its places to the best of the rest.
+        let folk_only = interleave(&catalog, &taste, &[2, 2], &ranked[..4]);
+        let got: Vec<usize> = folk_only.iter().map(|(t, _)| t.get()).collect();
+        assert_eq!(got, vec![5, 6, 7, 8]);
+        let with_di = interleave(&catalog, &taste, &[3, 1], &[ranked[7], ranked[4]]);
+        assert_eq!(with_di.len(), 2);
+        let sides_of: Vec<bool> = [30, 15]
+            .iter()
+            .map(|&t| with_di.iter().any(|(x, _)| x.get() == t))
+            .collect();
+        assert_eq!(sides_of, vec![true, true]);
+    }
 
     #[test]
     fn a_taste_of_unrelated_artists_splits_by_genre_and_each_side_is_named() {
