@@ -8,7 +8,7 @@
 use encore_engine::TrackIdx;
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped_with_cancellation;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData, KeyboardEvent, MouseEvent};
 
@@ -105,7 +105,8 @@ fn paint(
         let Some(canvas) = canvas.get().filter(|_| bench.is_ready()) else {
             return;
         };
-        spawn_local(async move {
+        // Dropped with the effect's next run or with the map, never painting after either.
+        spawn_local_scoped_with_cancellation(async move {
             let request = Request::MapFrame { mine, recommended };
             let Some(pixels) = bench.ask_for_reply(request).await.and_then(|r| r.pixels) else {
                 return;
@@ -136,9 +137,16 @@ pub fn CatalogMap(
 
     paint(bench, canvas, mine, recommended);
 
-    // The card the engine found for a request, tagged from what the page shows.
-    let show = move |request: Request| {
-        spawn_local(async move {
+    // The card the engine finds for the latest pointer or key request, tagged from what the
+    // page shows. Asked from an effect, so a newer request or the map leaving the screen drops
+    // the one in flight.
+    let card_asked = RwSignal::new(None::<Request>);
+    let show = move |request: Request| card_asked.set(Some(request));
+    Effect::new(move |_| {
+        let Some(request) = card_asked.get() else {
+            return;
+        };
+        spawn_local_scoped_with_cancellation(async move {
             let Some(Answer::MapCard(card)) = bench.ask(request).await else {
                 return;
             };
@@ -148,7 +156,7 @@ pub fn CatalogMap(
                 Hover { at, track, tag }
             }));
         });
-    };
+    });
 
     let on_move = move |ev: MouseEvent| {
         let Some(el) = canvas.get().filter(|_| bench.is_ready()) else {

@@ -4,7 +4,7 @@
 use encore_engine::TrackId;
 use encore_engine::matching::ListenerTrack;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::model::Workbench;
 use crate::model::protocol::{Answer, Request};
@@ -30,7 +30,8 @@ pub fn SearchBox() -> impl IntoView {
             hits.set(Vec::new());
             return;
         }
-        spawn_local(async move {
+        // Dropped with the next keystroke's run or with the box, never answering into it after.
+        spawn_local_scoped_with_cancellation(async move {
             let request = Request::Search {
                 query,
                 limit: N_RESULTS,

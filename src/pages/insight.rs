@@ -3,7 +3,7 @@
 
 use encore_engine::TrackIdx;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::components::charts::PairedBars;
 use crate::components::map::CatalogMap;
@@ -33,7 +33,8 @@ pub fn Insight() -> impl IntoView {
         if !bench.is_ready() {
             return;
         }
-        spawn_local(async move {
+        // Dropped with the effect's next run or with the panel, never answering into it after.
+        spawn_local_scoped_with_cancellation(async move {
             let request = Request::Insight { mine, recommended };
             if let Some(Answer::Insight(new)) = bench.ask(request).await {
                 charts.set(new);

@@ -10,7 +10,7 @@ mod results;
 
 use encore_engine::recommend::Method;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::components::status::ErrorMessage;
 use crate::model::Workbench;
@@ -93,11 +93,16 @@ impl Recommending {
 pub fn RecommendPanel() -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let state = Recommending::new(bench);
+    // "Recommend" pressed: the same request as a moved control, made by the one effect below.
+    let pressed = Trigger::new();
     Effect::new(move |_| {
         bench.controls.track();
         bench.report.track();
+        pressed.track();
         if bench.requested.get_untracked() {
-            spawn_local(state.run(bench));
+            // Owned by this effect: its next run, or the panel leaving the screen (Forget me),
+            // drops the request in flight, so no answer lands in signals already gone.
+            spawn_local_scoped_with_cancellation(state.run(bench));
         }
     });
     let has_seeds = move || {
@@ -117,7 +122,7 @@ pub fn RecommendPanel() -> impl IntoView {
                 disabled=move || !bench.is_ready()
                 on:click=move |_| {
                     bench.requested.set(true);
-                    spawn_local(state.run(bench));
+                    pressed.notify();
                 }
             >
                 "Recommend"
