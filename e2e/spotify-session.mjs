@@ -121,11 +121,20 @@ export function likedCache(page) {
   );
 }
 
-/** Waits until an import's progress bar has come and gone. */
+/**
+ * Waits until the import just started (by a click right before this call) has shown its progress
+ * bar and removed it. A small import can do both before this call looks, so what the page
+ * recorded shortly before the call counts too (`e2e/lib/page.mjs`).
+ */
 export async function importFinished(page, timeout = 240_000) {
-  const progress = page.getByTestId('import-progress');
-  await progress.waitFor({ timeout });
-  await progress.waitFor({ state: 'detached', timeout });
+  const since = (await page.evaluate(() => performance.now())) - 500;
+  await page.waitForFunction(
+    (since) =>
+      document.querySelector('[data-testid=import-progress]') === null
+      && (window.__encoreImportProgress?.shownAt ?? []).some((at) => at >= since),
+    since,
+    { timeout },
+  );
 }
 
 /** Polls `probe` until it returns a truthy value (which is returned) or `timeoutMs` passes. */

@@ -18,6 +18,21 @@ function recordLongTasks() {
   }).observe({ type: 'longtask', buffered: true });
 }
 
+/**
+ * Records when an import's progress bar (`import-progress`) came onto the page, from the first
+ * script of every document: a fast import can show and remove it before a test looks.
+ */
+function recordImportProgress() {
+  const seen = { shownAt: [] };
+  window.__encoreImportProgress = seen;
+  let shown = false;
+  new MutationObserver(() => {
+    const now = document.querySelector('[data-testid=import-progress]') !== null;
+    if (now && !shown) seen.shownAt.push(performance.now());
+    shown = now;
+  }).observe(document, { subtree: true, childList: true });
+}
+
 /** Watches `page` (and every request of its browser context) from now on. */
 export async function instrument(context, page) {
   const consoleErrors = [];
@@ -29,6 +44,8 @@ export async function instrument(context, page) {
   // On the context, so iframes, popups and workers are seen too.
   context.on('request', (request) => requests.push(request.url()));
   await page.addInitScript(recordLongTasks);
+  // On the context: a test may open a second page of the same browser (a reopened tab).
+  await context.addInitScript(recordImportProgress);
   return {
     /** Console errors and uncaught exceptions, in order. */
     consoleErrors,

@@ -74,14 +74,32 @@ pub fn exact_top_k(
     k: usize,
     skip: impl Fn(TrackIdx) -> bool,
 ) -> Vec<Neighbour> {
-    if k == 0 || stride == 0 {
+    if stride == 0 {
+        return Vec::new();
+    }
+    brute_force(
+        rows.chunks_exact(stride).map(|row| dist2(row, query)),
+        k,
+        skip,
+    )
+}
+
+/// The `k` nearest of the rows whose distances `dist2s` yields in track order, nearest first
+/// (ties by track index), skipping rows for which `skip` returns true: a bounded max-heap. The
+/// brute force both exact oracles share, over the scaled rows and over the codes.
+fn brute_force(
+    dist2s: impl Iterator<Item = f32>,
+    k: usize,
+    skip: impl Fn(TrackIdx) -> bool,
+) -> Vec<Neighbour> {
+    if k == 0 {
         return Vec::new();
     }
     let mut heap = BinaryHeap::with_capacity(k + 1);
-    for (i, row) in rows.chunks_exact(stride).enumerate() {
+    for (i, dist2) in dist2s.enumerate() {
         let candidate = Neighbour {
             track: TrackIdx(i as u32),
-            dist2: dist2(row, query),
+            dist2,
         };
         let enters = heap.len() < k || heap.peek().is_some_and(|worst| candidate < *worst);
         // `skip` last: it may be a set lookup, and most rows are already too far.

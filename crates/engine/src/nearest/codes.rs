@@ -10,9 +10,7 @@
 //! [`crate::simd`] kernel. [`exact_code_top_k`] is the brute-force oracle in the same domain,
 //! summing in the same order, so the two return identical lists, distances and ties included.
 
-use std::collections::BinaryHeap;
-
-use super::{NearestError, Neighbour, TopK};
+use super::{NearestError, Neighbour, TopK, brute_force};
 use crate::TrackIdx;
 use crate::simd::{BLOCK_ROWS, CodeQuery, code_dist2_scalar};
 use crate::space::{CodeRow, Row, SCALED_STRIDE, code_lanes};
@@ -232,25 +230,13 @@ pub fn exact_code_top_k(
     k: usize,
     skip: impl Fn(TrackIdx) -> bool,
 ) -> Vec<Neighbour> {
-    if k == 0 {
-        return Vec::new();
-    }
-    let mut heap = BinaryHeap::with_capacity(k + 1);
-    for (i, row) in codes.iter().enumerate() {
-        let candidate = Neighbour {
-            track: TrackIdx(i as u32),
-            dist2: code_dist2_scalar(query, weights, row),
-        };
-        let enters = heap.len() < k || heap.peek().is_some_and(|worst| candidate < *worst);
-        if !enters || skip(candidate.track) {
-            continue;
-        }
-        if heap.len() == k {
-            heap.pop();
-        }
-        heap.push(candidate);
-    }
-    heap.into_sorted_vec()
+    brute_force(
+        codes
+            .iter()
+            .map(|row| code_dist2_scalar(query, weights, row)),
+        k,
+        skip,
+    )
 }
 
 #[cfg(test)]

@@ -421,16 +421,21 @@ fn standardizer<const N: usize>(lists: &[TrainingList<N>]) -> ([f64; N], [f64; N
 mod tests {
     use super::*;
 
-    /// Lists where a track is relevant when `2 * signal 0 + signal 2` is high; the other
-    /// signals are noise.
-    fn lists(seed: u64) -> Vec<TrainingList> {
+    /// `n_lists` lists of `n_tracks` tracks with standard-normal features, relevant where
+    /// `relevant` says.
+    fn random_lists<const N: usize>(
+        seed: u64,
+        n_lists: usize,
+        n_tracks: usize,
+        relevant: impl Fn(&[f32; N]) -> bool,
+    ) -> Vec<TrainingList<N>> {
         let mut rng = SeededRng::new(seed);
-        (0..60)
+        (0..n_lists)
             .map(|_| {
-                let signals: Vec<[f32; Signal::COUNT]> = (0..80)
+                let signals: Vec<[f32; N]> = (0..n_tracks)
                     .map(|_| std::array::from_fn(|_| rng.normal() as f32))
                     .collect();
-                let relevant: Vec<bool> = signals.iter().map(|x| 2.0 * x[0] + x[2] > 2.5).collect();
+                let relevant: Vec<bool> = signals.iter().map(&relevant).collect();
                 let n_relevant = relevant.iter().filter(|r| **r).count();
                 TrainingList {
                     signals,
@@ -439,6 +444,12 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// Lists where a track is relevant when `2 * signal 0 + signal 2` is high; the other
+    /// signals are noise.
+    fn lists(seed: u64) -> Vec<TrainingList> {
+        random_lists(seed, 60, 80, |x| 2.0 * x[0] + x[2] > 2.5)
     }
 
     #[test]
@@ -462,21 +473,7 @@ mod tests {
     /// Lists where a track is relevant when feature 0 is far from zero, either way: no linear
     /// weighting can rank that.
     fn far_lists(seed: u64) -> Vec<TrainingList<N_FEATURES>> {
-        let mut rng = SeededRng::new(seed);
-        (0..80)
-            .map(|_| {
-                let signals: Vec<[f32; N_FEATURES]> = (0..60)
-                    .map(|_| std::array::from_fn(|_| rng.normal() as f32))
-                    .collect();
-                let relevant: Vec<bool> = signals.iter().map(|x| x[0].abs() > 1.5).collect();
-                let n_relevant = relevant.iter().filter(|r| **r).count();
-                TrainingList {
-                    signals,
-                    relevant,
-                    n_relevant,
-                }
-            })
-            .collect()
+        random_lists(seed, 80, 60, |x| x[0].abs() > 1.5)
     }
 
     #[test]
