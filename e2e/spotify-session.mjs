@@ -122,17 +122,22 @@ export function likedCache(page) {
 }
 
 /**
- * Waits until the import just started (by a click right before this call) has shown its progress
- * bar and removed it. A small import can do both before this call looks, so what the page
- * recorded shortly before the call counts too (`e2e/lib/page.mjs`).
+ * Waits until the import under way, or just started by a click right before this call, has
+ * removed its progress bar. A small import can show and remove it before this call looks, so a
+ * bar the page recorded shortly before the call counts too (`e2e/lib/page.mjs`).
  */
 export async function importFinished(page, timeout = 240_000) {
-  const since = (await page.evaluate(() => performance.now())) - 500;
+  const from = await page.evaluate(() => {
+    const shown = window.__encoreImportProgress?.shownAt ?? [];
+    const present = document.querySelector('[data-testid=import-progress]') !== null;
+    // The bar on screen now, or one that came at most half a second before this call.
+    return present ? shown.at(-1) ?? 0 : performance.now() - 500;
+  });
   await page.waitForFunction(
-    (since) =>
+    (from) =>
       document.querySelector('[data-testid=import-progress]') === null
-      && (window.__encoreImportProgress?.shownAt ?? []).some((at) => at >= since),
-    since,
+      && (window.__encoreImportProgress?.shownAt ?? []).some((at) => at >= from),
+    from,
     { timeout },
   );
 }
