@@ -142,6 +142,11 @@ pub fn CatalogMap(
     // the one in flight.
     let card_asked = RwSignal::new(None::<Request>);
     let show = move |request: Request| card_asked.set(Some(request));
+    // Hiding the card also drops the request in flight, so its answer cannot bring it back.
+    let hide = move || {
+        card_asked.set(None);
+        set_hover.set(None);
+    };
     Effect::new(move |_| {
         let Some(request) = card_asked.get() else {
             return;
@@ -179,7 +184,7 @@ pub fn CatalogMap(
     let on_key = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
             stepped.set_value(None);
-            set_hover.set(None);
+            hide();
             return;
         }
         let highlighted: Vec<TrackIdx> = recommended
@@ -207,9 +212,9 @@ pub fn CatalogMap(
                     aria-label="A map of every track in the catalog: similar-sounding tracks sit close together. Your tracks are orange, recommendations teal. Arrow keys step through them."
                     aria-describedby="map-card"
                     on:mousemove=on_move
-                    on:mouseleave=move |_| set_hover.set(None)
+                    on:mouseleave=move |_| hide()
                     on:keydown=on_key
-                    on:blur=move |_| set_hover.set(None)
+                    on:blur=move |_| hide()
                 ></canvas>
                 // Always in the page, so the canvas's description exists even when empty.
                 <div id="map-card" role="status">
