@@ -1,7 +1,8 @@
 // Saving recommendations as a playlist: the write scope is asked for only at the first save (and
 // says why), the save resumes after the listener grants it, and the mock receives a private
 // playlist with exactly the tracks shown, in chunks of at most 100. A save that fails midway is
-// never repeated by itself; Save again resumes into the same playlist. A 403 says its cause.
+// never repeated by itself; Save again resumes into the same playlist, also when the reply to
+// creating it was lost. A 403 says its cause.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -88,6 +89,34 @@ test('a 5xx on the second add is not repeated; Save again resumes into the same 
   assert.deepEqual(playlist.chunk_sizes, [100, 100, 50]);
   assert.deepEqual((await adds()).map((r) => r.status), [201, 503, 201, 201]);
   assert.equal(href, `https://open.spotify.com/playlist/${id}`);
+});
+
+test('a create whose reply was lost is finished by Save again, never made twice', async (t) => {
+  const rig = await startRig(t, { liked: 20 });
+  await logIn(rig);
+  await recommend(rig, 10);
+  await saveAndWait(rig, { first: true });
+
+  const shown = await recommend(rig, 30);
+  // Spotify makes the playlist, and the connection drops before its reply arrives.
+  await rig.mock.addFaults({ path: '/v1/me/playlists', method: 'POST', kind: 'reply_lost', times: 1 });
+  await rig.page.getByTestId('save-playlist').click();
+  const error = rig.page.locator(SAVE_ERROR);
+  await error.waitFor({ timeout: 60_000 });
+  assert.match(await error.textContent(), /Could not reach Spotify.*may have created the playlist.*Save again/);
+  let received = await rig.mock.received();
+  assert.equal(received.playlists_created.length, 2, 'the lost create was carried out');
+  const made = received.playlists_created[1];
+  assert.deepEqual(made.items, [], 'nothing was added after a create that was not confirmed');
+
+  const href = await saveAndWait(rig);
+  received = await rig.mock.received();
+  assert.equal(received.playlists_created.length, 2, 'no second playlist for the retry');
+  assert.deepEqual(received.playlists_created[1].items, shown.map((id) => `spotify:track:${id}`));
+  assert.equal(href, `https://open.spotify.com/playlist/${made.id}`);
+  assert.equal(
+    (await apiCalls(rig, '/v1/me/playlists', 'POST')).length, 2, 'one create per playlist, the first save\'s and the lost one',
+  );
 });
 
 test('a 403 on save with the permission granted names the allow-list', async (t) => {

@@ -80,6 +80,10 @@ pub enum AppError {
         cause: Box<AppError>,
     },
     #[error(
+        "{0} Spotify may have created the playlist all the same: press Save again, and Encore finishes that playlist instead of making a second one."
+    )]
+    SaveUnconfirmed(Box<AppError>),
+    #[error(
         "Spotify will now ask you to allow Encore to create private playlists; the playlist is saved as soon as you come back."
     )]
     Reauthorizing,
@@ -143,6 +147,18 @@ impl From<Failure> for AppError {
     }
 }
 
+impl AppError {
+    /// Whether the request that failed so may still have been carried out by Spotify: no reply
+    /// came (a dropped connection), a server or proxy failed after receiving it, or a reply came
+    /// that could not be read. A refusal (4xx) was not carried out.
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(
+            self,
+            AppError::Network | AppError::SpotifyDown(_) | AppError::BadReply
+        )
+    }
+}
+
 impl From<RefusalMeaning> for AppError {
     fn from(meaning: RefusalMeaning) -> Self {
         match meaning {
@@ -194,5 +210,32 @@ mod tests {
             interrupted.to_string(),
             "Spotify is having trouble (error 503). Try again in a moment. The playlist was created and holds 100 of the 250 tracks: press Save again to add the rest to the same playlist."
         );
+        assert!(
+            AppError::SaveUnconfirmed(Box::new(AppError::Network))
+                .to_string()
+                .starts_with("Could not reach Spotify.")
+        );
+    }
+
+    /// Only a failure after which Spotify may hold the change keeps an unconfirmed save.
+    #[test]
+    fn a_lost_reply_may_have_been_applied_a_refusal_not() {
+        for maybe in [
+            AppError::Network,
+            AppError::SpotifyDown(502),
+            AppError::BadReply,
+        ] {
+            assert!(maybe.may_have_been_applied(), "{maybe:?}");
+        }
+        for refused in [
+            AppError::Unexpected(400),
+            AppError::Forbidden,
+            AppError::SaveNotAllowListed,
+            AppError::SessionExpired,
+            AppError::RateLimited { minutes: 1 },
+            AppError::Offline,
+        ] {
+            assert!(!refused.may_have_been_applied(), "{refused:?}");
+        }
     }
 }

@@ -11,7 +11,8 @@ mod client;
 pub mod import;
 
 use encore_spotify::api::{
-    AddItems, CreatedPlaylist, NewPlaylist, PlaylistDetails, User, playlist_url,
+    AddItems, CreatedPlaylist, NewPlaylist, Paging, PlaylistDetails, SimplifiedPlaylist, User,
+    playlist_url,
 };
 use encore_spotify::login::{Callback, SAVE_SCOPE, refusal_meaning};
 use encore_spotify::pkce::{Verifier, percent_encode};
@@ -113,8 +114,9 @@ fn keep_job(key: &str, job: &SaveJob) -> Result<(), AppError> {
 /// The write permission (`playlist-modify-private`) is asked for only now: without it, the save is
 /// remembered, the listener is sent to Spotify to grant it, and this returns
 /// [`AppError::Reauthorizing`]; the save then completes on return and its outcome appears in
-/// `SessionContext::resumed_save`. A save that stopped midway ([`AppError::SaveInterrupted`]) is
-/// resumed into the same playlist when the same list is saved again.
+/// `SessionContext::resumed_save`. A save that stopped midway ([`AppError::SaveInterrupted`]), or
+/// whose create went unanswered ([`AppError::SaveUnconfirmed`]), is resumed into the same
+/// playlist when the same list is saved again.
 pub async fn save_playlist(
     name: &str,
     description: &str,
@@ -158,15 +160,29 @@ async fn run_save(mut job: SaveJob) -> Result<SavedPlaylist, AppError> {
     loop {
         let step = match job.next_step() {
             SaveStep::Done => break,
+            SaveStep::FindCreated => {
+                let newest = config.api("me/playlists?limit=1");
+                match get_json::<Paging<SimplifiedPlaylist>>(&newest, Resource::Library).await {
+                    Ok(page) => me()
+                        .await
+                        .map(|user| job.found(page.items.first(), &user.id)),
+                    Err(cause) => Err(cause),
+                }
+            }
             SaveStep::CreatePlaylist => {
                 let new = NewPlaylist {
                     name: &job.name,
                     public: false,
                     description: &job.description,
                 };
-                post_json::<_, CreatedPlaylist>(&config.api("me/playlists"), &new, write)
-                    .await
-                    .map(|created| job.created(created.id))
+                let created =
+                    post_json::<_, CreatedPlaylist>(&config.api("me/playlists"), &new, write).await;
+                if let Err(cause) = &created
+                    && cause.may_have_been_applied()
+                {
+                    job.create_unanswered();
+                }
+                created.map(|created| job.created(created.id))
             }
             SaveStep::Add(chunk) => {
                 let chunk = chunk.to_vec();
@@ -180,7 +196,7 @@ async fn run_save(mut job: SaveJob) -> Result<SavedPlaylist, AppError> {
             }
         };
         if let Err(cause) = step {
-            if job.playlist_id.is_some() {
+            if job.playlist_id.is_some() || job.create_unconfirmed {
                 // Failing to keep it only loses the resume; the error says what happened.
                 let _ = keep_job(UNFINISHED_SAVE_KEY, &job);
                 return Err(interrupted(&job, cause));
@@ -197,6 +213,9 @@ async fn run_save(mut job: SaveJob) -> Result<SavedPlaylist, AppError> {
 }
 
 fn interrupted(job: &SaveJob, cause: AppError) -> AppError {
+    if job.playlist_id.is_none() {
+        return AppError::SaveUnconfirmed(Box::new(cause));
+    }
     AppError::SaveInterrupted {
         n_added: job.n_added,
         n_total: job.uris.len(),

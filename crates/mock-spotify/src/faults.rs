@@ -46,6 +46,10 @@ pub enum FaultKind {
     Delay { delay_ms: u64 },
     /// `/authorize` redirects back with `error=access_denied`, as when the user clicks "Cancel".
     AccessDenied,
+    /// Carries the request out, then loses the reply: a 502 without any CORS header, which a
+    /// browser's `fetch` reports as a network error, as when a connection drops after Spotify
+    /// acted.
+    ReplyLost,
 }
 
 fn one_second() -> u64 {

@@ -205,6 +205,12 @@ pub async fn apply_faults(
             request.extensions_mut().insert(DenyAuthorization);
             next.run(request).await
         }
+        Some(FaultKind::ReplyLost) => {
+            let _carried_out = next.run(request).await;
+            let mut response = StatusCode::BAD_GATEWAY.into_response();
+            response.extensions_mut().insert(NoCors);
+            response
+        }
         Some(FaultKind::TokenExpired) => ApiError::token_expired().into_response(),
         // `fire` answers a storm as one of the two kinds below.
         Some(

@@ -78,6 +78,7 @@
 //! | `server_error` | `status` (default 500) with a JSON error body |
 //! | `delay` | the normal answer after `delay_ms` |
 //! | `access_denied` | on `/authorize`: redirect back with `error=access_denied&state=..` |
+//! | `reply_lost` | carries the request out, then answers 502 without any CORS header (`fetch` fails with a network error) |
 //!
 //! `GET /__mock/received` returns
 //! `{authorize: [{client_id, response_type, redirect_uri, state, scope, code_challenge,

@@ -1570,3 +1570,40 @@ fn the_binary_refuses_more_liked_songs_than_it_supports() {
         "no url line when it did not start"
     );
 }
+
+#[tokio::test]
+async fn a_lost_reply_is_carried_out_and_then_looks_like_a_dropped_connection() {
+    let m = mock(0).await;
+    let token = m.login(ALL_SCOPES).await.access_token;
+    m.add_fault(
+        json!({"kind": "reply_lost", "path": "/v1/me/playlists", "method": "POST", "times": 1}),
+    )
+    .await;
+    let response = m
+        .http
+        .post(m.url("/v1/me/playlists"))
+        .bearer_auth(&token)
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .json(&json!({"name": "Lost reply", "public": false}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        !response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "no CORS header, so a browser sees a network error"
+    );
+    let received = m.received().await;
+    assert_eq!(
+        received["playlists_created"][0]["name"], "Lost reply",
+        "the playlist was made all the same"
+    );
+    let (status, listed) = m.get_json("/v1/me/playlists?limit=1", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        listed["items"][0]["name"], "Lost reply",
+        "and is listed first"
+    );
+}

@@ -6,10 +6,15 @@
 //! listener's Retry resumes into that same playlist: never a second playlist, never a track twice.
 //! Because a failed add may still have been applied, a resumed job first reads how many entries
 //! the playlist really has ([`SaveJob::resync`]).
+//!
+//! The create request itself can be applied and its reply lost (a dropped connection, a 5xx from
+//! a proxy). Such a job is kept too, marked [`SaveJob::create_unconfirmed`]; pressing Save again
+//! first looks at the listener's newest playlist ([`SaveStep::FindCreated`]) and finishes that one
+//! when it is the empty playlist this save would have made, so a lost reply never leaves two.
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::MAX_URIS_PER_ADD;
+use crate::api::{MAX_URIS_PER_ADD, SimplifiedPlaylist};
 
 /// The most tracks a listener may save at once (the most results Encore shows).
 pub const MAX_SAVED_TRACKS: usize = 500;
@@ -25,6 +30,10 @@ pub struct SaveJob {
     pub playlist_id: Option<String>,
     /// How many of `uris` the playlist holds.
     pub n_added: usize,
+    /// The create request was sent but no reply confirmed or refused it: Spotify may have made
+    /// the playlist.
+    #[serde(default)]
+    pub create_unconfirmed: bool,
 }
 
 /// A playlist Encore saved.
@@ -39,6 +48,9 @@ pub struct SavedPlaylist {
 /// The next request a save needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveStep<'a> {
+    /// Read the listener's newest playlist (`GET /me/playlists?limit=1`) and pass it to
+    /// [`SaveJob::found`]: it may be the one an unconfirmed create made.
+    FindCreated,
     CreatePlaylist,
     /// Add these uris at the end of the playlist.
     Add(&'a [String]),
@@ -60,6 +72,7 @@ impl SaveJob {
                 .collect(),
             playlist_id: None,
             n_added: 0,
+            create_unconfirmed: false,
         }
     }
 
@@ -68,7 +81,7 @@ impl SaveJob {
     pub fn resuming(self, unfinished: Option<SaveJob>) -> SaveJob {
         match unfinished {
             Some(old)
-                if old.playlist_id.is_some()
+                if (old.playlist_id.is_some() || old.create_unconfirmed)
                     && !old.is_done()
                     && (&old.name, &old.description, &old.uris)
                         == (&self.name, &self.description, &self.uris) =>
@@ -81,7 +94,11 @@ impl SaveJob {
 
     pub fn next_step(&self) -> SaveStep<'_> {
         if self.playlist_id.is_none() {
-            return SaveStep::CreatePlaylist;
+            return if self.create_unconfirmed {
+                SaveStep::FindCreated
+            } else {
+                SaveStep::CreatePlaylist
+            };
         }
         let rest = &self.uris[self.n_added.min(self.uris.len())..];
         if rest.is_empty() {
@@ -94,6 +111,25 @@ impl SaveJob {
     pub fn created(&mut self, playlist_id: String) {
         self.playlist_id = Some(playlist_id);
         self.n_added = 0;
+        self.create_unconfirmed = false;
+    }
+
+    /// Records that the create request went unanswered (see [`SaveJob::create_unconfirmed`]).
+    pub fn create_unanswered(&mut self) {
+        self.create_unconfirmed = true;
+    }
+
+    /// Takes the answer to [`SaveStep::FindCreated`]: the listener's newest playlist, if any.
+    /// It is this save's when `user_id` owns it, it bears this save's name and it is still empty
+    /// (nothing is added before the create is confirmed, and a new playlist is listed first);
+    /// then the save continues into it, otherwise it creates one.
+    pub fn found(&mut self, newest: Option<&SimplifiedPlaylist>, user_id: &str) {
+        match newest {
+            Some(p) if p.owner.id == user_id && p.name == self.name && p.n_items() == 0 => {
+                self.created(p.id.clone())
+            }
+            _ => self.create_unconfirmed = false,
+        }
     }
 
     /// Records that the chunk of [`SaveStep::Add`] was added.
@@ -126,6 +162,7 @@ mod tests {
         loop {
             match job.next_step() {
                 SaveStep::CreatePlaylist => job.created("pl".into()),
+                SaveStep::FindCreated => job.found(None, "me"),
                 SaveStep::Add(chunk) => {
                     let n = chunk.len();
                     sizes.push(n);
@@ -207,5 +244,59 @@ mod tests {
             SaveStep::CreatePlaylist,
             "saving a finished list again makes a new playlist"
         );
+    }
+
+    fn listed(id: &str, owner: &str, name: &str, n_items: u32) -> SimplifiedPlaylist {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "owner": { "id": owner }, "items": { "total": n_items },
+        }))
+        .expect("a listed playlist")
+    }
+
+    #[test]
+    fn a_create_whose_reply_was_lost_is_finished_not_made_twice() {
+        let all = uris(150);
+        let mut job = SaveJob::new("Encore picks", "d", &all);
+        assert_eq!(job.next_step(), SaveStep::CreatePlaylist);
+        job.create_unanswered();
+        let kept = job.clone();
+
+        // Save again: the same list resumes the unconfirmed job, which first looks.
+        let mut again = SaveJob::new("Encore picks", "d", &all).resuming(Some(kept.clone()));
+        assert_eq!(again.next_step(), SaveStep::FindCreated);
+        again.found(Some(&listed("made", "me", "Encore picks", 0)), "me");
+        assert_eq!(
+            again.playlist_id.as_deref(),
+            Some("made"),
+            "the lost create is adopted"
+        );
+        assert_eq!(again.next_step(), SaveStep::Add(&all[..100]));
+        assert_eq!(chunk_sizes(&mut again), vec![100, 50]);
+
+        // The newest playlist is not this save's: someone else's, another name, or one that
+        // already holds songs (an older playlist of the same name). A new one is created.
+        for newest in [
+            None,
+            Some(listed("theirs", "someone else", "Encore picks", 0)),
+            Some(listed("other", "me", "Road trip", 0)),
+            Some(listed("older", "me", "Encore picks", 12)),
+        ] {
+            let mut job = kept.clone();
+            job.found(newest.as_ref(), "me");
+            assert_eq!(job.playlist_id, None, "{newest:?}");
+            assert_eq!(job.next_step(), SaveStep::CreatePlaylist, "{newest:?}");
+        }
+
+        // Another list never picks up the unconfirmed job.
+        let other = SaveJob::new("Encore picks", "d", &all[..149]);
+        assert_eq!(other.clone().resuming(Some(kept)), other);
+    }
+
+    #[test]
+    fn a_job_kept_before_create_unconfirmed_existed_still_reads() {
+        let old = r#"{"name":"n","description":"d","uris":[],"playlist_id":"pl","n_added":0}"#;
+        let job: SaveJob = serde_json::from_str(old).expect("an older kept job");
+        assert!(!job.create_unconfirmed);
+        assert_eq!(job.playlist_id.as_deref(), Some("pl"));
     }
 }
