@@ -11,6 +11,7 @@ use encore_engine::matching::{ListenerTrack, MatchReport};
 use serde::{Deserialize, Serialize};
 
 use super::controls::Controls;
+use super::sides::SideSummary;
 use super::track::ShownTrack;
 use crate::catalog::{LoadError, Progress};
 
@@ -29,6 +30,12 @@ pub enum Request {
     Match {
         tracks: Vec<ListenerTrack>,
     },
+    /// The sides of the taste of `seeds` (the matched songs), answered by [`Answer::Sides`].
+    Sides {
+        seeds: Vec<TrackIdx>,
+    },
+    /// A list from `seeds` (every matched song) by `controls`, from the side the controls name
+    /// when the taste of those seeds has it.
     Recommend {
         seeds: Vec<TrackIdx>,
         controls: Controls,
@@ -63,6 +70,7 @@ pub enum Lane {
     Load,
     Search,
     Match,
+    Sides,
     Recommend,
     Insight,
     MapFrame,
@@ -76,6 +84,7 @@ impl Request {
             Request::Load => Lane::Load,
             Request::Search { .. } => Lane::Search,
             Request::Match { .. } => Lane::Match,
+            Request::Sides { .. } => Lane::Sides,
             Request::Recommend { .. } => Lane::Recommend,
             Request::Insight { .. } => Lane::Insight,
             Request::MapFrame { .. } => Lane::MapFrame,
@@ -115,6 +124,8 @@ pub enum Answer {
         report: MatchReport,
         years: Vec<Option<u16>>,
     },
+    /// The sides of the taste, largest first (one when it does not split, none without songs).
+    Sides(Vec<SideSummary>),
     /// The list, or the sentence saying why the settings allow none.
     Recommended(Result<Vec<ShownTrack>, String>),
     Insight(InsightCharts),

@@ -7,11 +7,13 @@
 
 use encore_engine::TrackIdx;
 use encore_engine::recommend::Job;
+use encore_engine::recommend::taste_sides::Side;
 
 use crate::model::controls::refusal;
 use crate::model::engine::Engine;
 use crate::model::map::MapFrames;
 use crate::model::protocol::{Answer, EngineFacts, Request};
+use crate::model::sides::{SideSummary, chosen_index};
 use crate::model::track::ShownTrack;
 
 /// One reply to the page: the answer to request `id`, and for the map, the pixels that travel
@@ -39,6 +41,9 @@ pub struct Dispatcher {
     engine: Option<Engine>,
     /// Every version of the last matched taste's songs ("leave out what I already have").
     owned: Vec<TrackIdx>,
+    /// The last sides asked for, and the seeds they are of: the page asks for them when the
+    /// taste is matched, and each list from one side needs them again to find it by name.
+    sides: Option<(Vec<TrackIdx>, Vec<Side>)>,
     /// The recommendation being answered, piece by piece, and its request's id.
     running: Option<(u64, Job)>,
     map: MapFrames,
@@ -68,8 +73,16 @@ impl Dispatcher {
                 let years = tracks.iter().map(|t| engine.year_of(t)).collect();
                 Answer::Matched { report, years }
             }
+            Request::Sides { seeds } => {
+                let sides = sides_of(&mut self.sides, engine, &seeds);
+                Answer::Sides(sides.iter().map(SideSummary::of).collect())
+            }
             Request::Recommend { seeds, controls } => {
-                match engine.begin(&seeds, &self.owned, &controls) {
+                let side = controls.side.as_deref().and_then(|name| {
+                    let sides = sides_of(&mut self.sides, engine, &seeds);
+                    chosen_index(sides.iter().map(|s| s.name.as_str()), Some(name))
+                });
+                match engine.begin(&seeds, &self.owned, &controls, side) {
                     Ok(job) => {
                         self.running = Some((id, job));
                         return None;
@@ -125,6 +138,18 @@ impl Dispatcher {
         self.running = None;
         Some(Reply::new(id, Answer::Recommended(Ok(list))))
     }
+}
+
+/// The sides of the taste of `seeds`, from `kept` when it holds them, else computed and kept.
+fn sides_of<'a>(
+    kept: &'a mut Option<(Vec<TrackIdx>, Vec<Side>)>,
+    engine: &Engine,
+    seeds: &[TrackIdx],
+) -> &'a [Side] {
+    if kept.as_ref().is_none_or(|(of, _)| of != seeds) {
+        *kept = Some((seeds.to_vec(), engine.sides(seeds)));
+    }
+    kept.as_ref().map_or(&[], |(_, sides)| sides.as_slice())
 }
 
 #[cfg(test)]
@@ -319,6 +344,89 @@ mod tests {
         assert_eq!(list.len(), 7);
         assert!(list.iter().all(|t| !t.why.is_empty()), "each explained");
         assert_eq!(dispatcher.step(), None, "nothing left to run");
+    }
+
+    /// The recommended tracks' genres, as shown, for `controls` from `seeds`.
+    fn list_genres(
+        dispatcher: &mut Dispatcher,
+        seeds: &[usize],
+        controls: Controls,
+    ) -> Vec<(String, Vec<String>)> {
+        let Answer::Recommended(Ok(list)) =
+            answer(dispatcher, 9, recommend(seeds, controls)).answer
+        else {
+            panic!("not a list");
+        };
+        list.into_iter().map(|t| (t.id, t.genres)).collect()
+    }
+
+    #[test]
+    fn a_taste_of_two_kinds_has_two_named_sides_and_each_recommends_its_own() {
+        let mut dispatcher = ready();
+        // Rock (artists 0 and 4) and jazz (artists 2 and 6), three songs each.
+        let rock = [0, 20, 40, 4, 24, 44];
+        let jazz = [2, 22, 42, 6, 26, 46];
+        let seeds: Vec<usize> = rock.iter().chain(&jazz).copied().collect();
+        let request = Request::Sides {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+        };
+        let Answer::Sides(sides) = answer(&mut dispatcher, 1, request).answer else {
+            panic!("not the sides");
+        };
+        let mut names: Vec<(String, usize)> =
+            sides.iter().map(|s| (s.name.clone(), s.songs)).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![("Jazz".to_owned(), 6), ("Rock".to_owned(), 6)],
+            "named for their genre, with their sizes"
+        );
+
+        // 100 songs of each genre: enough for a list of one genre with no cap per artist.
+        let all = Controls {
+            k: 30,
+            max_per_artist: 0,
+            ..Controls::default()
+        };
+        let everything = list_genres(&mut dispatcher, &seeds, all.clone());
+        let seed_ids: Vec<String> = seeds.iter().map(|&s| id(s).to_string()).collect();
+        for genre in ["rock", "jazz"] {
+            assert!(
+                everything.iter().any(|(_, g)| g == &[genre]),
+                "all sides: {genre} is served"
+            );
+        }
+        for side in ["Rock", "Jazz"] {
+            let controls = Controls {
+                side: Some(side.to_owned()),
+                ..all.clone()
+            };
+            let list = list_genres(&mut dispatcher, &seeds, controls);
+            let genre = side.to_lowercase();
+            assert!(!list.is_empty());
+            assert!(
+                list.iter().all(|(_, g)| g == &[genre.as_str()]),
+                "the {side} side lists only {genre}: {list:?}"
+            );
+            assert!(
+                list.iter().all(|(id, _)| !seed_ids.contains(id)),
+                "no song of the whole taste comes back"
+            );
+        }
+        // A side the taste does not have (it changed since): all of them.
+        let gone = Controls {
+            side: Some("Folk".to_owned()),
+            ..all
+        };
+        assert_eq!(list_genres(&mut dispatcher, &seeds, gone), everything);
+        // A taste of one kind has one side: nothing to choose.
+        let request = Request::Sides {
+            seeds: rock.iter().map(|&s| idx(s)).collect(),
+        };
+        let Answer::Sides(sides) = answer(&mut dispatcher, 2, request).answer else {
+            panic!("not the sides");
+        };
+        assert_eq!(sides.len(), 1);
     }
 
     #[test]
