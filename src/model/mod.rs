@@ -144,6 +144,9 @@ impl Workbench {
     /// Asks for the sides of the matched songs `seeds` (superseded by a newer taste's), and
     /// keeps the chosen side only while the taste still has it.
     async fn find_sides(self, seeds: Vec<encore_engine::TrackIdx>) {
+        // After the new list's request (the effect asking for it runs before a task yields): the
+        // worker then makes the list first, and finds the sides after it.
+        crate::runtime::yield_now().await;
         let Some(Answer::Sides(sides)) = self.ask(Request::Sides { seeds }).await else {
             return;
         };

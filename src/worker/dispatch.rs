@@ -3,7 +3,9 @@
 //!
 //! A recommendation is answered in pieces ([`Dispatcher::step`]) so that the worker reads its
 //! messages between them: a newer recommendation replaces the one running, which is dropped
-//! without an answer (the page has stopped waiting for it).
+//! without an answer (the page has stopped waiting for it). The sides of a changed taste, asked
+//! for while its list is being made, are found after the list: the list is what the listener
+//! waits for.
 
 use encore_engine::TrackIdx;
 use encore_engine::recommend::Job;
@@ -46,6 +48,9 @@ pub struct Dispatcher {
     sides: Option<(Vec<TrackIdx>, Vec<Side>)>,
     /// The recommendation being answered, piece by piece, and its request's id.
     running: Option<(u64, Job)>,
+    /// Sides asked for while a recommendation runs, and the request's id: found once the list
+    /// is answered, so a changed taste's list does not wait for them.
+    sides_asked: Option<(u64, Vec<TrackIdx>)>,
     map: MapFrames,
 }
 
@@ -74,8 +79,11 @@ impl Dispatcher {
                 Answer::Matched { report, years }
             }
             Request::Sides { seeds } => {
-                let sides = sides_of(&mut self.sides, engine, &seeds);
-                Answer::Sides(sides.iter().map(SideSummary::of).collect())
+                if self.running.is_some() {
+                    self.sides_asked = Some((id, seeds));
+                    return None;
+                }
+                sides_answer(&mut self.sides, engine, &seeds)
             }
             Request::Recommend { seeds, controls } => {
                 let side = controls.side.as_deref().and_then(|name| {
@@ -124,20 +132,41 @@ impl Dispatcher {
         Some(Reply::new(id, answer))
     }
 
-    /// Whether a recommendation is waiting for its next piece.
+    /// Whether a recommendation is waiting for its next piece, or sides for their turn.
     pub fn is_busy(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.sides_asked.is_some()
     }
 
-    /// Runs one piece of the running recommendation; its reply once it is answered.
+    /// Runs one piece of the running recommendation, its reply once it is answered; then the
+    /// sides asked for meanwhile.
     pub fn step(&mut self) -> Option<Reply> {
         let engine = self.engine.as_ref()?;
-        let (id, job) = self.running.as_mut()?;
-        let list = engine.advance(job)?;
-        let id = *id;
-        self.running = None;
-        Some(Reply::new(id, Answer::Recommended(Ok(list))))
+        if let Some((id, job)) = self.running.as_mut() {
+            let list = engine.advance(job)?;
+            let id = *id;
+            self.running = None;
+            return Some(Reply::new(id, Answer::Recommended(Ok(list))));
+        }
+        let (id, seeds) = self.sides_asked.take()?;
+        Some(Reply::new(
+            id,
+            sides_answer(&mut self.sides, engine, &seeds),
+        ))
     }
+}
+
+/// The answer to a request for the sides of `seeds` (see [`sides_of`]).
+fn sides_answer(
+    kept: &mut Option<(Vec<TrackIdx>, Vec<Side>)>,
+    engine: &Engine,
+    seeds: &[TrackIdx],
+) -> Answer {
+    Answer::Sides(
+        sides_of(kept, engine, seeds)
+            .iter()
+            .map(SideSummary::of)
+            .collect(),
+    )
 }
 
 /// The sides of the taste of `seeds`, from `kept` when it holds them, else computed and kept.
@@ -427,6 +456,39 @@ mod tests {
             panic!("not the sides");
         };
         assert_eq!(sides.len(), 1);
+    }
+
+    #[test]
+    fn sides_asked_for_during_a_recommendation_come_after_its_list() {
+        let mut dispatcher = ready();
+        let seeds = [0, 20, 40, 4, 24, 44, 2, 22, 42, 6, 26, 46];
+        assert_eq!(
+            dispatcher.receive(1, recommend(&seeds, Controls::default())),
+            None
+        );
+        let sides = Request::Sides {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+        };
+        assert_eq!(dispatcher.receive(2, sides), None, "waits for the list");
+        let mut replies = Vec::new();
+        while dispatcher.is_busy() {
+            replies.extend(dispatcher.step());
+        }
+        let ids: Vec<u64> = replies.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![1, 2], "the list first, then the sides");
+        assert!(matches!(&replies[1].answer, Answer::Sides(sides) if sides.len() == 2));
+        // With nothing running, the sides are answered at once.
+        let sides = Request::Sides {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+        };
+        assert!(matches!(
+            dispatcher.receive(3, sides),
+            Some(Reply {
+                id: 3,
+                answer: Answer::Sides(_),
+                ..
+            })
+        ));
     }
 
     #[test]
