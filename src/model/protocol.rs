@@ -112,6 +112,14 @@ pub struct InsightCharts {
     pub their_profile: Vec<f32>,
 }
 
+/// A list of recommendations, and the side of the taste it is from (`None`: all of them; also
+/// when the side asked for is not one of the taste's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendations {
+    pub tracks: Vec<ShownTrack>,
+    pub side: Option<String>,
+}
+
 /// The engine's reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Answer {
@@ -127,7 +135,7 @@ pub enum Answer {
     /// The sides of the taste, largest first (one when it does not split, none without songs).
     Sides(Vec<SideSummary>),
     /// The list, or the sentence saying why the settings allow none.
-    Recommended(Result<Vec<ShownTrack>, String>),
+    Recommended(Result<Recommendations, String>),
     Insight(InsightCharts),
     /// The RGBA pixels travel beside the message.
     MapFrame,

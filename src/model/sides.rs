@@ -9,6 +9,8 @@
 //! those very songs ([`chosen_index`]), and the engine recommends from that side's songs while
 //! still leaving out every song (and, for "new artists only", every artist) of the whole taste.
 //! A name the taste no longer has means all sides, and the page then drops it ([`kept_choice`]).
+//! The worker's answer names the side the list is really from, for the status line: the page may
+//! learn a changed taste's sides only after its list.
 //!
 //! [`Controls::side`]: super::controls::Controls::side
 

@@ -14,7 +14,7 @@ use encore_engine::recommend::taste_sides::Side;
 use crate::model::controls::refusal;
 use crate::model::engine::Engine;
 use crate::model::map::MapFrames;
-use crate::model::protocol::{Answer, EngineFacts, Request};
+use crate::model::protocol::{Answer, EngineFacts, Recommendations, Request};
 use crate::model::sides::{SideSummary, chosen_index};
 use crate::model::track::ShownTrack;
 
@@ -37,6 +37,15 @@ impl Reply {
     }
 }
 
+/// A recommendation being answered: its request's id, the engine's job, and the name of the
+/// side of the taste it is from (`None`: all of them).
+#[derive(Debug)]
+struct Running {
+    id: u64,
+    job: Job,
+    side: Option<String>,
+}
+
 /// The engine, once loaded, and the state kept between requests.
 #[derive(Debug, Default)]
 pub struct Dispatcher {
@@ -47,7 +56,7 @@ pub struct Dispatcher {
     /// taste is matched, and each list from one side needs them again to find it by name.
     sides: Option<(Vec<TrackIdx>, Vec<Side>)>,
     /// The recommendation being answered, piece by piece, and its request's id.
-    running: Option<(u64, Job)>,
+    running: Option<Running>,
     /// Sides asked for while a recommendation runs, and the request's id: found once the list
     /// is answered, so a changed taste's list does not wait for them.
     sides_asked: Option<(u64, Vec<TrackIdx>)>,
@@ -92,7 +101,8 @@ impl Dispatcher {
                 });
                 match engine.begin(&seeds, &self.owned, &controls, side) {
                     Ok(job) => {
-                        self.running = Some((id, job));
+                        let side = side.and(controls.side);
+                        self.running = Some(Running { id, job, side });
                         return None;
                     }
                     Err(e) => {
@@ -141,10 +151,10 @@ impl Dispatcher {
     /// sides asked for meanwhile.
     pub fn step(&mut self) -> Option<Reply> {
         let engine = self.engine.as_ref()?;
-        if let Some((id, job)) = self.running.as_mut() {
-            let list = engine.advance(job)?;
-            let id = *id;
-            self.running = None;
+        if let Some(running) = self.running.as_mut() {
+            let tracks = engine.advance(&mut running.job)?;
+            let Running { id, side, .. } = self.running.take()?;
+            let list = Recommendations { tracks, side };
             return Some(Reply::new(id, Answer::Recommended(Ok(list))));
         }
         let (id, seeds) = self.sides_asked.take()?;
@@ -370,23 +380,29 @@ mod tests {
         let Answer::Recommended(Ok(list)) = &replies[0].answer else {
             panic!("not a list: {:?}", replies[0].answer);
         };
-        assert_eq!(list.len(), 7);
-        assert!(list.iter().all(|t| !t.why.is_empty()), "each explained");
+        assert_eq!(list.tracks.len(), 7);
+        assert!(
+            list.tracks.iter().all(|t| !t.why.is_empty()),
+            "each explained"
+        );
+        assert_eq!(list.side, None, "from all of the taste");
         assert_eq!(dispatcher.step(), None, "nothing left to run");
     }
 
-    /// The recommended tracks' genres, as shown, for `controls` from `seeds`.
+    /// The recommended tracks' ids and genres, as shown, for `controls` from `seeds`, and the
+    /// side the list is from.
     fn list_genres(
         dispatcher: &mut Dispatcher,
         seeds: &[usize],
         controls: Controls,
-    ) -> Vec<(String, Vec<String>)> {
+    ) -> (Vec<(String, Vec<String>)>, Option<String>) {
         let Answer::Recommended(Ok(list)) =
             answer(dispatcher, 9, recommend(seeds, controls)).answer
         else {
             panic!("not a list");
         };
-        list.into_iter().map(|t| (t.id, t.genres)).collect()
+        let tracks = list.tracks.into_iter().map(|t| (t.id, t.genres)).collect();
+        (tracks, list.side)
     }
 
     #[test]
@@ -417,7 +433,8 @@ mod tests {
             max_per_artist: 0,
             ..Controls::default()
         };
-        let everything = list_genres(&mut dispatcher, &seeds, all.clone());
+        let (everything, side) = list_genres(&mut dispatcher, &seeds, all.clone());
+        assert_eq!(side, None);
         let seed_ids: Vec<String> = seeds.iter().map(|&s| id(s).to_string()).collect();
         for genre in ["rock", "jazz"] {
             assert!(
@@ -430,7 +447,8 @@ mod tests {
                 side: Some(side.to_owned()),
                 ..all.clone()
             };
-            let list = list_genres(&mut dispatcher, &seeds, controls);
+            let (list, from) = list_genres(&mut dispatcher, &seeds, controls);
+            assert_eq!(from.as_deref(), Some(side), "the list says its side");
             let genre = side.to_lowercase();
             assert!(!list.is_empty());
             assert!(
@@ -447,7 +465,11 @@ mod tests {
             side: Some("Folk".to_owned()),
             ..all
         };
-        assert_eq!(list_genres(&mut dispatcher, &seeds, gone), everything);
+        assert_eq!(
+            list_genres(&mut dispatcher, &seeds, gone),
+            (everything, None),
+            "and says so"
+        );
         // A taste of one kind has one side: nothing to choose.
         let request = Request::Sides {
             seeds: rock.iter().map(|&s| idx(s)).collect(),
@@ -527,7 +549,7 @@ mod tests {
             else {
                 panic!("not a list");
             };
-            list.iter().any(|t| t.id == other_version)
+            list.tracks.iter().any(|t| t.id == other_version)
         };
         assert!(lists_it(false), "a close version ranks high");
         assert!(

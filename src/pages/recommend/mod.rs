@@ -16,8 +16,8 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use crate::components::status::ErrorMessage;
 use crate::model::Workbench;
 use crate::model::controls::plain_name;
-use crate::model::protocol::{Answer, Request};
-use crate::model::sides::{kept_choice, ready_sentence};
+use crate::model::protocol::{Answer, Recommendations, Request};
+use crate::model::sides::ready_sentence;
 use crate::runtime::timed;
 use controls::ControlsForm;
 use results::Results;
@@ -67,11 +67,7 @@ impl Recommending {
             return;
         };
         match answer {
-            Ok(recs) => {
-                // The worker recommends from the chosen side only while the taste has it.
-                let side = bench
-                    .sides
-                    .with_untracked(|s| kept_choice(s, controls.side.as_deref()));
+            Ok(Recommendations { tracks: recs, side }) => {
                 let ready =
                     ready_sentence(recs.len(), plain_name(controls.method), side.as_deref());
                 timed("recommend-show", || {
