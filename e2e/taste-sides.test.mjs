@@ -15,6 +15,7 @@ import {
   pickFromSearch,
   recommend,
   searchResults,
+  seriousAxeViolations,
   untilTheListChanges,
   waitForCatalog,
 } from './lib/journey.mjs';
@@ -114,6 +115,7 @@ test('a taste of two kinds: its two sides by name, a list from one side or from 
     sideOf[kind] = sides[at];
   }
   assert.notEqual(sideOf.classical.testid, sideOf.rap.testid, 'two sides, not one');
+  assert.deepEqual(await seriousAxeViolations(page), [], 'the choice is labelled for every listener');
   await rig.screenshot('taste-sides');
 
   // All: a list serving both sides.
