@@ -88,6 +88,8 @@ impl Dispatcher {
                 Answer::Matched { report, years }
             }
             Request::Sides { seeds } => {
+                // A newer question about the sides replaces one still waiting for its turn.
+                self.sides_asked = None;
                 if self.running.is_some() {
                     self.sides_asked = Some((id, seeds));
                     return None;
