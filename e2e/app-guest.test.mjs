@@ -9,22 +9,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
 import { paths } from './lib/paths.mjs';
-import { CATALOG_TIMEOUT_MS, litMapPixels, waitForCatalog } from './lib/journey.mjs';
+import { CATALOG_TIMEOUT_MS, exportifyCsv, litMapPixels, searchResults, waitForCatalog } from './lib/journey.mjs';
 import { startRig } from './lib/rig.mjs';
 
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
 
-
-/** The search results on screen: `{ id, title, artists }`. */
-function searchResults(page) {
-  return page.getByTestId('search-result').evaluateAll((items) =>
-    items.map((li) => ({
-      id: li.dataset.trackId,
-      title: li.querySelector('.track-title').textContent,
-      artists: li.querySelector('.track-meta').textContent.split(' · ')[0],
-    })),
-  );
-}
 
 /** The recommendations on screen: `{ id, why }`. */
 function recommendations(page) {
@@ -55,18 +44,6 @@ function sloppy(title) {
     words[longest] = w[0] + w[2] + w[1] + w.slice(3);
   }
   return words.join(' ').toUpperCase();
-}
-
-function csvCell(text) {
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** An Exportify export (byte order mark and all) of `tracks`. */
-function exportifyCsv(tracks) {
-  const rows = tracks.map((t) =>
-    [`spotify:track:${t.id}`, t.title, t.artists, 'Some Album', '2001-01-01', '50'].map(csvCell).join(','),
-  );
-  return `\uFEFFTrack URI,Track Name,Artist Name(s),Album Name,Release Date,Popularity\n${rows.join('\n')}\n`;
 }
 
 test('without an account: search, an Exportify CSV, explained recommendations that follow the sliders, the map', async (t) => {

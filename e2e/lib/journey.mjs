@@ -38,6 +38,29 @@ export async function pickFromSearch(page, query, n) {
   return ids;
 }
 
+/** The search results on screen: `{ id, title, artists }`. */
+export function searchResults(page) {
+  return page.getByTestId('search-result').evaluateAll((items) =>
+    items.map((li) => ({
+      id: li.dataset.trackId,
+      title: li.querySelector('.track-title').textContent,
+      artists: li.querySelector('.track-meta').textContent.split(' · ')[0],
+    })),
+  );
+}
+
+function csvCell(text) {
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** An Exportify export (byte order mark and all) of `tracks`. */
+export function exportifyCsv(tracks) {
+  const rows = tracks.map((t) =>
+    [`spotify:track:${t.id}`, t.title, t.artists, 'Some Album', '2001-01-01', '50'].map(csvCell).join(','),
+  );
+  return `\uFEFFTrack URI,Track Name,Artist Name(s),Album Name,Release Date,Popularity\n${rows.join('\n')}\n`;
+}
+
 /** Presses Recommend and waits for the list; resolves to the recommended ids. */
 export async function recommend(page) {
   await page.getByTestId('recommend').click();

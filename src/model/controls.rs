@@ -41,6 +41,8 @@ pub struct Controls {
     pub leave_out_owned: bool,
     /// Artists the listener knows, new ones only, or both.
     pub artists: Artists,
+    /// The side of the taste to recommend from, by name (see [`super::sides`]); `None` for all.
+    pub side: Option<String>,
 }
 
 impl Default for Controls {
@@ -54,6 +56,7 @@ impl Default for Controls {
             max_per_artist: 2,
             leave_out_owned: true,
             artists: Artists::default(),
+            side: None,
         }
     }
 }
@@ -68,8 +71,15 @@ impl Controls {
     }
 
     /// The engine options. `catalog_years` is the catalog's whole era: when the chosen range
-    /// covers it, no year filter is set (which would drop tracks of unknown year).
-    pub fn options(&self, catalog_years: (u16, u16), exclude: Vec<TrackIdx>) -> Options {
+    /// covers it, no year filter is set (which would drop tracks of unknown year). `side` is the
+    /// chosen side's index among the sides of the request's seeds
+    /// ([`super::sides::chosen_index`]).
+    pub fn options(
+        &self,
+        catalog_years: (u16, u16),
+        exclude: Vec<TrackIdx>,
+        side: Option<usize>,
+    ) -> Options {
         let nudges = NUDGED
             .iter()
             .zip(self.nudges)
@@ -89,6 +99,7 @@ impl Controls {
             nudges,
             popularity: (self.popularity as f32 / 100.0).clamp(-1.0, 1.0),
             artists: self.artists,
+            side,
             ..Options::default()
         }
     }
@@ -209,7 +220,7 @@ mod tests {
         c.nudges[4] = -100;
         c.years = Some((1960, 2020));
         c.popularity = -40;
-        let o = c.options((1960, 2020), vec![TrackIdx(3)]);
+        let o = c.options((1960, 2020), vec![TrackIdx(3)], Some(1));
         assert_eq!(o.k, 30);
         assert_eq!(o.years, None, "the whole era sets no filter");
         assert_eq!(o.max_per_artist, None);
@@ -228,9 +239,10 @@ mod tests {
             ]
         );
         assert!((o.popularity + 0.4).abs() < 1e-6);
+        assert_eq!(o.side, Some(1), "the chosen side's index");
         c.years = Some((1970, 1979));
         c.max_per_artist = 2;
-        let o = c.options((1960, 2020), Vec::new());
+        let o = c.options((1960, 2020), Vec::new(), None);
         assert_eq!((o.years, o.max_per_artist), (Some((1970, 1979)), Some(2)));
     }
 
@@ -238,7 +250,7 @@ mod tests {
     fn an_unset_era_is_the_catalogs_and_sets_no_filter() {
         let c = Controls::default();
         assert_eq!(c.era((1955, 2024)), (1955, 2024));
-        assert_eq!(c.options((1955, 2024), Vec::new()).years, None);
+        assert_eq!(c.options((1955, 2024), Vec::new(), None).years, None);
     }
 
     #[test]
@@ -248,11 +260,16 @@ mod tests {
             ..Controls::default()
         };
         c.nudges[1] = -35;
+        c.side = Some("Soul & funk, 1970s".to_owned());
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Controls>(&json).unwrap(), c);
         let partial: Controls = serde_json::from_str(r#"{"k": 40}"#).unwrap();
         assert_eq!(partial.k, 40);
         assert_eq!(partial.method, DEFAULT_METHOD);
+        assert_eq!(
+            partial.side, None,
+            "a save from before the sides: all of them"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use encore_engine::families::family_names;
 use encore_engine::matching::{MatchReport, Matcher, MatcherBuilder};
 use encore_engine::ranked::{Scored, best_first};
+use encore_engine::recommend::taste_sides::Side;
 use encore_engine::recommend::{Job, RecommendError, Recommender};
 use encore_engine::search::{SearchIndex, SearchIndexBuilder};
 use encore_engine::{Catalog, Feature, TrackIdx};
@@ -100,22 +101,29 @@ impl Engine {
             .collect()
     }
 
-    /// Starts a request for `seeds` and `controls`; [`Engine::advance`] answers it.
+    /// Starts a request for `seeds` and `controls`, from the side of the taste at index `side`
+    /// of [`Engine::sides`] of the same seeds (`None`: all); [`Engine::advance`] answers it.
     pub fn begin(
         &self,
         seeds: &[TrackIdx],
         owned: &[TrackIdx],
         controls: &Controls,
+        side: Option<usize>,
     ) -> Result<Job, RecommendError> {
         let exclude = if controls.leave_out_owned {
             owned.to_vec()
         } else {
             Vec::new()
         };
-        let options = controls.options(self.era, exclude);
+        let options = controls.options(self.era, exclude, side);
         self.recommender
             .borrow()
             .begin(controls.method, seeds, &options)
+    }
+
+    /// The sides of the taste of `seeds`, largest first (one when it does not split).
+    pub fn sides(&self, seeds: &[TrackIdx]) -> Vec<Side> {
+        timed("taste-sides", || self.recommender.borrow().sides(seeds))
     }
 
     /// Runs one piece of `job`; the list as shown once it is answered.

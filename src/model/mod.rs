@@ -7,6 +7,7 @@
 //!   of the worker; `map`: the map's arithmetic (in the worker).
 //! - `taste`: the listener's tracks by source.
 //! - `controls`: the recommendation settings and the methods' plain names.
+//! - `sides`: the sides of the taste as a choice, and which one a request is from.
 //! - `track`: a track's display data, built in one place.
 //! - `remembered`: the taste, the controls and the last list kept in the browser.
 //!
@@ -19,6 +20,7 @@ pub mod map;
 pub mod protocol;
 pub mod remembered;
 pub mod remote;
+pub mod sides;
 pub mod taste;
 pub mod track;
 
@@ -33,6 +35,7 @@ use crate::catalog::{LoadError, Progress};
 use controls::Controls;
 use protocol::{Answer, EngineFacts, Request};
 use remote::{EngineWorker, Reply};
+use sides::{SideSummary, kept_choice};
 use taste::{PickKey, TasteState};
 use track::ShownTrack;
 
@@ -88,6 +91,8 @@ pub struct Workbench {
     pub report: RwSignal<Option<MatchReport>>,
     /// The release year of each of the listener's tracks that matched.
     pub years: RwSignal<HashMap<PickKey, u16>>,
+    /// The sides of the matched taste, largest first; empty until the engine said.
+    pub sides: RwSignal<Vec<SideSummary>>,
     pub controls: RwSignal<Controls>,
     /// The list on screen.
     pub recs: RwSignal<Vec<ShownTrack>>,
@@ -104,6 +109,7 @@ impl Workbench {
             taste: RwSignal::new(TasteState::default()),
             report: RwSignal::new(None),
             years: RwSignal::new(HashMap::new()),
+            sides: RwSignal::new(Vec::new()),
             controls: RwSignal::new(Controls::default()),
             recs: RwSignal::new(Vec::new()),
             requested: RwSignal::new(false),
@@ -121,6 +127,7 @@ impl Workbench {
     async fn match_taste(self, tracks: Vec<encore_engine::matching::ListenerTrack>) {
         let keys: Vec<PickKey> = tracks.iter().map(PickKey::of).collect();
         if let Some(Answer::Matched { report, years }) = self.ask(Request::Match { tracks }).await {
+            let seeds = report.matched.clone();
             crate::runtime::timed("match-apply", || {
                 let years = keys
                     .into_iter()
@@ -130,7 +137,27 @@ impl Workbench {
                 self.years.set(years);
                 self.report.set(Some(report));
             });
+            self.find_sides(seeds).await;
         }
+    }
+
+    /// Asks for the sides of the matched songs `seeds` (superseded by a newer taste's), and
+    /// keeps the chosen side only while the taste still has it.
+    async fn find_sides(self, seeds: Vec<encore_engine::TrackIdx>) {
+        // After the new list's request (the effect asking for it runs before a task yields): the
+        // worker then makes the list first, and finds the sides after it.
+        crate::runtime::yield_now().await;
+        let Some(Answer::Sides(sides)) = self.ask(Request::Sides { seeds }).await else {
+            return;
+        };
+        let fallback = self.controls.with_untracked(|c| {
+            let kept = kept_choice(&sides, c.side.as_deref());
+            (kept != c.side).then_some(kept)
+        });
+        if let Some(kept) = fallback {
+            self.controls.update(|c| c.side = kept);
+        }
+        self.sides.set(sides);
     }
 
     /// Back to a first visit: no taste, default controls, no list, the welcome screen. Called
@@ -140,6 +167,7 @@ impl Workbench {
         self.taste.set(TasteState::default());
         self.controls.set(Controls::default());
         self.recs.set(Vec::new());
+        self.sides.set(Vec::new());
         self.requested.set(false);
         self.entry.set(Entry::Welcome);
     }

@@ -11,6 +11,7 @@ use encore_engine::matching::{ListenerTrack, MatchReport};
 use serde::{Deserialize, Serialize};
 
 use super::controls::Controls;
+use super::sides::SideSummary;
 use super::track::ShownTrack;
 use crate::catalog::{LoadError, Progress};
 
@@ -29,6 +30,12 @@ pub enum Request {
     Match {
         tracks: Vec<ListenerTrack>,
     },
+    /// The sides of the taste of `seeds` (the matched songs), answered by [`Answer::Sides`].
+    Sides {
+        seeds: Vec<TrackIdx>,
+    },
+    /// A list from `seeds` (every matched song) by `controls`, from the side the controls name
+    /// when the taste of those seeds has it.
     Recommend {
         seeds: Vec<TrackIdx>,
         controls: Controls,
@@ -63,6 +70,7 @@ pub enum Lane {
     Load,
     Search,
     Match,
+    Sides,
     Recommend,
     Insight,
     MapFrame,
@@ -76,6 +84,7 @@ impl Request {
             Request::Load => Lane::Load,
             Request::Search { .. } => Lane::Search,
             Request::Match { .. } => Lane::Match,
+            Request::Sides { .. } => Lane::Sides,
             Request::Recommend { .. } => Lane::Recommend,
             Request::Insight { .. } => Lane::Insight,
             Request::MapFrame { .. } => Lane::MapFrame,
@@ -103,6 +112,14 @@ pub struct InsightCharts {
     pub their_profile: Vec<f32>,
 }
 
+/// A list of recommendations, and the side of the taste it is from (`None`: all of them; also
+/// when the side asked for is not one of the taste's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendations {
+    pub tracks: Vec<ShownTrack>,
+    pub side: Option<String>,
+}
+
 /// The engine's reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Answer {
@@ -115,8 +132,10 @@ pub enum Answer {
         report: MatchReport,
         years: Vec<Option<u16>>,
     },
+    /// The sides of the taste, largest first (one when it does not split, none without songs).
+    Sides(Vec<SideSummary>),
     /// The list, or the sentence saying why the settings allow none.
-    Recommended(Result<Vec<ShownTrack>, String>),
+    Recommended(Result<Recommendations, String>),
     Insight(InsightCharts),
     /// The RGBA pixels travel beside the message.
     MapFrame,

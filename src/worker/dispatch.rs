@@ -3,15 +3,19 @@
 //!
 //! A recommendation is answered in pieces ([`Dispatcher::step`]) so that the worker reads its
 //! messages between them: a newer recommendation replaces the one running, which is dropped
-//! without an answer (the page has stopped waiting for it).
+//! without an answer (the page has stopped waiting for it). The sides of a changed taste, asked
+//! for while its list is being made, are found after the list: the list is what the listener
+//! waits for.
 
 use encore_engine::TrackIdx;
 use encore_engine::recommend::Job;
+use encore_engine::recommend::taste_sides::Side;
 
 use crate::model::controls::refusal;
 use crate::model::engine::Engine;
 use crate::model::map::MapFrames;
-use crate::model::protocol::{Answer, EngineFacts, Request};
+use crate::model::protocol::{Answer, EngineFacts, Recommendations, Request};
+use crate::model::sides::{SideSummary, chosen_index};
 use crate::model::track::ShownTrack;
 
 /// One reply to the page: the answer to request `id`, and for the map, the pixels that travel
@@ -33,14 +37,29 @@ impl Reply {
     }
 }
 
+/// A recommendation being answered: its request's id, the engine's job, and the name of the
+/// side of the taste it is from (`None`: all of them).
+#[derive(Debug)]
+struct Running {
+    id: u64,
+    job: Job,
+    side: Option<String>,
+}
+
 /// The engine, once loaded, and the state kept between requests.
 #[derive(Debug, Default)]
 pub struct Dispatcher {
     engine: Option<Engine>,
     /// Every version of the last matched taste's songs ("leave out what I already have").
     owned: Vec<TrackIdx>,
+    /// The last sides asked for, and the seeds they are of: the page asks for them when the
+    /// taste is matched, and each list from one side needs them again to find it by name.
+    sides: Option<(Vec<TrackIdx>, Vec<Side>)>,
     /// The recommendation being answered, piece by piece, and its request's id.
-    running: Option<(u64, Job)>,
+    running: Option<Running>,
+    /// Sides asked for while a recommendation runs, and the request's id: found once the list
+    /// is answered, so a changed taste's list does not wait for them.
+    sides_asked: Option<(u64, Vec<TrackIdx>)>,
     map: MapFrames,
 }
 
@@ -68,10 +87,24 @@ impl Dispatcher {
                 let years = tracks.iter().map(|t| engine.year_of(t)).collect();
                 Answer::Matched { report, years }
             }
+            Request::Sides { seeds } => {
+                // A newer question about the sides replaces one still waiting for its turn.
+                self.sides_asked = None;
+                if self.running.is_some() {
+                    self.sides_asked = Some((id, seeds));
+                    return None;
+                }
+                sides_answer(&mut self.sides, engine, &seeds)
+            }
             Request::Recommend { seeds, controls } => {
-                match engine.begin(&seeds, &self.owned, &controls) {
+                let side = controls.side.as_deref().and_then(|name| {
+                    let sides = sides_of(&mut self.sides, engine, &seeds);
+                    chosen_index(sides.iter().map(|s| s.name.as_str()), Some(name))
+                });
+                match engine.begin(&seeds, &self.owned, &controls, side) {
                     Ok(job) => {
-                        self.running = Some((id, job));
+                        let side = side.and(controls.side);
+                        self.running = Some(Running { id, job, side });
                         return None;
                     }
                     Err(e) => {
@@ -111,20 +144,53 @@ impl Dispatcher {
         Some(Reply::new(id, answer))
     }
 
-    /// Whether a recommendation is waiting for its next piece.
+    /// Whether a recommendation is waiting for its next piece, or sides for their turn.
     pub fn is_busy(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.sides_asked.is_some()
     }
 
-    /// Runs one piece of the running recommendation; its reply once it is answered.
+    /// Runs one piece of the running recommendation, its reply once it is answered; then the
+    /// sides asked for meanwhile.
     pub fn step(&mut self) -> Option<Reply> {
         let engine = self.engine.as_ref()?;
-        let (id, job) = self.running.as_mut()?;
-        let list = engine.advance(job)?;
-        let id = *id;
-        self.running = None;
-        Some(Reply::new(id, Answer::Recommended(Ok(list))))
+        if let Some(running) = self.running.as_mut() {
+            let tracks = engine.advance(&mut running.job)?;
+            let Running { id, side, .. } = self.running.take()?;
+            let list = Recommendations { tracks, side };
+            return Some(Reply::new(id, Answer::Recommended(Ok(list))));
+        }
+        let (id, seeds) = self.sides_asked.take()?;
+        Some(Reply::new(
+            id,
+            sides_answer(&mut self.sides, engine, &seeds),
+        ))
     }
+}
+
+/// The answer to a request for the sides of `seeds` (see [`sides_of`]).
+fn sides_answer(
+    kept: &mut Option<(Vec<TrackIdx>, Vec<Side>)>,
+    engine: &Engine,
+    seeds: &[TrackIdx],
+) -> Answer {
+    Answer::Sides(
+        sides_of(kept, engine, seeds)
+            .iter()
+            .map(SideSummary::of)
+            .collect(),
+    )
+}
+
+/// The sides of the taste of `seeds`, from `kept` when it holds them, else computed and kept.
+fn sides_of<'a>(
+    kept: &'a mut Option<(Vec<TrackIdx>, Vec<Side>)>,
+    engine: &Engine,
+    seeds: &[TrackIdx],
+) -> &'a [Side] {
+    if kept.as_ref().is_none_or(|(of, _)| of != seeds) {
+        *kept = Some((seeds.to_vec(), engine.sides(seeds)));
+    }
+    kept.as_ref().map_or(&[], |(_, sides)| sides.as_slice())
 }
 
 #[cfg(test)]
@@ -316,9 +382,137 @@ mod tests {
         let Answer::Recommended(Ok(list)) = &replies[0].answer else {
             panic!("not a list: {:?}", replies[0].answer);
         };
-        assert_eq!(list.len(), 7);
-        assert!(list.iter().all(|t| !t.why.is_empty()), "each explained");
+        assert_eq!(list.tracks.len(), 7);
+        assert!(
+            list.tracks.iter().all(|t| !t.why.is_empty()),
+            "each explained"
+        );
+        assert_eq!(list.side, None, "from all of the taste");
         assert_eq!(dispatcher.step(), None, "nothing left to run");
+    }
+
+    /// The recommended tracks' ids and genres, as shown, for `controls` from `seeds`, and the
+    /// side the list is from.
+    fn list_genres(
+        dispatcher: &mut Dispatcher,
+        seeds: &[usize],
+        controls: Controls,
+    ) -> (Vec<(String, Vec<String>)>, Option<String>) {
+        let Answer::Recommended(Ok(list)) =
+            answer(dispatcher, 9, recommend(seeds, controls)).answer
+        else {
+            panic!("not a list");
+        };
+        let tracks = list.tracks.into_iter().map(|t| (t.id, t.genres)).collect();
+        (tracks, list.side)
+    }
+
+    #[test]
+    fn a_taste_of_two_kinds_has_two_named_sides_and_each_recommends_its_own() {
+        let mut dispatcher = ready();
+        // Rock (artists 0 and 4) and jazz (artists 2 and 6), three songs each.
+        let rock = [0, 20, 40, 4, 24, 44];
+        let jazz = [2, 22, 42, 6, 26, 46];
+        let seeds: Vec<usize> = rock.iter().chain(&jazz).copied().collect();
+        let request = Request::Sides {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+        };
+        let Answer::Sides(sides) = answer(&mut dispatcher, 1, request).answer else {
+            panic!("not the sides");
+        };
+        let mut names: Vec<(String, usize)> =
+            sides.iter().map(|s| (s.name.clone(), s.songs)).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![("Jazz".to_owned(), 6), ("Rock".to_owned(), 6)],
+            "named for their genre, with their sizes"
+        );
+
+        // 100 songs of each genre: enough for a list of one genre with no cap per artist.
+        let all = Controls {
+            k: 30,
+            max_per_artist: 0,
+            ..Controls::default()
+        };
+        let (everything, side) = list_genres(&mut dispatcher, &seeds, all.clone());
+        assert_eq!(side, None);
+        let seed_ids: Vec<String> = seeds.iter().map(|&s| id(s).to_string()).collect();
+        for genre in ["rock", "jazz"] {
+            assert!(
+                everything.iter().any(|(_, g)| g == &[genre]),
+                "all sides: {genre} is served"
+            );
+        }
+        for side in ["Rock", "Jazz"] {
+            let controls = Controls {
+                side: Some(side.to_owned()),
+                ..all.clone()
+            };
+            let (list, from) = list_genres(&mut dispatcher, &seeds, controls);
+            assert_eq!(from.as_deref(), Some(side), "the list says its side");
+            let genre = side.to_lowercase();
+            assert!(!list.is_empty());
+            assert!(
+                list.iter().all(|(_, g)| g == &[genre.as_str()]),
+                "the {side} side lists only {genre}: {list:?}"
+            );
+            assert!(
+                list.iter().all(|(id, _)| !seed_ids.contains(id)),
+                "no song of the whole taste comes back"
+            );
+        }
+        // A side the taste does not have (it changed since): all of them.
+        let gone = Controls {
+            side: Some("Folk".to_owned()),
+            ..all
+        };
+        assert_eq!(
+            list_genres(&mut dispatcher, &seeds, gone),
+            (everything, None),
+            "and says so"
+        );
+        // A taste of one kind has one side: nothing to choose.
+        let request = Request::Sides {
+            seeds: rock.iter().map(|&s| idx(s)).collect(),
+        };
+        let Answer::Sides(sides) = answer(&mut dispatcher, 2, request).answer else {
+            panic!("not the sides");
+        };
+        assert_eq!(sides.len(), 1);
+    }
+
+    #[test]
+    fn sides_asked_for_during_a_recommendation_come_after_its_list() {
+        let mut dispatcher = ready();
+        let seeds = [0, 20, 40, 4, 24, 44, 2, 22, 42, 6, 26, 46];
+        assert_eq!(
+            dispatcher.receive(1, recommend(&seeds, Controls::default())),
+            None
+        );
+        let sides = Request::Sides {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+        };
+        assert_eq!(dispatcher.receive(2, sides), None, "waits for the list");
+        let mut replies = Vec::new();
+        while dispatcher.is_busy() {
+            replies.extend(dispatcher.step());
+        }
+        let ids: Vec<u64> = replies.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![1, 2], "the list first, then the sides");
+        assert!(matches!(&replies[1].answer, Answer::Sides(sides) if sides.len() == 2));
+        // With nothing running, the sides are answered at once.
+        let sides = Request::Sides {
+            seeds: seeds.iter().map(|&s| idx(s)).collect(),
+        };
+        assert!(matches!(
+            dispatcher.receive(3, sides),
+            Some(Reply {
+                id: 3,
+                answer: Answer::Sides(_),
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -357,7 +551,7 @@ mod tests {
             else {
                 panic!("not a list");
             };
-            list.iter().any(|t| t.id == other_version)
+            list.tracks.iter().any(|t| t.id == other_version)
         };
         assert!(lists_it(false), "a close version ranks high");
         assert!(

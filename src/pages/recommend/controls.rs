@@ -1,10 +1,11 @@
 //! The steering controls: the method (the default first, the original designs grouped as "other
-//! approaches", each with a plain line), the sliders and the era.
+//! approaches", each with a plain line), the side of the taste, the sliders and the era.
 
 use encore_engine::recommend::{Artists, Method};
 use encore_spotify::save::MAX_SAVED_TRACKS;
 use leptos::prelude::*;
 
+use super::sides::SidesChoice;
 use crate::model::Workbench;
 use crate::model::controls::{
     DEFAULT_ERA, DEFAULT_METHOD, NUDGED, artists_label, count, lean, plain_description, plain_name,
@@ -138,6 +139,7 @@ pub fn ControlsForm() -> impl IntoView {
     view! {
         <div class="controls">
             <MethodChoice />
+            <SidesChoice />
             <ArtistsChoice />
             <Slider
                 id="count"

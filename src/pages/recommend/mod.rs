@@ -7,6 +7,7 @@
 
 mod controls;
 mod results;
+mod sides;
 
 use encore_engine::recommend::Method;
 use leptos::prelude::*;
@@ -14,8 +15,9 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::components::status::ErrorMessage;
 use crate::model::Workbench;
-use crate::model::controls::{count, plain_name};
-use crate::model::protocol::{Answer, Request};
+use crate::model::controls::plain_name;
+use crate::model::protocol::{Answer, Recommendations, Request};
+use crate::model::sides::ready_sentence;
 use crate::runtime::timed;
 use controls::ControlsForm;
 use results::Results;
@@ -65,12 +67,9 @@ impl Recommending {
             return;
         };
         match answer {
-            Ok(recs) => {
-                let ready = format!(
-                    "The list is ready: {} by \u{201c}{}\u{201d}.",
-                    count(recs.len(), "track", "tracks"),
-                    plain_name(controls.method)
-                );
+            Ok(Recommendations { tracks: recs, side }) => {
+                let ready =
+                    ready_sentence(recs.len(), plain_name(controls.method), side.as_deref());
                 timed("recommend-show", || {
                     self.refused.set(None);
                     self.answered_by.set(controls.method);
