@@ -30,8 +30,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::catalog::{LoadError, Progress};
+use crate::runtime::{json_array_in_slices, yield_now};
 use controls::Controls;
-use protocol::{Answer, EngineFacts, Request};
+use protocol::{Answer, EngineFacts, Lane, Request};
 use remote::{EngineWorker, Reply};
 use taste::{PickKey, TasteState};
 use track::ShownTrack;
@@ -118,12 +119,26 @@ impl Workbench {
         bench
     }
 
+    /// Matches `tracks`, written to the worker a slice per task: a 10,000-song library is not
+    /// one long task of the page's thread.
     async fn match_taste(self, tracks: Vec<encore_engine::matching::ListenerTrack>) {
-        let keys: Vec<PickKey> = tracks.iter().map(PickKey::of).collect();
-        if let Some(Answer::Matched { report, years }) = self.ask(Request::Match { tracks }).await {
+        let Some(worker) = self.worker.get_value() else {
+            return;
+        };
+        let json = async {
+            let array = json_array_in_slices(&tracks, taste::JSON_SLICE, yield_now).await?;
+            Ok(Request::match_json(&array))
+        };
+        let answer = worker.ask_json(Lane::Match, json).await.ok().flatten();
+        if let Some(Reply {
+            answer: Answer::Matched { report, years },
+            ..
+        }) = answer
+        {
             crate::runtime::timed("match-apply", || {
-                let years = keys
-                    .into_iter()
+                let years = tracks
+                    .iter()
+                    .map(PickKey::of)
                     .zip(years)
                     .filter_map(|(key, year)| Some((key, year?)))
                     .collect();

@@ -2,7 +2,8 @@
 //! [`Answer`] per reply. Each message is a plain object `{ id, json }`: the id pairs a reply with
 //! its request, `json` is the request or answer as one JSON string (`serde_json`, shipped
 //! anyway), so a 10,000-song taste is one string to copy, not tens of thousands of JS objects
-//! to build on the page's thread. A reply may also carry `progress: true` (a
+//! to build on the page's thread; the page writes that string a slice of tracks per task
+//! ([`Request::match_json`]). A reply may also carry `progress: true` (a
 //! [`Progress`] of the catalog's loading, not yet the answer) or `pixels` (the map's image, a
 //! transferred buffer, the one large value).
 
@@ -71,6 +72,12 @@ pub enum Lane {
 }
 
 impl Request {
+    /// The JSON of [`Request::Match`] for the tracks whose JSON array is `tracks`: the page
+    /// writes a big taste a slice at a time (`json_array_in_slices`), then only wraps it.
+    pub fn match_json(tracks: &str) -> String {
+        format!(r#"{{"Match":{{"tracks":{tracks}}}}}"#)
+    }
+
     pub fn lane(&self) -> Lane {
         match self {
             Request::Load => Lane::Load,
@@ -125,4 +132,33 @@ pub enum Answer {
     StillValid(Vec<ShownTrack>),
     /// Asked before the catalog was ready.
     NotReady,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_match_wrapped_around_its_tracks_json_reads_as_that_match() {
+        let tracks = vec![ListenerTrack {
+            title: "Song".into(),
+            artists: vec!["A \"B\"".into()],
+            ..Default::default()
+        }];
+        let Ok(array) = serde_json::to_string(&tracks) else {
+            panic!("tracks always write");
+        };
+        let json = Request::match_json(&array);
+        assert_eq!(
+            serde_json::to_string(&Request::Match {
+                tracks: tracks.clone()
+            })
+            .ok(),
+            Some(json.clone())
+        );
+        assert_eq!(
+            serde_json::from_str::<Request>(&json).ok(),
+            Some(Request::Match { tracks })
+        );
+    }
 }

@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use super::Entry;
 use super::controls::count;
+use crate::runtime::json_array_in_slices;
 
 /// Where a listener track came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -183,7 +184,20 @@ impl TasteState {
     pub fn listener_tracks(&self) -> Vec<ListenerTrack> {
         self.tracks.iter().map(|(_, t)| t.clone()).collect()
     }
+
+    /// `serde_json::to_string(self)`, a slice of tracks per task (see
+    /// [`json_array_in_slices`]), `pause` before each.
+    pub async fn to_json_in_slices<P: Future<Output = ()>>(
+        &self,
+        pause: impl FnMut() -> P,
+    ) -> serde_json::Result<String> {
+        let tracks = json_array_in_slices(&self.tracks, JSON_SLICE, pause).await?;
+        Ok(format!(r#"{{"tracks":{tracks}}}"#))
+    }
 }
+
+/// Tracks written to JSON per task: a couple of milliseconds of the page's thread.
+pub const JSON_SLICE: usize = 1_000;
 
 /// Why a dropped file gave no tracks, worded for the listener.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -283,6 +297,24 @@ pub fn thousands(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::block_on;
+
+    #[test]
+    fn a_taste_written_in_slices_reads_back_as_the_same_taste() {
+        let mut taste = TasteState::default();
+        taste.add(
+            Source::Liked,
+            (0..2_345).map(|i| track(Some(i), "Song \"x\"")),
+        );
+        taste.add(Source::Csv, [track(None, "Local file")]);
+        let mut pauses = 0;
+        let json = block_on(taste.to_json_in_slices(|| {
+            pauses += 1;
+            std::future::ready(())
+        }));
+        assert_eq!(json.ok(), serde_json::to_string(&taste).ok());
+        assert_eq!(pauses, 3, "2,346 tracks in slices of 1,000");
+    }
 
     fn track(id: Option<u128>, title: &str) -> ListenerTrack {
         ListenerTrack {
