@@ -69,12 +69,7 @@ impl Engine {
         }
         let matcher = matcher.finish(&catalog);
         pause().await;
-        let mut recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
-        // The models some methods fit on first use, fitted now in pieces: switching method later
-        // never freezes the page.
-        while !timed("recommender-warm-up", || recommender.warm_up_step()) {
-            pause().await;
-        }
+        let recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
         let family_names = timed("family-names", || family_names(&catalog));
         pause().await;
         Self {
@@ -85,6 +80,16 @@ impl Engine {
             matcher,
             recommender: RefCell::new(recommender),
         }
+    }
+
+    /// Fits one piece of the models some methods would otherwise fit on first use; `true` once
+    /// all are fitted. The worker runs it between requests once the catalog is ready, so the
+    /// listener can search meanwhile and no method's first use is slow later; skipping it
+    /// changes no answer.
+    pub fn warm_up_step(&self) -> bool {
+        timed("recommender-warm-up", || {
+            self.recommender.borrow_mut().warm_up_step()
+        })
     }
 
     pub fn match_all(&self, tracks: &[encore_engine::matching::ListenerTrack]) -> MatchReport {

@@ -111,6 +111,15 @@ impl Dispatcher {
         Some(Reply::new(id, answer))
     }
 
+    /// Runs one piece of the engine's warm-up (see [`Engine::warm_up_step`]) unless a
+    /// recommendation is waiting for its next piece; `true` once there is nothing left to warm.
+    pub fn warm_up_step(&mut self) -> bool {
+        match &self.engine {
+            Some(engine) => !self.is_busy() && engine.warm_up_step(),
+            None => true,
+        }
+    }
+
     /// Whether a recommendation is waiting for its next piece.
     pub fn is_busy(&self) -> bool {
         self.running.is_some()
@@ -319,6 +328,28 @@ mod tests {
         assert_eq!(list.len(), 7);
         assert!(list.iter().all(|t| !t.why.is_empty()), "each explained");
         assert_eq!(dispatcher.step(), None, "nothing left to run");
+    }
+
+    #[test]
+    fn warming_up_waits_for_a_running_recommendation_and_changes_no_answer() {
+        let mut dispatcher = ready();
+        let seeds: Vec<usize> = (0..200).step_by(20).collect();
+        let cold = answer(&mut dispatcher, 1, recommend(&seeds, Controls::default()));
+        assert_eq!(
+            dispatcher.receive(2, recommend(&seeds, Controls::default())),
+            None
+        );
+        assert!(!dispatcher.warm_up_step(), "the ranking goes first");
+        while dispatcher.is_busy() {
+            dispatcher.step();
+        }
+        let mut steps = 0;
+        while !dispatcher.warm_up_step() {
+            steps += 1;
+            assert!(steps < 100, "warming up ends");
+        }
+        let warm = answer(&mut dispatcher, 4, recommend(&seeds, Controls::default()));
+        assert_eq!(warm.answer, cold.answer, "the same list, warmed up or not");
     }
 
     #[test]

@@ -101,6 +101,18 @@ impl Worker {
             Err(e) => Answer::LoadFailed(e),
         };
         self.post(id, &answer, None);
+        self.warm_up().await;
+    }
+
+    /// Warms the engine up a piece at a time once the page was told it is ready, reading
+    /// messages between pieces: the listener's first search need not wait for it.
+    async fn warm_up(&self) {
+        loop {
+            yield_now().await;
+            if self.dispatcher.borrow_mut().warm_up_step() {
+                return;
+            }
+        }
     }
 }
 
