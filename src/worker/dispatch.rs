@@ -331,9 +331,13 @@ mod tests {
     }
 
     #[test]
-    fn warming_up_waits_for_a_running_recommendation_and_changes_no_answer() {
+    fn warming_up_waits_for_a_running_recommendation_and_changes_no_answer_nor_match() {
         let mut dispatcher = ready();
         let seeds: Vec<usize> = (0..200).step_by(20).collect();
+        let taste = || Request::Match {
+            tracks: (0..30).map(listener).collect(),
+        };
+        let cold_match = answer(&mut dispatcher, 5, taste());
         let cold = answer(&mut dispatcher, 1, recommend(&seeds, Controls::default()));
         assert_eq!(
             dispatcher.receive(2, recommend(&seeds, Controls::default())),
@@ -350,6 +354,18 @@ mod tests {
         }
         let warm = answer(&mut dispatcher, 4, recommend(&seeds, Controls::default()));
         assert_eq!(warm.answer, cold.answer, "the same list, warmed up or not");
+        let warm_match = answer(&mut dispatcher, 6, taste());
+        assert_eq!(warm_match.answer, cold_match.answer, "the same matches");
+        let mut half_warm = ready();
+        assert!(
+            !half_warm.warm_up_step(),
+            "the matcher is built in several steps"
+        );
+        let half_warm_match = answer(&mut half_warm, 7, taste());
+        assert_eq!(
+            half_warm_match.answer, cold_match.answer,
+            "finished at first use"
+        );
     }
 
     #[test]
