@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use gloo_timers::future::TimeoutFuture;
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 
 /// Lets the browser handle input, messages and paint before the current task continues.
@@ -51,28 +50,6 @@ pub fn now_ms() -> f64 {
 /// say they need it rather than fail on the first request.
 pub fn is_offline() -> bool {
     web_sys::window().is_some_and(|w| !w.navigator().on_line())
-}
-
-/// `serde_json::to_string(items)`, an array written `per_slice` items at a time with `pause`
-/// before each slice (so none of it runs in the caller's task): a 10,000-song taste takes about
-/// 25 ms to write in one go, more than half of what a task may take.
-pub async fn json_array_in_slices<T: Serialize, P: Future<Output = ()>>(
-    items: &[T],
-    per_slice: usize,
-    mut pause: impl FnMut() -> P,
-) -> serde_json::Result<String> {
-    let mut json = vec![b'['];
-    for slice in items.chunks(per_slice.max(1)) {
-        pause().await;
-        for item in slice {
-            if json.len() > 1 {
-                json.push(b',');
-            }
-            serde_json::to_writer(&mut json, item)?;
-        }
-    }
-    json.push(b']');
-    String::from_utf8(json).map_err(serde::ser::Error::custom)
 }
 
 /// Runs `f` and records how long it took as a User Timing measure `encore:{name}`: visible in the
@@ -182,27 +159,6 @@ mod tests {
         assert_eq!(calls.settle(99), None, "an unknown id is dropped");
         assert_eq!(calls.fail_all(), vec!["second search"]);
         assert!(!calls.is_waiting(newer));
-    }
-
-    #[test]
-    fn an_array_written_in_slices_is_the_array_written_at_once() {
-        let items: Vec<(u32, String)> = (0..7).map(|i| (i, format!("\"{i}\""))).collect();
-        for per_slice in [0, 1, 3, 7, 100] {
-            let mut pauses = 0;
-            let json = block_on(json_array_in_slices(&items, per_slice, || {
-                pauses += 1;
-                std::future::ready(())
-            }));
-            assert_eq!(json.ok(), serde_json::to_string(&items).ok());
-            assert_eq!(
-                pauses,
-                7usize.div_ceil(per_slice.max(1)),
-                "one pause per slice"
-            );
-        }
-        let empty: [u8; 0] = [];
-        let json = block_on(json_array_in_slices(&empty, 5, || std::future::ready(())));
-        assert_eq!(json.ok().as_deref(), Some("[]"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::catalog::{LoadError, Progress};
-use crate::runtime::{json_array_in_slices, yield_now};
+use crate::runtime::yield_now;
 use controls::Controls;
 use protocol::{Answer, EngineFacts, Lane, Request};
 use remote::{EngineWorker, Reply};
@@ -112,33 +112,37 @@ impl Workbench {
         // The match follows the taste; a newer taste supersedes a match still running.
         Effect::new(move |_| {
             if bench.facts().is_some() {
-                let tracks = bench.taste.with(TasteState::listener_tracks);
-                spawn_local(bench.match_taste(tracks));
+                spawn_local(bench.match_taste(bench.taste.get()));
             }
         });
         bench
     }
 
-    /// Matches `tracks`, written to the worker a slice per task: a 10,000-song library is not
+    /// Matches `taste`, written to the worker a slice per task: a 10,000-song library is not
     /// one long task of the page's thread.
-    async fn match_taste(self, tracks: Vec<encore_engine::matching::ListenerTrack>) {
+    async fn match_taste(self, taste: TasteState) {
         let Some(worker) = self.worker.get_value() else {
             return;
         };
         let json = async {
-            let array = json_array_in_slices(&tracks, taste::JSON_SLICE, yield_now).await?;
-            Ok(Request::match_json(&array))
+            let written = taste.to_json_in_slices(yield_now).await?;
+            Ok(Request::match_json(&written))
         };
-        let answer = worker.ask_json(Lane::Match, json).await.ok().flatten();
+        let answer = worker
+            .ask_json(Lane::Match, Box::pin(json))
+            .await
+            .ok()
+            .flatten();
         if let Some(Reply {
             answer: Answer::Matched { report, years },
             ..
         }) = answer
         {
             crate::runtime::timed("match-apply", || {
-                let years = tracks
+                let years = taste
+                    .tracks
                     .iter()
-                    .map(PickKey::of)
+                    .map(|(_, track)| PickKey::of(track))
                     .zip(years)
                     .filter_map(|(key, year)| Some((key, year?)))
                     .collect();

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -134,16 +135,17 @@ impl EngineWorker {
         let json = timed(&format!("write-{:?}", request.lane()), || {
             serde_json::to_string(&request)
         });
-        self.ask_json(request.lane(), std::future::ready(json))
+        self.ask_json(request.lane(), Box::pin(std::future::ready(json)))
             .await
     }
 
     /// Asks the request of `lane` whose JSON `json` writes (over several tasks, for a big one);
-    /// a newer request of `lane` made meanwhile supersedes it before it is posted.
+    /// a newer request of `lane` made meanwhile supersedes it before it is posted. (Boxed: one
+    /// copy of this function in the `.wasm` for every kind of writing.)
     pub async fn ask_json(
         &self,
         lane: Lane,
-        json: impl Future<Output = serde_json::Result<String>>,
+        json: LocalBoxFuture<'_, serde_json::Result<String>>,
     ) -> Result<Option<Reply>, Stopped> {
         let mut waiter = None;
         let promise = Promise::new(&mut |resolve, reject| waiter = Some((resolve, reject)));

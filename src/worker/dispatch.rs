@@ -62,7 +62,8 @@ impl Dispatcher {
         let answer = match request {
             Request::Load => Answer::Loaded(EngineFacts { era: engine.era }),
             Request::Search { query, limit } => Answer::Found(engine.search(&query, limit)),
-            Request::Match { tracks } => {
+            Request::Match { taste } => {
+                let tracks = taste.listener_tracks();
                 let report = engine.match_all(&tracks);
                 self.owned = engine.owned_versions(&report.matched);
                 let years = tracks.iter().map(|t| engine.year_of(t)).collect();
@@ -149,6 +150,7 @@ mod tests {
     use super::*;
     use crate::model::controls::Controls;
     use crate::model::map::MAP_SIZE;
+    use crate::model::taste::{Source, TasteState};
     use crate::runtime::block_on;
 
     const N_TRACKS: usize = 400;
@@ -240,6 +242,14 @@ mod tests {
         }
     }
 
+    /// A match of `tracks`, picked from the search.
+    fn matching(tracks: Vec<ListenerTrack>) -> Request {
+        let tracks = tracks.into_iter().map(|t| (Source::Search, t)).collect();
+        Request::Match {
+            taste: TasteState { tracks },
+        }
+    }
+
     fn recommend(seeds: &[usize], controls: Controls) -> Request {
         Request::Recommend {
             seeds: seeds.iter().map(|&s| idx(s)).collect(),
@@ -283,8 +293,7 @@ mod tests {
             ..ListenerTrack::default()
         };
         let tracks = vec![listener(5), unknown.clone(), listener(70)];
-        let Answer::Matched { report, years } =
-            answer(&mut dispatcher, 2, Request::Match { tracks }).answer
+        let Answer::Matched { report, years } = answer(&mut dispatcher, 2, matching(tracks)).answer
         else {
             panic!("not a match answer");
         };
@@ -334,9 +343,7 @@ mod tests {
     fn warming_up_waits_for_a_running_recommendation_and_changes_no_answer_nor_match() {
         let mut dispatcher = ready();
         let seeds: Vec<usize> = (0..200).step_by(20).collect();
-        let taste = || Request::Match {
-            tracks: (0..30).map(listener).collect(),
-        };
+        let taste = || matching((0..30).map(listener).collect());
         let cold_match = answer(&mut dispatcher, 5, taste());
         let cold = answer(&mut dispatcher, 1, recommend(&seeds, Controls::default()));
         assert_eq!(
@@ -382,13 +389,7 @@ mod tests {
     #[test]
     fn leaving_out_owned_songs_uses_the_last_matched_taste() {
         let mut dispatcher = ready();
-        answer(
-            &mut dispatcher,
-            1,
-            Request::Match {
-                tracks: vec![listener(0)],
-            },
-        );
+        answer(&mut dispatcher, 1, matching(vec![listener(0)]));
         // Song 200 is another version of song 0, and sounds much like it.
         let other_version = id(200).to_string();
         let mut lists_it = |leave_out_owned| {
