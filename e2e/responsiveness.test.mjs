@@ -2,7 +2,8 @@
 // control's last input event to the new list painted, per kind of control (p50 and p95), on this
 // machine and under Chromium's 4x CPU throttle (roughly a mid-range phone), with the longest
 // main-thread task of each; then a warm revisit (catalog and library cached) from navigation to
-// the first list on screen, the listener pressing nothing.
+// the first list on screen, the listener pressing nothing. Beside each round, how long the
+// worker's ranking took (p50 and p95 of its pieces), the part of a move the page cannot shorten.
 //
 // Figures are reported, not asserted: what is asserted is that every move brings a new list,
 // made by the method asked for. ENCORE_E2E_REPEATS sets the moves per control (3 here, more in
@@ -12,7 +13,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startRig } from './lib/rig.mjs';
 import { importFinished, logIn } from './spotify-session.mjs';
-import { REPEATS, milestone, percentile, report, timeToNewList, watchMilestones } from './lib/timing.mjs';
+import { REPEATS, milestone, percentile, report, timeToNewList, watchMilestones, workerMeasures } from './lib/timing.mjs';
 
 /**
  * Each kind of control and the values a listener gives it in turn, one move after another; each
@@ -47,6 +48,7 @@ async function longestSince(rig, fromMs) {
 async function moveEveryControl(rig) {
   const { page } = rig;
   const byKind = {};
+  await workerMeasures(page, 'recommend-piece');
   for (const { kind, selector, moves } of CONTROLS) {
     const fromMs = await page.evaluate(() => performance.now());
     const latencies = [];
@@ -69,7 +71,13 @@ async function moveEveryControl(rig) {
     const method = await page.evaluate(() => document.querySelector('ol.results')?.dataset.method);
     const asked = await page.getByTestId('method-select').inputValue();
     assert.equal(method, asked, `${kind}: the list on screen is by the method asked for`);
-    byKind[kind] = { latencies, longestTaskMs: await longestSince(rig, fromMs) };
+    byKind[kind] = {
+      latencies,
+      longestTaskMs: await longestSince(rig, fromMs),
+      // Each piece of ranking the worker ran, superseded ones included: a drag's last input
+      // waits for the piece running when it came, then for its own.
+      rankingsMs: await workerMeasures(page, 'recommend-piece'),
+    };
   }
   // The next round's sliders steer the default: not every method heeds every slider.
   if ((await page.getByTestId('method-select').inputValue()) !== 'blend') {
@@ -91,6 +99,9 @@ function summary(byKind) {
   figures['every move p50'] = percentile(all, 50);
   figures['every move p95'] = percentile(all, 95);
   figures['longest task'] = Math.max(...Object.values(byKind).map((k) => k.longestTaskMs));
+  const rankings = Object.values(byKind).flatMap((k) => k.rankingsMs);
+  figures['ranking in the worker p50'] = percentile(rankings, 50);
+  figures['ranking in the worker p95'] = percentile(rankings, 95);
   return figures;
 }
 

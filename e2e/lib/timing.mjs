@@ -121,6 +121,36 @@ export function timeToNewList(page, selector, steps, { gapMs = 16, timeoutMs = 3
   );
 }
 
+/**
+ * The durations (ms) of the engine worker's User Timing measure `encore:NAME` since the last
+ * call, e.g. `recommend-piece` (one piece of a ranking) or `recommender-warm-up`: where the time
+ * between an input and its list goes, beside the page's own measures.
+ */
+export async function workerMeasures(page, name) {
+  const [worker] = page.workers();
+  if (!worker) return [];
+  return worker.evaluate((name) => {
+    const durations = performance.getEntriesByName(`encore:${name}`).map((m) => m.duration);
+    performance.clearMeasures(`encore:${name}`);
+    return durations;
+  }, name);
+}
+
+/**
+ * When the engine worker had the whole catalog downloaded, in the page's milliseconds since
+ * navigation (the worker's Resource Timing of `catalog.bin`), or null when it was not fetched.
+ */
+export async function catalogDownloaded(page) {
+  const [worker] = page.workers();
+  if (!worker) return null;
+  const pageOrigin = await page.evaluate(() => performance.timeOrigin);
+  const end = await worker.evaluate(() => {
+    const fetched = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('catalog.bin'));
+    return fetched.length === 0 ? null : performance.timeOrigin + Math.max(...fetched.map((r) => r.responseEnd));
+  });
+  return end === null ? null : end - pageOrigin;
+}
+
 /** The `p`-th percentile (0..100) of `values`, nearest rank. */
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);

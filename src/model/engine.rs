@@ -1,9 +1,12 @@
 //! The catalog and everything built from it once: the search index, the matcher and the
 //! recommender, and the answers computed from them. It lives in the engine worker
 //! (`crate::worker`), never on the page's thread. Building walks ~180k tracks in slices with a
-//! yield between them, so a message that arrives meanwhile is read at once.
+//! yield between them, so a message that arrives meanwhile is read at once. Only the search
+//! index is built before the page hears the catalog is ready; the matcher and the recommender's
+//! models follow between requests ([`Engine::warm_up_step`]), each finished at its first use if
+//! it is needed sooner.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -32,7 +35,10 @@ const SORT_SLICE: usize = 8_000;
 pub struct Engine {
     pub catalog: Arc<Catalog>,
     pub search: SearchIndex,
-    pub matcher: Matcher,
+    /// Built after the catalog is ready ([`Engine::warm_up_step`]), or at its first use.
+    matcher: OnceCell<Matcher>,
+    /// The matcher being built, and the first track not in it yet.
+    matcher_builder: RefCell<(MatcherBuilder, usize)>,
     recommender: RefCell<Recommender>,
     /// The catalog's first and last known release year.
     pub era: (u16, u16),
@@ -49,14 +55,9 @@ impl Engine {
         let catalog = Arc::new(catalog);
         let n = catalog.n_tracks();
         let mut search = SearchIndexBuilder::new();
-        let mut matcher = MatcherBuilder::new();
         for start in (0..n).step_by(BUILD_SLICE) {
             let range = start..(start + BUILD_SLICE).min(n);
-            timed("search-index-slice", || {
-                search.add_tracks(&catalog, range.clone())
-            });
-            pause().await;
-            timed("matcher-slice", || matcher.add_tracks(&catalog, range));
+            timed("search-index-slice", || search.add_tracks(&catalog, range));
             pause().await;
         }
         let mut sorter = search.into_sorter();
@@ -65,17 +66,7 @@ impl Engine {
         }
         let search = sorter.finish();
         pause().await;
-        while !timed("matcher-sort", || matcher.sort_step(&catalog)) {
-            pause().await;
-        }
-        let matcher = matcher.finish(&catalog);
-        pause().await;
-        let mut recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
-        // The models some methods fit on first use, fitted now in pieces: switching method later
-        // never freezes the page.
-        while !timed("recommender-warm-up", || recommender.warm_up_step()) {
-            pause().await;
-        }
+        let recommender = timed("recommender-new", || Recommender::new(Arc::clone(&catalog)));
         let family_names = timed("family-names", || family_names(&catalog));
         pause().await;
         Self {
@@ -83,13 +74,56 @@ impl Engine {
             era: catalog_years(&catalog),
             catalog,
             search,
-            matcher,
+            matcher: OnceCell::new(),
+            matcher_builder: RefCell::new((MatcherBuilder::new(), 0)),
             recommender: RefCell::new(recommender),
         }
     }
 
+    /// Builds one piece of the matcher, or fits one piece of the models some methods would
+    /// otherwise fit on first use; `true` once all are ready. The worker runs it between requests once the catalog is ready, so the
+    /// listener can search meanwhile and no method's first use is slow later; skipping it
+    /// changes no answer.
+    pub fn warm_up_step(&self) -> bool {
+        if self.matcher.get().is_none() {
+            timed("matcher-step", || self.matcher_step());
+            return false;
+        }
+        timed("recommender-warm-up", || {
+            self.recommender.borrow_mut().warm_up_step()
+        })
+    }
+
+    /// Indexes a slice of the catalog into the matcher, or sorts a piece of it, or finishes it.
+    fn matcher_step(&self) {
+        {
+            let mut building = self.matcher_builder.borrow_mut();
+            let (builder, next) = &mut *building;
+            let n = self.catalog.n_tracks();
+            if *next < n {
+                let end = (*next + BUILD_SLICE).min(n);
+                builder.add_tracks(&self.catalog, *next..end);
+                *next = end;
+                return;
+            }
+            if !builder.sort_step(&self.catalog) {
+                return;
+            }
+        }
+        self.matcher();
+    }
+
+    /// The matcher, finished here from wherever warming up left it.
+    fn matcher(&self) -> &Matcher {
+        self.matcher.get_or_init(|| {
+            let (mut builder, next) = self.matcher_builder.take();
+            builder.add_tracks(&self.catalog, next..self.catalog.n_tracks());
+            builder.finish(&self.catalog)
+        })
+    }
+
     pub fn match_all(&self, tracks: &[encore_engine::matching::ListenerTrack]) -> MatchReport {
-        self.matcher.match_all(&self.catalog, tracks)
+        self.matcher().match_all(&self.catalog, tracks)
     }
 
     /// Every version of every song the listener has: what "leave out what I already have"
@@ -97,7 +131,7 @@ impl Engine {
     pub fn owned_versions(&self, seeds: &[TrackIdx]) -> Vec<TrackIdx> {
         seeds
             .iter()
-            .flat_map(|&s| self.matcher.versions(&self.catalog, s))
+            .flat_map(|&s| self.matcher().versions(&self.catalog, s))
             .collect()
     }
 
@@ -147,7 +181,7 @@ impl Engine {
 
     /// The release year of the catalog track a listener track matches, if any.
     pub fn year_of(&self, track: &encore_engine::matching::ListenerTrack) -> Option<u16> {
-        let (found, _) = self.matcher.find(&self.catalog, track)?;
+        let (found, _) = self.matcher().find(&self.catalog, track)?;
         self.catalog.year(found)
     }
 

@@ -32,8 +32,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::catalog::{LoadError, Progress};
+use crate::runtime::yield_now;
 use controls::Controls;
-use protocol::{Answer, EngineFacts, Request};
+use protocol::{Answer, EngineFacts, Lane, Request};
 use remote::{EngineWorker, Reply};
 use sides::{SideSummary, kept_choice};
 use taste::{PickKey, TasteState};
@@ -117,20 +118,38 @@ impl Workbench {
         // The match follows the taste; a newer taste supersedes a match still running.
         Effect::new(move |_| {
             if bench.facts().is_some() {
-                let tracks = bench.taste.with(TasteState::listener_tracks);
-                spawn_local(bench.match_taste(tracks));
+                spawn_local(bench.match_taste(bench.taste.get()));
             }
         });
         bench
     }
 
-    async fn match_taste(self, tracks: Vec<encore_engine::matching::ListenerTrack>) {
-        let keys: Vec<PickKey> = tracks.iter().map(PickKey::of).collect();
-        if let Some(Answer::Matched { report, years }) = self.ask(Request::Match { tracks }).await {
+    /// Matches `taste`, written to the worker a slice per task: a 10,000-song library is not
+    /// one long task of the page's thread.
+    async fn match_taste(self, taste: TasteState) {
+        let Some(worker) = self.worker.get_value() else {
+            return;
+        };
+        let json = async {
+            let written = taste.to_json_in_slices(yield_now).await?;
+            Ok(Request::match_json(&written))
+        };
+        let answer = worker
+            .ask_json(Lane::Match, Box::pin(json))
+            .await
+            .ok()
+            .flatten();
+        if let Some(Reply {
+            answer: Answer::Matched { report, years },
+            ..
+        }) = answer
+        {
             let seeds = report.matched.clone();
             crate::runtime::timed("match-apply", || {
-                let years = keys
-                    .into_iter()
+                let years = taste
+                    .tracks
+                    .iter()
+                    .map(|(_, track)| PickKey::of(track))
                     .zip(years)
                     .filter_map(|(key, year)| Some((key, year?)))
                     .collect();

@@ -2,16 +2,18 @@
 //! [`Answer`] per reply. Each message is a plain object `{ id, json }`: the id pairs a reply with
 //! its request, `json` is the request or answer as one JSON string (`serde_json`, shipped
 //! anyway), so a 10,000-song taste is one string to copy, not tens of thousands of JS objects
-//! to build on the page's thread. A reply may also carry `progress: true` (a
+//! to build on the page's thread; the page writes a taste's string a slice of tracks per task
+//! ([`Request::match_json`]). A reply may also carry `progress: true` (a
 //! [`Progress`] of the catalog's loading, not yet the answer) or `pixels` (the map's image, a
 //! transferred buffer, the one large value).
 
 use encore_engine::TrackIdx;
-use encore_engine::matching::{ListenerTrack, MatchReport};
+use encore_engine::matching::MatchReport;
 use serde::{Deserialize, Serialize};
 
 use super::controls::Controls;
 use super::sides::SideSummary;
+use super::taste::TasteState;
 use super::track::ShownTrack;
 use crate::catalog::{LoadError, Progress};
 
@@ -28,7 +30,7 @@ pub enum Request {
     /// Match the listener's tracks to the catalog; the worker keeps every version of the matched
     /// songs for "leave out what I already have".
     Match {
-        tracks: Vec<ListenerTrack>,
+        taste: TasteState,
     },
     /// The sides of the taste of `seeds` (the matched songs), answered by [`Answer::Sides`].
     Sides {
@@ -79,6 +81,12 @@ pub enum Lane {
 }
 
 impl Request {
+    /// The JSON of [`Request::Match`] for the taste whose JSON is `taste`: the page writes a
+    /// big taste a slice at a time (`TasteState::to_json_in_slices`), then only wraps it.
+    pub fn match_json(taste: &str) -> String {
+        format!(r#"{{"Match":{{"taste":{taste}}}}}"#)
+    }
+
     pub fn lane(&self) -> Lane {
         match self {
             Request::Load => Lane::Load,
@@ -144,4 +152,32 @@ pub enum Answer {
     StillValid(Vec<ShownTrack>),
     /// Asked before the catalog was ready.
     NotReady,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_match_wrapped_around_its_tastes_json_reads_as_that_match() {
+        use super::super::taste::Source;
+        use encore_engine::matching::ListenerTrack;
+
+        let mut taste = TasteState::default();
+        taste.add(
+            Source::Liked,
+            [ListenerTrack {
+                title: "Song".into(),
+                artists: vec!["A \"B\"".into()],
+                ..Default::default()
+            }],
+        );
+        let Ok(written) = serde_json::to_string(&taste) else {
+            panic!("a taste always writes");
+        };
+        let json = Request::match_json(&written);
+        let request = Request::Match { taste };
+        assert_eq!(serde_json::to_string(&request).ok(), Some(json.clone()));
+        assert_eq!(serde_json::from_str::<Request>(&json).ok(), Some(request));
+    }
 }

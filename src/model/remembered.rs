@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::protocol::{Answer, Request};
 use super::taste::TasteState;
 use super::{Entry, Workbench};
+use crate::runtime::yield_now;
 use crate::storage::{self, CacheWrite, WritePermit};
 
 /// The taste, in IndexedDB: a 10,000-song library is too big for `localStorage`.
@@ -65,18 +66,25 @@ pub fn remember(bench: Workbench) {
     });
     // Each effect's first run only reads what was restored: nothing is written until the
     // listener changes something, so a visit that changes nothing stores nothing.
+    // The taste is written a slice per task; a newer taste supersedes a write still being made.
+    let taste_writes = StoredValue::new(0_u64);
     Effect::new(move |armed: Option<bool>| {
         let taste = bench.taste.get();
         if !restored.get() {
             return false;
         }
-        if armed == Some(true)
-            && let Ok(json) = serde_json::to_string(&taste)
-        {
-            let write = [CacheWrite::Put(TASTE_KEY.to_owned(), json)];
+        if armed == Some(true) {
+            let this_write = taste_writes.get_value() + 1;
+            taste_writes.set_value(this_write);
             let permit = permit.get_value();
             spawn_local(async move {
-                let _ = storage::cache_write_all(&permit, &write).await;
+                let Ok(json) = taste.to_json_in_slices(yield_now).await else {
+                    return;
+                };
+                if taste_writes.get_value() == this_write {
+                    let write = [CacheWrite::Put(TASTE_KEY.to_owned(), json)];
+                    let _ = storage::cache_write_all(&permit, &write).await;
+                }
             });
         }
         true

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -131,7 +132,21 @@ impl EngineWorker {
     /// Asks `request`; `Ok(None)` when a newer request of its lane superseded it, `Err` when the
     /// worker stopped before answering.
     pub async fn ask(&self, request: Request) -> Result<Option<Reply>, Stopped> {
-        let lane = request.lane();
+        let json = timed(&format!("write-{:?}", request.lane()), || {
+            serde_json::to_string(&request)
+        });
+        self.ask_json(request.lane(), Box::pin(std::future::ready(json)))
+            .await
+    }
+
+    /// Asks the request of `lane` whose JSON `json` writes (over several tasks, for a big one);
+    /// a newer request of `lane` made meanwhile supersedes it before it is posted. (Boxed: one
+    /// copy of this function in the `.wasm` for every kind of writing.)
+    pub async fn ask_json(
+        &self,
+        lane: Lane,
+        json: LocalBoxFuture<'_, serde_json::Result<String>>,
+    ) -> Result<Option<Reply>, Stopped> {
         let mut waiter = None;
         let promise = Promise::new(&mut |resolve, reject| waiter = Some((resolve, reject)));
         let Some(waiter) = waiter else {
@@ -141,9 +156,18 @@ impl EngineWorker {
         if let Some((resolve, _)) = superseded {
             let _ = resolve.call1(&JsValue::NULL, &JsValue::NULL);
         }
+        let json = match json.await {
+            Ok(json) => json,
+            Err(e) => {
+                self.calls.borrow_mut().settle(id);
+                return Err(e.to_string());
+            }
+        };
+        if !self.calls.borrow().is_waiting(id) {
+            return Ok(None);
+        }
         // What the page's thread spends on a message, beside the worker's answer time.
         timed(&format!("post-{lane:?}"), || {
-            let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
             let message = Object::new();
             let _ = Reflect::set(&message, &"id".into(), &(id as f64).into());
             let _ = Reflect::set(&message, &"json".into(), &json.into());

@@ -81,7 +81,8 @@ impl Dispatcher {
         let answer = match request {
             Request::Load => Answer::Loaded(EngineFacts { era: engine.era }),
             Request::Search { query, limit } => Answer::Found(engine.search(&query, limit)),
-            Request::Match { tracks } => {
+            Request::Match { taste } => {
+                let tracks = taste.listener_tracks();
                 let report = engine.match_all(&tracks);
                 self.owned = engine.owned_versions(&report.matched);
                 let years = tracks.iter().map(|t| engine.year_of(t)).collect();
@@ -142,6 +143,15 @@ impl Dispatcher {
             Request::StillValid { list } => Answer::StillValid(engine.still_valid(list)),
         };
         Some(Reply::new(id, answer))
+    }
+
+    /// Runs one piece of the engine's warm-up (see [`Engine::warm_up_step`]) unless a
+    /// recommendation or sides are waiting; `true` once there is nothing left to warm.
+    pub fn warm_up_step(&mut self) -> bool {
+        match &self.engine {
+            Some(engine) => !self.is_busy() && engine.warm_up_step(),
+            None => true,
+        }
     }
 
     /// Whether a recommendation is waiting for its next piece, or sides for their turn.
@@ -206,6 +216,7 @@ mod tests {
     use super::*;
     use crate::model::controls::Controls;
     use crate::model::map::MAP_SIZE;
+    use crate::model::taste::{Source, TasteState};
     use crate::runtime::block_on;
 
     const N_TRACKS: usize = 400;
@@ -297,6 +308,14 @@ mod tests {
         }
     }
 
+    /// A match of `tracks`, picked from the search.
+    fn matching(tracks: Vec<ListenerTrack>) -> Request {
+        let tracks = tracks.into_iter().map(|t| (Source::Search, t)).collect();
+        Request::Match {
+            taste: TasteState { tracks },
+        }
+    }
+
     fn recommend(seeds: &[usize], controls: Controls) -> Request {
         Request::Recommend {
             seeds: seeds.iter().map(|&s| idx(s)).collect(),
@@ -340,8 +359,7 @@ mod tests {
             ..ListenerTrack::default()
         };
         let tracks = vec![listener(5), unknown.clone(), listener(70)];
-        let Answer::Matched { report, years } =
-            answer(&mut dispatcher, 2, Request::Match { tracks }).answer
+        let Answer::Matched { report, years } = answer(&mut dispatcher, 2, matching(tracks)).answer
         else {
             panic!("not a match answer");
         };
@@ -516,6 +534,42 @@ mod tests {
     }
 
     #[test]
+    fn warming_up_waits_for_a_running_recommendation_and_changes_no_answer_nor_match() {
+        let mut dispatcher = ready();
+        let seeds: Vec<usize> = (0..200).step_by(20).collect();
+        let taste = || matching((0..30).map(listener).collect());
+        let cold_match = answer(&mut dispatcher, 5, taste());
+        let cold = answer(&mut dispatcher, 1, recommend(&seeds, Controls::default()));
+        assert_eq!(
+            dispatcher.receive(2, recommend(&seeds, Controls::default())),
+            None
+        );
+        assert!(!dispatcher.warm_up_step(), "the ranking goes first");
+        while dispatcher.is_busy() {
+            dispatcher.step();
+        }
+        let mut steps = 0;
+        while !dispatcher.warm_up_step() {
+            steps += 1;
+            assert!(steps < 100, "warming up ends");
+        }
+        let warm = answer(&mut dispatcher, 4, recommend(&seeds, Controls::default()));
+        assert_eq!(warm.answer, cold.answer, "the same list, warmed up or not");
+        let warm_match = answer(&mut dispatcher, 6, taste());
+        assert_eq!(warm_match.answer, cold_match.answer, "the same matches");
+        let mut half_warm = ready();
+        assert!(
+            !half_warm.warm_up_step(),
+            "the matcher is built in several steps"
+        );
+        let half_warm_match = answer(&mut half_warm, 7, taste());
+        assert_eq!(
+            half_warm_match.answer, cold_match.answer,
+            "finished at first use"
+        );
+    }
+
+    #[test]
     fn a_refused_recommendation_says_why_in_the_listeners_words() {
         let mut dispatcher = ready();
         let reply = answer(&mut dispatcher, 4, recommend(&[], Controls::default()));
@@ -529,13 +583,7 @@ mod tests {
     #[test]
     fn leaving_out_owned_songs_uses_the_last_matched_taste() {
         let mut dispatcher = ready();
-        answer(
-            &mut dispatcher,
-            1,
-            Request::Match {
-                tracks: vec![listener(0)],
-            },
-        );
+        answer(&mut dispatcher, 1, matching(vec![listener(0)]));
         // Song 200 is another version of song 0, and sounds much like it.
         let other_version = id(200).to_string();
         let mut lists_it = |leave_out_owned| {

@@ -21,7 +21,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 use crate::catalog;
 use crate::model::engine::Engine;
 use crate::model::protocol::{Answer, Request};
-use crate::runtime::yield_now;
+use crate::runtime::{timed, yield_now};
 use dispatch::{Dispatcher, Reply};
 
 /// The worker's state: the dispatcher and whether a recommendation is being stepped.
@@ -68,7 +68,9 @@ impl Worker {
             spawn_local(Rc::clone(self).load(id));
             return;
         }
-        let reply = self.dispatcher.borrow_mut().receive(id, request);
+        // Timed in the worker's own timeline, beside the page's `post-*` and paint.
+        let lane = format!("answer-{:?}", request.lane());
+        let reply = timed(&lane, || self.dispatcher.borrow_mut().receive(id, request));
         if let Some(reply) = reply {
             self.reply(reply);
         }
@@ -81,7 +83,7 @@ impl Worker {
     async fn step(self: Rc<Self>) {
         while self.dispatcher.borrow().is_busy() {
             yield_now().await;
-            let reply = self.dispatcher.borrow_mut().step();
+            let reply = timed("recommend-piece", || self.dispatcher.borrow_mut().step());
             if let Some(reply) = reply {
                 self.reply(reply);
             }
@@ -99,6 +101,18 @@ impl Worker {
             Err(e) => Answer::LoadFailed(e),
         };
         self.post(id, &answer, None);
+        self.warm_up().await;
+    }
+
+    /// Warms the engine up a piece at a time once the page was told it is ready, reading
+    /// messages between pieces: the listener's first search need not wait for it.
+    async fn warm_up(&self) {
+        loop {
+            yield_now().await;
+            if self.dispatcher.borrow_mut().warm_up_step() {
+                return;
+            }
+        }
     }
 }
 
