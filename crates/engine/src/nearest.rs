@@ -24,7 +24,7 @@ use crate::space::{Row, SCALED_STRIDE};
 
 mod codes;
 
-pub use codes::{CodeIndex, exact_code_top_k};
+pub use codes::{CodeIndex, code_top_k, exact_code_top_k};
 
 /// A track and its squared distance to the query.
 #[derive(Debug, Clone, Copy, PartialEq)]

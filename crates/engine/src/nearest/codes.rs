@@ -98,7 +98,9 @@ impl CodeIndex {
             }
             let cell = &self.cells[id as usize];
             if cell.right == 0 {
-                self.scan(query, cell.start as usize..cell.end as usize, skip, best);
+                let (start, end) = (cell.start as usize, cell.end as usize);
+                let tracks = &self.tracks[start..end];
+                scan(query, &self.codes[start..end], |r| tracks[r], skip, best);
                 continue;
             }
             let (left, right) = (
@@ -117,38 +119,66 @@ impl CodeIndex {
         }
         best.stack = stack;
     }
+}
 
-    /// Offers the rows `rows` (tree order) that are near enough, four per kernel step.
-    fn scan(
-        &self,
-        query: &CodeQuery,
-        rows: std::ops::Range<usize>,
-        skip: &impl Fn(TrackIdx) -> bool,
-        best: &mut TopK,
-    ) {
-        let first = rows.start;
-        let (blocks, tail) = self.codes[rows].as_chunks::<BLOCK_ROWS>();
-        let mut threshold = best.threshold();
-        let mut offer = |row: usize, dist2: f32, threshold: &mut f32| {
-            let track = TrackIdx(self.tracks[first + row]);
-            if dist2 <= *threshold && !skip(track) {
-                best.offer(Neighbour { track, dist2 });
-                *threshold = best.threshold();
-            }
-        };
-        for (b, block) in blocks.iter().enumerate() {
-            let dists = query.dist2_x4(block);
-            if dists.any_le(threshold) {
-                for (r, dist2) in dists.to_array().into_iter().enumerate() {
-                    offer(b * BLOCK_ROWS + r, dist2, &mut threshold);
-                }
-            }
+/// Offers `best` every row of `codes` near enough to enter it, four per kernel step; row `r` is
+/// track `track_of(r)`.
+fn scan(
+    query: &CodeQuery,
+    codes: &[CodeRow],
+    track_of: impl Fn(usize) -> u32,
+    skip: &impl Fn(TrackIdx) -> bool,
+    best: &mut TopK,
+) {
+    let (blocks, tail) = codes.as_chunks::<BLOCK_ROWS>();
+    let mut threshold = best.threshold();
+    let mut offer = |row: usize, dist2: f32, threshold: &mut f32| {
+        let track = TrackIdx(track_of(row));
+        if dist2 <= *threshold && !skip(track) {
+            best.offer(Neighbour { track, dist2 });
+            *threshold = best.threshold();
         }
-        let tail_start = blocks.len() * BLOCK_ROWS;
-        for (r, codes) in tail.iter().enumerate() {
-            offer(tail_start + r, query.dist2(codes), &mut threshold);
+    };
+    for (b, block) in blocks.iter().enumerate() {
+        let dists = query.dist2_x4(block);
+        if dists.any_le(threshold) {
+            for (r, dist2) in dists.to_array().into_iter().enumerate() {
+                offer(b * BLOCK_ROWS + r, dist2, &mut threshold);
+            }
         }
     }
+    let tail_start = blocks.len() * BLOCK_ROWS;
+    for (r, codes) in tail.iter().enumerate() {
+        offer(tail_start + r, query.dist2(codes), &mut threshold);
+    }
+}
+
+/// The `k` rows of `codes` (in track order) nearest to `query` (code lanes) under `weights`,
+/// nearest first, ties by track index, skipping rows for which `skip` returns true: the answer
+/// of [`exact_code_top_k`], reading every row with the SIMD kernel. For a query whose `skip`
+/// rules out most of the catalog, where the tree would search on and on, or a catalog ranked
+/// once with no tree built.
+pub fn code_top_k<'s>(
+    codes: &[CodeRow],
+    weights: &Row,
+    query: &Row,
+    k: usize,
+    skip: impl Fn(TrackIdx) -> bool,
+    scratch: &'s mut TopK,
+) -> &'s [Neighbour] {
+    scratch.reset(k);
+    if k > 0 {
+        // Track indices fit a u32 (the catalog's invariant).
+        let track_of = |r: usize| r as u32;
+        scan(
+            &CodeQuery::new(query, weights),
+            codes,
+            track_of,
+            &skip,
+            scratch,
+        );
+    }
+    scratch.finish()
 }
 
 /// Lane `lane` of a code row as an integer, for splitting (the order of [`code_lanes`]).
@@ -271,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn tree_search_matches_the_code_oracle_on_random_queries_with_skips_and_ties() {
+    fn tree_and_flat_scan_match_the_code_oracle_on_random_queries_with_skips_and_ties() {
         let seed = 0x5EED_0C0D;
         println!("seed {seed:#x}");
         let mut rng = SeededRng::new(seed);
@@ -305,6 +335,8 @@ mod tests {
                     want.as_slice(),
                     "seed {seed:#x}, rows {n_rows}, query {q}, k {k}"
                 );
+                let flat = code_top_k(&codes, &weights, &query, k, skip, &mut scratch);
+                assert_eq!(flat, want.as_slice(), "flat, query {q}, k {k}");
                 queries += 1;
             }
         }
@@ -312,10 +344,10 @@ mod tests {
     }
 
     #[test]
-    fn code_distances_are_scaled_distances_and_encoding_gives_back_the_files_codes() {
+    fn code_distances_are_scaled_distances_and_decoding_gives_back_the_scaled_rows() {
         use crate::Feature;
         use crate::nearest::dist2;
-        use crate::space::{CodeSpace, FEATURE_CODECS, Scaler, round_features};
+        use crate::space::{CodeSpace, FEATURE_CODECS, Scaler, encode_raw, round_features};
         let mut rng = SeededRng::new(3);
         let mut raw: Vec<f32> = (0..200 * Feature::COUNT)
             .map(|i| match i % Feature::COUNT {
@@ -333,8 +365,10 @@ mod tests {
         scaler.transform_into(&raw, &mut scaled);
         let space = CodeSpace::new(&scaler);
         let rows: Vec<&[f32]> = scaled.chunks_exact(SCALED_STRIDE).collect();
-        let codes: Vec<CodeRow> = rows.iter().map(|row| space.encode(row)).collect();
-        for (features, row_codes) in raw.chunks_exact(Feature::COUNT).zip(&codes) {
+        let codes: Vec<CodeRow> = raw.chunks_exact(Feature::COUNT).map(encode_raw).collect();
+        for ((features, row_codes), row) in raw.chunks_exact(Feature::COUNT).zip(&codes).zip(&rows)
+        {
+            assert_eq!(space.decode(row_codes).as_slice(), *row, "bit for bit");
             let lanes = code_lanes(row_codes);
             for (f, codec) in FEATURE_CODECS.iter().enumerate() {
                 let lane = crate::space::CODE_LANES[f];
@@ -348,10 +382,15 @@ mod tests {
         for (a, b) in (0..100).map(|i| (i, 199 - i)) {
             let scaled_dist = dist2(rows[a], rows[b]);
             let code_dist = code_dist2_scalar(&code_lanes(&codes[a]), &space.weights, &codes[b]);
-            assert!(
-                (scaled_dist - code_dist).abs() <= 1e-4 * scaled_dist.max(1.0),
-                "rows {a}, {b}: {scaled_dist} against {code_dist}"
-            );
+            // A point between two tracks, as the recommenders' means are.
+            let mid: Row = std::array::from_fn(|l| (rows[a][l] + rows[b][l]) / 2.0);
+            let mid_dist = code_dist2_scalar(&space.lanes(&mid), &space.weights, &codes[b]);
+            for (scaled, code) in [(scaled_dist, code_dist), (scaled_dist / 4.0, mid_dist)] {
+                assert!(
+                    (scaled - code).abs() <= 1e-4 * scaled.max(1.0),
+                    "rows {a}, {b}: {scaled} against {code}"
+                );
+            }
         }
     }
 

@@ -120,14 +120,14 @@ fn round_robin(query: &Query, progress: &Progress, scores: &mut [f32]) -> Placed
 fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progress) {
     let per_seed = progress.per_seed;
     let catalog = query.catalog;
-    let space = catalog.code_space();
+    let weights = &catalog.space.weights;
     let code_index = query.index.code_index(catalog);
     let mut best = TopK::new();
     for (&seed, list) in query.seeds[seeds.clone()]
         .iter()
         .zip(&mut progress.lists[seeds])
     {
-        let at = code_lanes(&space.encode(catalog.scaled_row(seed)));
+        let at = code_lanes(&catalog.codes[seed.get()]);
         let artists = catalog.track_artists.row(seed.get());
         // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
         // artist's track can be, the list is complete without a search.
@@ -142,10 +142,9 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
         progress.same.dedup();
         best.reset(per_seed);
         for &t in &progress.same {
-            let codes = space.encode(catalog.scaled_row(t));
             best.offer(Neighbour {
                 track: t,
-                dist2: code_dist2_scalar(&at, &space.weights, &codes),
+                dist2: code_dist2_scalar(&at, weights, &catalog.codes[t.get()]),
             });
         }
         list.clear();

@@ -468,8 +468,8 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
     use crate::nearest::{Neighbour, exact_code_top_k};
     use crate::simd::code_dist2_scalar;
     use crate::space::code_lanes;
-    let codes = catalog.codes();
-    let weights = catalog.code_space().weights;
+    let codes = &catalog.codes;
+    let weights = catalog.space.weights;
     let lists: Vec<Vec<Neighbour>> = seeds
         .iter()
         .map(|&seed| {
@@ -483,7 +483,7 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
                     .any(|a| artists.contains(a))
             };
             let mut list: Vec<Neighbour> =
-                exact_code_top_k(&codes, &weights, &at, pool, |t| seeds.contains(&t))
+                exact_code_top_k(codes, &weights, &at, pool, |t| seeds.contains(&t))
                     .into_iter()
                     .filter(|n| !shares(n.track))
                     .map(|n| Neighbour {
