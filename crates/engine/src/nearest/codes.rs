@@ -85,7 +85,20 @@ impl CodeIndex {
         skip: impl Fn(TrackIdx) -> bool,
         scratch: &'s mut TopK,
     ) -> &'s [Neighbour] {
-        scratch.reset(k);
+        self.top_k_within(query, k, f32::INFINITY, skip, scratch)
+    }
+
+    /// [`CodeIndex::top_k`] of the rows at most `within` away: the tree prunes by `within`
+    /// from the first cell on, before `k` rows are found.
+    pub fn top_k_within<'s>(
+        &self,
+        query: &Row,
+        k: usize,
+        within: f32,
+        skip: impl Fn(TrackIdx) -> bool,
+        scratch: &'s mut TopK,
+    ) -> &'s [Neighbour] {
+        scratch.reset_within(k, within);
         if k > 0 && !self.cells.is_empty() {
             self.search(&CodeQuery::new(query, &self.weights), &skip, scratch);
         }
@@ -360,6 +373,16 @@ mod tests {
                 );
                 let flat = code_top_k(&codes, &weights, &query, k, skip, &mut scratch);
                 assert_eq!(flat, want.as_slice(), "flat, query {q}, k {k}");
+                // Within the middle distance found: the nearer half, ties at it included.
+                if let Some(middle) = want.get(want.len() / 2) {
+                    let near: Vec<Neighbour> = want
+                        .iter()
+                        .copied()
+                        .filter(|n| n.dist2 <= middle.dist2)
+                        .collect();
+                    let got = index.top_k_within(&query, k, middle.dist2, skip, &mut scratch);
+                    assert_eq!(got, near.as_slice(), "within, query {q}, k {k}");
+                }
                 queries += 1;
             }
         }

@@ -16,14 +16,14 @@ use crate::space::CodeSpace;
 
 /// Bytes hashed per step of the checksum.
 const CHECKSUM_CHUNK: usize = 1 << 20;
-/// Rows per step when recomputing the scaled matrix, map positions and clusters.
+/// Rows per step when laying out the feature codes and recomputing map positions and clusters.
 const DERIVE_ROWS: usize = 32 * 1024;
 
 /// Decodes and validates a catalog in bounded steps, so a browser can yield to its event loop
 /// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks a browser for 70 ms or
 /// more.
 /// A step is one 1 MiB chunk of the checksum, 256 KiB of a zstd section unpacked, one section
-/// read, or 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this
+/// read, or 32k rows of the feature codes, map and clusters. [`Catalog::from_bytes`] is this
 /// decoder run to the end, so both give the same catalog and the same errors. After an error,
 /// stop: the decoder is not meant to be stepped again.
 ///
