@@ -77,9 +77,9 @@ impl Bench {
         Ok(self.workload_mut()?.run(op)? as f64)
     }
 
-    /// The scaled feature matrix (16 values per track), copied for the JavaScript baseline.
+    /// The scaled feature matrix (16 values per track), decoded for the JavaScript baseline.
     pub fn scaled(&self) -> Result<Vec<f32>, JsError> {
-        Ok(self.workload_ref()?.catalog().scaled.clone())
+        Ok(self.workload_ref()?.scaled_rows())
     }
 
     /// The scaled row of nearest-neighbour query `i`.

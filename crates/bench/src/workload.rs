@@ -10,7 +10,7 @@ use encore_engine::nearest::{CodeIndex, NearestError, Neighbour, TopK, exact_cod
 use encore_engine::recommend::{Method, Options, RecommendError, Recommender};
 use encore_engine::seeded::SeededRng;
 use encore_engine::simd::Row;
-use encore_engine::space::{CodeRow, code_lanes};
+use encore_engine::space::code_lanes;
 use encore_engine::{Catalog, TrackId, TrackIdx};
 use thiserror::Error;
 
@@ -100,8 +100,7 @@ pub struct Workload {
     liked: Vec<ListenerTrack>,
     /// [`ASSIGNED_TRACKS`] scaled rows, contiguous as a batch of new tracks would be.
     assign_rows: Vec<f32>,
-    /// Every track's feature codes (the oracle's input) and the tree over them.
-    codes: Vec<CodeRow>,
+    /// The tree over every track's feature codes.
     code_index: CodeIndex,
     scratch: TopK,
     calls: usize,
@@ -131,10 +130,9 @@ impl Workload {
             .collect();
         let assign_rows = sample(&mut rng, ASSIGNED_TRACKS)
             .into_iter()
-            .flat_map(|t| catalog.scaled_row(t).iter().copied())
+            .flat_map(|t| catalog.scaled_row(t))
             .collect();
-        let codes = catalog.codes();
-        let code_index = CodeIndex::new(&codes, &catalog.code_space().weights).unwrap_or_default();
+        let code_index = catalog.code_index().unwrap_or_default();
         Self {
             matcher: Matcher::build(&catalog),
             recommender: Recommender::new(Arc::clone(&catalog)),
@@ -143,7 +141,6 @@ impl Workload {
             library,
             liked,
             assign_rows,
-            codes,
             code_index,
             scratch: TopK::new(),
             calls: 0,
@@ -156,11 +153,20 @@ impl Workload {
 
     /// The scaled row of nearest-neighbour query `i` (cycled), for the JavaScript baseline.
     pub fn query_row(&self, i: usize) -> Row {
-        let mut row = [0.0; SCALED_STRIDE];
-        if let Some(&track) = self.queries.get(i % QUERIES) {
-            row.copy_from_slice(self.catalog.scaled_row(track));
-        }
-        row
+        self.queries
+            .get(i % QUERIES)
+            .map_or([0.0; SCALED_STRIDE], |&track| {
+                self.catalog.scaled_row(track)
+            })
+    }
+
+    /// Every track's scaled row, decoded from its codes, for the JavaScript baseline (which
+    /// keeps its own `f32` copy, as a JavaScript app would).
+    pub fn scaled_rows(&self) -> Vec<f32> {
+        let tracks = 0..self.catalog.n_tracks() as u32;
+        tracks
+            .flat_map(|t| self.catalog.scaled_row(TrackIdx(t)))
+            .collect()
     }
 
     /// The catalog track of query `i`, which the ranking skips.
@@ -171,7 +177,7 @@ impl Workload {
     /// Query `i`'s code lanes: its track's codes.
     fn query_lanes(&self, i: usize) -> Row {
         self.query_track(i)
-            .and_then(|t| self.codes.get(t.get()))
+            .and_then(|t| self.catalog.codes.get(t.get()))
             .map_or([0.0; SCALED_STRIDE], code_lanes)
     }
 
@@ -198,13 +204,15 @@ impl Workload {
                     let own = self.query_track(call);
                     let weights = self.code_index.weights();
                     let skip = |t: TrackIdx| Some(t) == own;
-                    sum(&mut exact_code_top_k(&self.codes, weights, &query, K, skip)
-                        .into_iter()
-                        .map(|n| n.track))
+                    sum(
+                        &mut exact_code_top_k(&self.catalog.codes, weights, &query, K, skip)
+                            .into_iter()
+                            .map(|n| n.track),
+                    )
                 }
             }
             Op::NearestIndex => {
-                let index = CodeIndex::new(&self.codes, self.code_index.weights())?;
+                let index = self.catalog.code_index()?;
                 index.n_rows() as u64
             }
             Op::KMeansAssign => {

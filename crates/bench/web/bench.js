@@ -132,7 +132,8 @@ async function main() {
   record('prepare', summarize([performance.now() - prepareStart]));
 
   const wanted = (op) => only.length === 0 || only.includes(op);
-  if (wanted(`nearest-${K}-js`)) {
+  // The baseline goes with nearest-50, which it is compared with (`--op nearest-50` asks for both).
+  if (wanted(`nearest-${K}-js`) || wanted(`nearest-${K}`)) {
     // The baseline's own copy of the data, as a JavaScript app would hold it.
     const rows = new Float32Array(bench.scaled());
     const nQueries = Bench.queries();

@@ -5,7 +5,7 @@
 //! and the simplest correct thing to call.
 //!
 //! [`NearestIndex`] is the fast path over rows of [`SCALED_STRIDE`] values (the layout of
-//! [`crate::Catalog::scaled`]): the [`crate::simd`] kernel computes four distances per step, a
+//! [`crate::Catalog::scaled_row`], such as a library's seeds): the [`crate::simd`] kernel computes four distances per step, a
 //! vector compare against the current k-th distance rejects almost every block before any scalar
 //! work, and the `skip` predicate runs only for rows that would enter the top `k`. A reusable
 //! [`TopK`] scratch keeps queries allocation-free. It returns exactly what [`exact_top_k`] returns,
@@ -24,7 +24,7 @@ use crate::space::{Row, SCALED_STRIDE};
 
 mod codes;
 
-pub use codes::{CodeIndex, exact_code_top_k};
+pub use codes::{CodeIndex, code_top_k, exact_code_top_k};
 
 /// A track and its squared distance to the query.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,14 +125,28 @@ pub enum NearestError {
 
 /// The best `k` candidates of one query: the scratch a caller keeps and reuses so that queries do
 /// not allocate once it has grown to `k`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TopK {
     k: usize,
+    /// No candidate farther than this is wanted (infinite unless a caller says otherwise).
+    within: f32,
     /// Max-heap: the worst of the best `k` on top, so a better candidate replaces it in place.
     heap: BinaryHeap<Neighbour>,
     sorted: Vec<Neighbour>,
     /// [`CodeIndex`]'s cells still to visit, with their distance bounds.
     stack: Vec<(u32, f32)>,
+}
+
+impl Default for TopK {
+    fn default() -> Self {
+        Self {
+            k: 0,
+            within: f32::INFINITY,
+            heap: BinaryHeap::new(),
+            sorted: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
 }
 
 impl TopK {
@@ -141,7 +155,13 @@ impl TopK {
     }
 
     pub(crate) fn reset(&mut self, k: usize) {
+        self.reset_within(k, f32::INFINITY);
+    }
+
+    /// Ready for the best `k` of the candidates at most `within` away.
+    pub(crate) fn reset_within(&mut self, k: usize, within: f32) {
         self.k = k;
+        self.within = within;
         self.heap.clear();
     }
 
@@ -149,8 +169,8 @@ impl TopK {
     /// index in [`TopK::offer`]).
     pub(crate) fn threshold(&self) -> f32 {
         match self.heap.peek() {
-            Some(worst) if self.heap.len() >= self.k => worst.dist2,
-            _ => f32::INFINITY,
+            Some(worst) if self.heap.len() >= self.k => worst.dist2.min(self.within),
+            _ => self.within,
         }
     }
 
@@ -176,7 +196,7 @@ impl TopK {
     }
 }
 
-/// Fast exact ranking over rows of [`SCALED_STRIDE`] values, such as [`crate::Catalog::scaled`].
+/// Fast exact ranking over rows of [`SCALED_STRIDE`] values, such as the seeds' scaled rows.
 ///
 /// ```
 /// use encore_engine::nearest::{NearestIndex, TopK};

@@ -490,10 +490,10 @@ fn fold_duplicates(catalog: &Catalog, ranked: &mut [Scored], limit: usize) -> Ve
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::TrackId;
     use crate::catalog::{
         ArtistTable, GenreVocab, KMeansModel, Lists, Scaler, StringTable, TrustColumn,
     };
-    use crate::{Feature, TrackId};
 
     /// A tiny catalog: `(title, artists, popularity)` per track; only text columns matter here.
     pub(crate) fn text_catalog(rows: &[(&str, &[&str], Option<u8>)]) -> Catalog {
@@ -529,11 +529,8 @@ pub(crate) mod tests {
             years: vec![0; n],
             popularity: rows.iter().map(|r| r.2).collect(),
             charted: vec![None; n],
-            scaler: Scaler {
-                offsets: [0.0; Feature::COUNT],
-                scales: [1.0; Feature::COUNT],
-            },
-            scaled: vec![0.0; n * crate::catalog::SCALED_STRIDE],
+            space: crate::space::CodeSpace::new(&Scaler::identity()),
+            codes: vec![[0; crate::catalog::SCALED_STRIDE]; n],
             kmeans: KMeansModel {
                 centroids: Vec::new(),
                 inertia_curve: Vec::new(),

@@ -314,15 +314,15 @@ impl CodeQuery {
     }
 
     /// A lower bound of [`CodeQuery::dist2`] over every code row whose lanes lie within
-    /// `low..=high` lane by lane, bit for bit: per lane the gap to the box is at most
-    /// `|c - q|` in floating point too (subtraction rounds monotonically), and every later
-    /// operation is monotonic in it, in the same order.
+    /// `low..=high` lane by lane (a box given as two code rows), bit for bit: per lane the gap
+    /// to the box is at most `|c - q|` in floating point too (subtraction rounds
+    /// monotonically), and every later operation is monotonic in it, in the same order.
     #[inline(always)]
-    pub fn box_dist2(&self, low: &Row, high: &Row) -> f32 {
+    pub fn box_dist2(&self, low: &CodeRow, high: &CodeRow) -> f32 {
+        let (low, high) = (F4::from_codes(low), F4::from_codes(high));
         let gap = |k: usize| {
-            let at = k * 4;
-            let below = F4::load(low, at).sub(self.at[k]);
-            let above = self.at[k].sub(F4::load(high, at));
+            let below = low[k].sub(self.at[k]);
+            let above = self.at[k].sub(high[k]);
             below.max(above).max(F4::zero())
         };
         sum_partial(self.weighted([gap(0), gap(1), gap(2), gap(3)]))
@@ -422,23 +422,25 @@ mod tests {
             let q = CodeQuery::new(&query, &weights);
             let block: [CodeRow; BLOCK_ROWS] = std::array::from_fn(|r| codes(s * 4 + r as u32));
             let got = q.dist2_x4(&block).to_array();
-            let (mut low, mut high) = (
-                [f32::INFINITY; SCALED_STRIDE],
-                [f32::NEG_INFINITY; SCALED_STRIDE],
-            );
+            let (mut low, mut high) = ([u8::MAX; SCALED_STRIDE], [0; SCALED_STRIDE]);
+            let (mut wide_low, mut wide_high) = (u16::MAX, 0);
             for (r, c) in block.iter().enumerate() {
                 let want = code_dist2_scalar(&query, &weights, c);
                 assert_eq!(got[r].to_bits(), want.to_bits(), "block {s}, row {r}");
                 assert_eq!(q.dist2(c).to_bits(), want.to_bits(), "block {s}, row {r}");
-                for ((l, h), x) in low.iter_mut().zip(&mut high).zip(code_lanes(c)) {
-                    *l = l.min(x);
-                    *h = h.max(x);
+                for ((l, h), &x) in low.iter_mut().zip(&mut high).zip(c) {
+                    *l = (*l).min(x);
+                    *h = (*h).max(x);
                 }
+                let wide = u16::from_le_bytes([c[12], c[13]]);
+                (wide_low, wide_high) = (wide_low.min(wide), wide_high.max(wide));
             }
+            low[12..14].copy_from_slice(&wide_low.to_le_bytes());
+            high[12..14].copy_from_slice(&wide_high.to_le_bytes());
             let bound = q.box_dist2(&low, &high);
             assert!(got.iter().all(|&d| bound <= d), "block {s}");
             // A box around a single row bounds it exactly.
-            let one = code_lanes(&block[0]);
+            let one = block[0];
             assert_eq!(
                 q.box_dist2(&one, &one).to_bits(),
                 got[0].to_bits(),

@@ -6,8 +6,9 @@
 //! `simd`, `pca`) and the catalog depend on it and never on each other's internals.
 //!
 //! As in linfa's `StandardScaler`, a constant feature gets scale 1 so it scales to 0 instead of
-//! NaN. The builder and the catalog decoder both fill [`Catalog::scaled`](crate::Catalog) through
-//! [`Scaler::transform_one`], so a decoded catalog's rows are bit-identical to the builder's.
+//! NaN. The catalog keeps only each track's codes ([`CodeRow`], 16 bytes); [`CodeSpace`] ranks
+//! in the code domain directly, and decodes a scaled row, through [`Scaler::transform_one`] of
+//! its raw values, where one is wanted: bit for bit the row the builder scaled.
 
 use crate::Feature;
 
@@ -107,20 +108,6 @@ impl Scaler {
             *o = z * scale + off;
         }
     }
-
-    /// `row`'s raw features rounded to the file's steps ([`FEATURE_CODECS`]): the builder rounds
-    /// features to those steps before scaling, so this gives back exactly the raw values built or
-    /// stored (the round trip errs by far less than half a step).
-    pub fn raw_features(&self, row: &[f32]) -> [f32; Feature::COUNT] {
-        let mut raw = [0.0; Feature::COUNT];
-        if row.len() == SCALED_STRIDE {
-            self.inverse_row(row, &mut raw);
-            for (x, codec) in raw.iter_mut().zip(FEATURE_CODECS) {
-                *x = codec.dequantize(codec.quantize(*x));
-            }
-        }
-        raw
-    }
 }
 
 /// How one feature is quantized: `value = min + q * step`, `q` in `0..2^bits`.
@@ -213,16 +200,52 @@ pub fn code_lanes(codes: &CodeRow) -> Row {
     lanes
 }
 
-/// The scaled space seen through the codes: a scaled value is an affine map of its code,
-/// `scaled = a * code + b` (the file's step, then the scaler), so
-/// `sum (q - (a c + b))^2 = sum a^2 (q' - c)^2` with `q' = (q - b) / a`. Ranking by the
-/// code-domain distance, with per-lane weights `a^2`, is ranking by the scaled distance, reading
-/// 16 bytes a track instead of 64.
+/// The code of feature `f` (< [`Feature::COUNT`]) in a code row.
+#[inline]
+pub fn feature_code(codes: &CodeRow, f: usize) -> u16 {
+    if FEATURE_CODECS[f].bits == 16 {
+        u16::from_le_bytes([codes[12], codes[13]])
+    } else {
+        u16::from(codes[CODE_LANES[f]])
+    }
+}
+
+/// The codes of one track's raw features ([`Feature::COUNT`] values), each rounded to its step.
+pub fn encode_raw(raw: &[f32]) -> CodeRow {
+    let mut codes = [0; SCALED_STRIDE];
+    for ((&lane, codec), &x) in CODE_LANES.iter().zip(FEATURE_CODECS).zip(raw) {
+        let [low, high] = codec.quantize(x).to_le_bytes();
+        if codec.bits == 16 {
+            codes[12] = low;
+            codes[13] = high;
+        } else {
+            codes[lane] = low;
+        }
+    }
+    codes
+}
+
+/// The raw features a code row stands for, in [`Feature::ALL`] order: exactly the values built
+/// or stored (the builder rounds features to the file's steps before anything else).
+pub fn decode_raw(codes: &CodeRow) -> [f32; Feature::COUNT] {
+    std::array::from_fn(|f| FEATURE_CODECS[f].dequantize(feature_code(codes, f)))
+}
+
+/// The scaled space seen through the codes, which is all the catalog keeps of a track's sound.
+///
+/// A scaled value is an affine map of its code, `scaled = a * code + b` (the file's step, then
+/// the scaler), so `sum (q - (a c + b))^2 = sum a^2 (q' - c)^2` with `q' = (q - b) / a`. Ranking
+/// by the code-domain distance, with per-lane weights `a^2`, is ranking by the scaled distance,
+/// reading 16 bytes a track instead of 64. Where a scaled row itself is wanted,
+/// [`CodeSpace::decode`] computes it from the codes, bit for bit the row the builder scaled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeSpace {
     scaler: Scaler,
     /// Per code lane, `a^2` (zero in the unused lanes).
     pub weights: Row,
+    /// Per 8-bit feature, the scaled value of each code: [`Scaler::transform_one`] of its raw
+    /// value, so that decoding a row is a lookup per feature.
+    scaled_codes: [[f32; 256]; Feature::COUNT],
 }
 
 impl CodeSpace {
@@ -232,28 +255,51 @@ impl CodeSpace {
             let a = codec.step / scale;
             weights[lane] = a * a;
         }
+        let mut scaled_codes = [[0.0; 256]; Feature::COUNT];
+        for (f, (table, codec)) in scaled_codes.iter_mut().zip(FEATURE_CODECS).enumerate() {
+            for (code, z) in (0..).zip(table.iter_mut()) {
+                *z = scaler.transform_one(f, codec.dequantize(code));
+            }
+        }
         Self {
             scaler: scaler.clone(),
             weights,
+            scaled_codes,
         }
     }
 
-    /// The codes of a scaled row (one of the catalog's, or any row of this space): exactly the
-    /// codes the file stores for a catalog row, since quantizing a decoded value gives back its code.
-    pub fn encode(&self, scaled: &[f32]) -> CodeRow {
+    /// The standardization of the raw features.
+    pub fn scaler(&self) -> &Scaler {
+        &self.scaler
+    }
+
+    /// The scaled row of `codes`: [`Scaler::transform_row`] of its raw values ([`decode_raw`]),
+    /// bit for bit, padding lanes zero.
+    #[inline]
+    pub fn decode(&self, codes: &CodeRow) -> Row {
+        let mut row = [0.0; SCALED_STRIDE];
+        for (f, (z, codec)) in row.iter_mut().zip(FEATURE_CODECS).enumerate() {
+            *z = if codec.bits == 16 {
+                let raw = codec.dequantize(feature_code(codes, f));
+                self.scaler.transform_one(f, raw)
+            } else {
+                self.scaled_codes[f][usize::from(codes[CODE_LANES[f]])]
+            };
+        }
+        row
+    }
+
+    /// Any point of the scaled space (a mean of rows, say) as code lanes, unrounded: its
+    /// code-domain distance to a track's codes under [`CodeSpace::weights`] is its scaled
+    /// distance to the track's row, up to float rounding.
+    pub fn lanes(&self, scaled: &Row) -> Row {
         let mut raw = [0.0; Feature::COUNT];
         self.scaler.inverse_row(scaled, &mut raw);
-        let mut codes = [0; SCALED_STRIDE];
+        let mut lanes = [0.0; SCALED_STRIDE];
         for ((&lane, codec), x) in CODE_LANES.iter().zip(FEATURE_CODECS).zip(raw) {
-            let [low, high] = codec.quantize(x).to_le_bytes();
-            if codec.bits == 16 {
-                codes[12] = low;
-                codes[13] = high;
-            } else {
-                codes[lane] = low;
-            }
+            lanes[lane] = (x - codec.min) / codec.step;
         }
-        codes
+        lanes
     }
 }
 
@@ -310,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn raw_features_give_back_the_rounded_values() {
+    fn codes_give_back_the_rounded_values_and_the_scaled_row_bit_for_bit() {
         let mut features = vec![
             0.37f32, 0.81, 5.0, -7.3, 1.0, 0.05, 0.2, 0.0, 0.1, 0.5, 121.4,
         ];
@@ -320,9 +366,19 @@ mod tests {
             offsets: [0.3; Feature::COUNT],
             scales: [1.7; Feature::COUNT],
         };
+        let codes = encode_raw(&features);
+        assert_eq!(decode_raw(&codes).as_slice(), features.as_slice());
         let mut row = [0.0; SCALED_STRIDE];
         scaler.transform_row(&features, &mut row);
-        assert_eq!(scaler.raw_features(&row).as_slice(), features.as_slice());
-        assert_eq!(scaler.raw_features(&[]), [0.0; Feature::COUNT], "no row");
+        let space = CodeSpace::new(&scaler);
+        assert_eq!(
+            space.decode(&codes).map(f32::to_bits),
+            row.map(f32::to_bits)
+        );
+        // A track's own row, as code lanes, is its codes.
+        let lanes = space.lanes(&row);
+        for (got, want) in lanes.iter().zip(code_lanes(&codes)) {
+            assert!((got - want).abs() < 1e-3, "{lanes:?}");
+        }
     }
 }

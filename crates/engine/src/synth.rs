@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::catalog::{Catalog, Lists, StringTable, TrustColumn};
 use crate::seeded::SeededRng;
-use crate::space::{SCALED_STRIDE, round_features};
+use crate::space::{SCALED_STRIDE, encode_raw, round_features};
 use crate::{Feature, TrackId, TrackIdx, kmeans};
 
 /// Why a synthetic catalog cannot be made.
@@ -74,17 +74,17 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
             .genres_with_trust(TrackIdx(p as u32))
             .for_each(|(_, trust)| genre_trust.push(trust));
         source
-            .scaler
+            .scaler()
             .transform_row(&source.raw_features(TrackIdx(p as u32)), &mut scaled_row);
         for z in &mut scaled_row {
             *z += rng.normal() as f32 * config.jitter;
         }
-        source.scaler.inverse_row(&scaled_row, &mut raw_row);
+        source.scaler().inverse_row(&scaled_row, &mut raw_row);
         features.extend_from_slice(&raw_row);
     }
     round_features(&mut features);
     let mut scaled = Vec::new();
-    source.scaler.transform_into(&features, &mut scaled);
+    source.scaler().transform_into(&features, &mut scaled);
     let clusters = kmeans::assign(&scaled, SCALED_STRIDE, &source.kmeans.centroids);
     // The source's map, so synthetic tracks land where their originals are.
     let projection = source.map.project_all(&scaled, SCALED_STRIDE);
@@ -98,8 +98,11 @@ pub fn synthesize(source: &Catalog, config: &SynthConfig) -> Result<Catalog, Syn
         years: picks.iter().map(|&p| source.years[p]).collect(),
         popularity: picks.iter().map(|&p| source.popularity[p]).collect(),
         charted: picks.iter().map(|&p| source.charted[p]).collect(),
-        scaler: source.scaler.clone(),
-        scaled,
+        space: source.space.clone(),
+        codes: features
+            .chunks_exact(Feature::COUNT)
+            .map(encode_raw)
+            .collect(),
         kmeans: source.kmeans.clone(),
         clusters,
         map: source.map.clone(),

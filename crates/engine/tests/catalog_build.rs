@@ -188,16 +188,16 @@ fn merges_by_id_with_the_documented_precedence() {
 fn fits_scaler_clusters_and_projection() {
     let catalog = fixture();
     let n = catalog.n_tracks();
-    assert_eq!(
-        catalog.scaled.len(),
-        n * encore_engine::catalog::SCALED_STRIDE
-    );
+    assert_eq!(catalog.codes.len(), n);
     assert_eq!(catalog.kmeans.k(), 3);
     assert_eq!(catalog.clusters.len(), n);
     assert!(catalog.clusters.iter().all(|&c| c < 3));
     assert_eq!(catalog.projection.len(), n);
     // Standardized columns have mean 0.
-    let mean0: f32 = catalog.scaled.chunks_exact(16).map(|r| r[0]).sum::<f32>() / n as f32;
+    let mean0: f32 = (0..n)
+        .map(|t| catalog.scaled_row(TrackIdx(t as u32))[0])
+        .sum::<f32>()
+        / n as f32;
     assert!(mean0.abs() < 1e-4);
     // Same input, same seed: the same catalog.
     assert_eq!(catalog, fixture());
@@ -699,10 +699,11 @@ fn synthesizes_a_deterministic_larger_catalog() {
     assert_eq!(synth, synthesize(&source, &config).unwrap());
     let decoded = Catalog::from_bytes(&synth.to_bytes().unwrap()).unwrap();
     assert_eq!(decoded.n_tracks(), 200);
-    assert_eq!(decoded.scaled, synth.scaled);
+    assert_eq!(decoded.codes, synth.codes);
     for t in 0..200 {
         let t = TrackIdx(t);
         assert_eq!(decoded.raw_features(t), synth.raw_features(t));
+        assert_eq!(decoded.scaled_row(t), synth.scaled_row(t));
     }
     assert_eq!(decoded.clusters, synth.clusters);
 }
@@ -775,7 +776,7 @@ fn step_wise_decoding_of_a_big_catalog_takes_bounded_steps() {
     let (catalog, steps) = decode_in_steps(&bytes).unwrap();
     assert_eq!(catalog.titles, synth.titles);
     assert_eq!(catalog, Catalog::from_bytes(&bytes).unwrap());
-    assert_eq!(catalog.scaled, synth.scaled);
+    assert_eq!(catalog.codes, synth.codes);
     assert_eq!(catalog.clusters, synth.clusters);
     // The checksum takes one step per MiB, the derived columns one per 32k tracks.
     let checksum_steps = (bytes.len() - 24).div_ceil(1 << 20);

@@ -191,3 +191,19 @@ proptest! {
         let _ = assert_bounded(&bytes);
     }
 }
+
+#[test]
+fn a_decoded_track_keeps_its_sound_in_16_bytes_not_a_64_byte_row() {
+    let _alone = alone();
+    // The peak a track adds to decoding: every column, the file's own share and the features,
+    // which the catalog keeps as 16 bytes of codes. Scaled `f32` rows took 64 bytes a track
+    // more than that and brought it to about 119 bytes.
+    let peak = |n: usize| {
+        let (result, peak, _) = decode_measured(&craft(shape(n)));
+        assert_eq!(result.map(|c| c.n_tracks()), Ok(n));
+        peak
+    };
+    let (small, large) = (peak(20_000), peak(40_000));
+    let per_track = (large - small) as f64 / 20_000.0;
+    assert!(per_track < 80.0, "{per_track} bytes a track");
+}

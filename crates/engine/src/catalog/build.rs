@@ -33,7 +33,7 @@ use super::{ArtistTable, Catalog, KMeansModel, Lists, SCALED_STRIDE, Scaler, Str
 use crate::csv_import::{ImportReport, Schema, TrackRow, normalize_artist};
 use crate::kmeans::{self, KMeansError, KMeansParams};
 use crate::seeded::SeededRng;
-use crate::space::round_features;
+use crate::space::{CodeSpace, encode_raw, round_features};
 use crate::{ArtistId, Feature, TrackId, pca};
 
 /// Why a catalog cannot be built.
@@ -345,8 +345,8 @@ fn assemble(
             .map(|t| t.popularity.map(|p| p.min(100)))
             .collect(),
         charted: tracks.iter().map(|t| t.charted).collect(),
-        scaler: Scaler::identity(),
-        scaled: Vec::new(),
+        space: CodeSpace::new(&Scaler::identity()),
+        codes: Vec::new(),
         kmeans: KMeansModel {
             centroids: Vec::new(),
             inertia_curve: Vec::new(),
@@ -418,8 +418,16 @@ fn fit_models(
     report: &mut BuildReport,
 ) -> Result<(), BuildError> {
     let n_tracks = catalog.n_tracks();
-    catalog.scaler = Scaler::fit(features);
-    catalog.scaler.transform_into(features, &mut catalog.scaled);
+    let scaler = Scaler::fit(features);
+    // Fitted on the scaled rows, which only the fit holds: the catalog keeps the codes, whose
+    // decoded rows are these rows bit for bit.
+    let mut scaled = Vec::new();
+    scaler.transform_into(features, &mut scaled);
+    catalog.space = CodeSpace::new(&scaler);
+    catalog.codes = features
+        .chunks_exact(Feature::COUNT)
+        .map(encode_raw)
+        .collect();
 
     let k = match config.fixed_k {
         Some(k) => k.clamp(1, n_tracks),
@@ -429,7 +437,7 @@ fn fit_models(
                 .sample_indices(n_tracks, config.curve_sample)
                 .into_iter()
                 .flat_map(|i| {
-                    catalog.scaled[i * SCALED_STRIDE..(i + 1) * SCALED_STRIDE]
+                    scaled[i * SCALED_STRIDE..(i + 1) * SCALED_STRIDE]
                         .iter()
                         .copied()
                 })
@@ -445,11 +453,7 @@ fn fit_models(
             usize::from(kmeans::elbow(&catalog.kmeans.inertia_curve)).clamp(1, n_tracks)
         }
     };
-    let fit = kmeans::fit(
-        &catalog.scaled,
-        SCALED_STRIDE,
-        &KMeansParams::new(k, config.seed),
-    )?;
+    let fit = kmeans::fit(&scaled, SCALED_STRIDE, &KMeansParams::new(k, config.seed))?;
     // The file stores the centroids only and the reader assigns each track to its nearest one.
     // `fit` ends on an assignment pass over its final centroids with that same nearest-centroid
     // code, so these assignments are exactly what every reader recomputes.
@@ -458,8 +462,8 @@ fn fit_models(
     report.k = k;
 
     // Kept with the catalog and stored as it is, so writing never refits it.
-    catalog.map = pca::fit_2d(&catalog.scaled, SCALED_STRIDE);
-    catalog.projection = catalog.map.project_all(&catalog.scaled, SCALED_STRIDE);
+    catalog.map = pca::fit_2d(&scaled, SCALED_STRIDE);
+    catalog.projection = catalog.map.project_all(&scaled, SCALED_STRIDE);
     Ok(())
 }
 

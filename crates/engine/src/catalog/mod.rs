@@ -4,7 +4,7 @@
 //!
 //! Storage is columnar (structure of arrays): one `Vec` per per-track attribute, indexed by
 //! [`TrackIdx`]. That keeps a million tracks to a handful of allocations, makes decoding a copy,
-//! and lets the ranking kernels stream the scaled feature matrix.
+//! and lets the ranking kernels stream the feature codes (16 bytes a track).
 //!
 //! - `format`: the binary file, its byte-level specification and validation.
 //! - `build`: merging source rows into a catalog and fitting the models.
@@ -21,7 +21,7 @@ pub use crate::space::{SCALED_STRIDE, Scaler};
 
 use crate::nearest::{CodeIndex, NearestError};
 use crate::pca::Projection2d;
-use crate::space::{CodeRow, CodeSpace};
+use crate::space::{CodeRow, CodeSpace, Row, decode_raw};
 use crate::{ArtistId, Feature, TrackId, TrackIdx};
 
 /// Marker for "no value" in the `u32` index columns.
@@ -237,7 +237,7 @@ pub fn most_trusted(
     genres.filter_map(move |(g, trust)| (trust.is_artist_genre() == any_artist_genre).then_some(g))
 }
 
-/// k-means fitted offline on [`Catalog::scaled`].
+/// k-means fitted offline on the catalog's scaled rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeansModel {
     /// `k` rows of [`SCALED_STRIDE`] values (padding lanes zero).
@@ -286,15 +286,17 @@ pub struct Catalog {
     /// Billboard Hot 100 hit: `Some(true)` for a hit, `Some(false)` for a track a source says
     /// did not chart, `None` when no source knew (only the hit-predictor CSV has the flag).
     pub charted: Vec<Option<bool>>,
-    /// Raw audio features are not kept (they would take 52 MB for a million tracks): see
-    /// [`Catalog::raw_features`].
-    pub scaler: Scaler,
-    /// Standardized features, row-major, [`SCALED_STRIDE`] per track.
-    pub scaled: Vec<f32>,
+    /// The standardization of the audio features and the code domain over it: how a track's
+    /// codes read as a scaled row ([`Catalog::scaled_row`]) or are ranked as they are.
+    pub space: CodeSpace,
+    /// Per track, its audio features as the file's codes (16 bytes; see [`CodeRow`]): all the
+    /// catalog keeps of them. Neither raw values (52 MB for a million tracks) nor scaled rows
+    /// (64 MB) are held; [`Catalog::raw_features`] and [`Catalog::scaled_row`] decode them.
+    pub codes: Vec<CodeRow>,
     pub kmeans: KMeansModel,
     /// Per track, its k-means cluster (a row of [`KMeansModel::centroids`]).
     pub clusters: Vec<u16>,
-    /// The 2-D PCA map fitted offline on [`Catalog::scaled`]; stored in the file as it is.
+    /// The 2-D PCA map fitted offline on the scaled rows; stored in the file as it is.
     pub map: Projection2d,
     /// Per track, its position on the map ([`Catalog::map`] of its scaled row).
     pub projection: Vec<[f32; 2]>,
@@ -333,34 +335,29 @@ impl Catalog {
     }
 
     /// The track's raw audio features in [`Feature::ALL`] order (zeros when out of range), as
-    /// built or stored: see [`Scaler::raw_features`].
+    /// built or stored: see [`decode_raw`].
     pub fn raw_features(&self, track: TrackIdx) -> [f32; Feature::COUNT] {
-        self.scaler.raw_features(self.scaled_row(track))
+        self.codes
+            .get(track.get())
+            .map_or([0.0; Feature::COUNT], decode_raw)
     }
 
-    pub fn scaled_row(&self, track: TrackIdx) -> &[f32] {
-        let start = track.get() * SCALED_STRIDE;
-        self.scaled.get(start..start + SCALED_STRIDE).unwrap_or(&[])
+    /// The track's standardized features (zeros when out of range), decoded from its codes:
+    /// bit for bit the row the builder scaled.
+    pub fn scaled_row(&self, track: TrackIdx) -> Row {
+        self.codes
+            .get(track.get())
+            .map_or([0.0; SCALED_STRIDE], |codes| self.space.decode(codes))
     }
 
-    /// The code domain of the scaled rows: nearest-neighbour queries in it rank as in the scaled
-    /// space, reading a quarter of the bytes.
-    pub fn code_space(&self) -> CodeSpace {
-        CodeSpace::new(&self.scaler)
-    }
-
-    /// Every track's feature codes, in track order (the codes the file stores).
-    pub fn codes(&self) -> Vec<CodeRow> {
-        let space = self.code_space();
-        self.scaled
-            .chunks_exact(SCALED_STRIDE)
-            .map(|row| space.encode(row))
-            .collect()
+    /// The standardization fitted on the raw features.
+    pub fn scaler(&self) -> &Scaler {
+        self.space.scaler()
     }
 
     /// The exact nearest-neighbour index over every track's codes.
     pub fn code_index(&self) -> Result<CodeIndex, NearestError> {
-        CodeIndex::new(&self.codes(), &self.code_space().weights)
+        CodeIndex::new(&self.codes, &self.space.weights)
     }
 
     /// The track's genre ids with the trust of each, ascending by id.

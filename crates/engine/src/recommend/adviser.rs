@@ -1,13 +1,14 @@
 //! `adviser` and `adviser-genre` (design 5): k-means on the catalog's 2-D PCA map, with k chosen
 //! by the elbow of the inertia curve; the seeds' cluster (the one most seeds fall in) is ranked
-//! by euclidean distance to the seeds' mean in the standardized space, then the rest of the
-//! catalog the same way so a small cluster still yields a full list. `adviser-genre` keeps only
+//! by euclidean distance to the seeds' mean in the standardized space (measured in the code
+//! domain, [`crate::space::CodeSpace`]), then the rest of the catalog the same way so a small
+//! cluster still yields a full list. `adviser-genre` keeps only
 //! tracks that share at least one genre with the seeds.
 
 use super::{Query, Stepwise};
 use crate::catalog::SCALED_STRIDE;
 use crate::kmeans::{self, KMeansError, KMeansParams};
-use crate::nearest::exact_top_k;
+use crate::nearest::{TopK, code_top_k};
 use crate::seeded::SeededRng;
 use crate::{Catalog, TrackIdx};
 
@@ -145,14 +146,30 @@ impl Model {
                         .iter()
                         .any(|&g| seed_genres.get(g as usize) == Some(&true)))
         };
-        let inside = exact_top_k(&catalog.scaled, SCALED_STRIDE, &centre, query.pool, |t| {
-            self.cluster(t) != home || !eligible(t)
-        });
+        // In the code domain: every track's 16 bytes of codes against the centre's lanes.
+        let (codes, weights) = (&catalog.codes, &catalog.space.weights);
+        let centre = catalog.space.lanes(&centre);
+        let mut scratch = TopK::new();
+        let in_home = |t: TrackIdx| self.cluster(t) == home;
+        let inside = code_top_k(
+            codes,
+            weights,
+            &centre,
+            query.pool,
+            |t| !in_home(t) || !eligible(t),
+            &mut scratch,
+        )
+        .to_vec();
         let fill = query.pool.saturating_sub(inside.len());
-        let outside = exact_top_k(&catalog.scaled, SCALED_STRIDE, &centre, fill, |t| {
-            self.cluster(t) == home || !eligible(t)
-        });
-        for (rank, n) in inside.iter().chain(&outside).enumerate() {
+        let outside = code_top_k(
+            codes,
+            weights,
+            &centre,
+            fill,
+            |t| in_home(t) || !eligible(t),
+            &mut scratch,
+        );
+        for (rank, n) in inside.iter().chain(outside).enumerate() {
             scores[n.track.get()] = -(rank as f32);
         }
     }

@@ -3,12 +3,14 @@
 //! to the mean of that cluster's seeds come first.
 //!
 //! Every track belongs to one cluster, so one pass over the catalog ranks all the seeds'
-//! clusters at once: each track is measured against its own cluster's centre only.
+//! clusters at once: each track is measured against its own cluster's centre only, in the code
+//! domain ([`crate::space::CodeSpace`]), reading each track's 16 bytes of codes.
 
 use super::Query;
 use crate::TrackIdx;
 use crate::catalog::SCALED_STRIDE;
-use crate::nearest::{Neighbour, TopK, dist2};
+use crate::nearest::{Neighbour, TopK};
+use crate::simd::CodeQuery;
 
 /// One cluster the seeds fall in.
 struct Group {
@@ -50,12 +52,21 @@ pub(crate) fn score(query: &Query, scores: &mut [f32]) {
             .best
             .reset(((query.pool as f32 * share).ceil() as usize).max(1));
     }
-    for (t, row) in catalog.scaled.chunks_exact(SCALED_STRIDE).enumerate() {
+    let weights = &catalog.space.weights;
+    let centres: Vec<Option<CodeQuery>> = groups
+        .iter()
+        .map(|g| {
+            g.as_ref()
+                .map(|g| CodeQuery::new(&catalog.space.lanes(&g.centre), weights))
+        })
+        .collect();
+    for (t, codes) in catalog.codes.iter().enumerate() {
         let track = TrackIdx(t as u32);
-        let Some(Some(group)) = cluster_of(track).and_then(|c| groups.get_mut(c)) else {
+        let Some(c) = cluster_of(track) else { continue };
+        let (Some(Some(group)), Some(Some(centre))) = (groups.get_mut(c), centres.get(c)) else {
             continue;
         };
-        let d = dist2(row, &group.centre);
+        let d = centre.dist2(codes);
         // The filter last: most tracks are already too far.
         if d <= group.best.threshold() && query.allowed(track) {
             group.best.offer(Neighbour { track, dist2: d });
@@ -74,7 +85,7 @@ pub(crate) fn score(query: &Query, scores: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nearest::exact_top_k;
+    use crate::nearest::exact_code_top_k;
     use crate::recommend::testing::fixture;
     use crate::recommend::{Options, index::Index};
     use crate::seeded::SeededRng;
@@ -106,7 +117,8 @@ mod tests {
             }
             let share = members.len() as f32 / query.seeds.len() as f32;
             let quota = ((query.pool as f32 * share).ceil() as usize).max(1);
-            let ranked = exact_top_k(&catalog.scaled, SCALED_STRIDE, &centre, quota, |t| {
+            let (lanes, weights) = (catalog.space.lanes(&centre), &catalog.space.weights);
+            let ranked = exact_code_top_k(&catalog.codes, weights, &lanes, quota, |t| {
                 catalog.clusters[t.get()] != cluster || !query.allowed(t)
             });
             out.extend(

@@ -113,7 +113,7 @@ impl<'a> Explainer<'a> {
         sorted_seeds.sort_unstable();
         let seed_rows = sorted_seeds
             .iter()
-            .flat_map(|&s| catalog.scaled_row(s).iter().copied())
+            .flat_map(|&s| catalog.scaled_row(s))
             .collect();
         let mut seeds_by_artist: HashMap<u32, Vec<TrackIdx>> = HashMap::new();
         for &s in &sorted_seeds {
@@ -154,11 +154,11 @@ impl<'a> Explainer<'a> {
             .iter()
             .filter_map(|a| self.seeds_by_artist.get(a))
             .flatten()
-            .map(|&s| (dist2(row, catalog.scaled_row(s)), s))
+            .map(|&s| (dist2(&row, &catalog.scaled_row(s)), s))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let seed = match same_artist {
             Some((_, s)) => s,
-            None => self.nearest_seed(row).unwrap_or(track),
+            None => self.nearest_seed(&row).unwrap_or(track),
         };
         let seed_row = catalog.scaled_row(seed);
         // Nearest first: ranked by the negated difference (ties by column, in feature order).
@@ -204,8 +204,7 @@ impl<'a> Explainer<'a> {
     }
 
     /// The seed nearest in sound (the lowest track index among equals).
-    fn nearest_seed(&self, row: &[f32]) -> Option<TrackIdx> {
-        let row = <&Row>::try_from(row).ok()?;
+    fn nearest_seed(&self, row: &Row) -> Option<TrackIdx> {
         let nearest = NearestIndex::new(&self.seed_rows).ok()?.nearest(row)?;
         self.sorted_seeds.get(nearest.track.get()).copied()
     }

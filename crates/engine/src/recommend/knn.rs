@@ -3,7 +3,10 @@
 //!
 //! Round-robin hands out positions round by round, so the first `pool` positions only need each
 //! seed's first `ceil(pool / seeds) + MARGIN` neighbours, and with hundreds of seeds only the
-//! seeds reached before the pool is full: lists are ranked lazily, in batches of seeds. Distances
+//! seeds reached before the pool is full: lists are ranked lazily, in batches of seeds. With at
+//! least twice as many seeds as the pool, one round fills it, so each seed's nearest neighbour
+//! is ranked first (a search of 1 reads a third of what a search of 3 does); only if seeds
+//! shared too many of them are the lists ranked again with the margin. Distances
 //! are those of the code domain ([`crate::space::CodeSpace`]), where the catalog's k-d tree
 //! ([`crate::nearest::CodeIndex`]) finds a seed's few nearest tracks reading a few cells of it.
 //! The positions are the same as ranking every seed's whole pool (a shorter list is a prefix of
@@ -19,6 +22,9 @@ use crate::space::code_lanes;
 /// (squared, in standard deviations) further away. Two deviations keep a seed's own artist first
 /// unless the sound differs a lot.
 const OTHER_ARTIST_DIST2: f32 = 4.0;
+/// Added to a search's bound so that float rounding of `dist2 + OTHER_ARTIST_DIST2` never
+/// leaves out a track that would enter (a looser bound only reads a little more).
+const ROUNDING_MARGIN: f32 = 1e-3;
 /// Neighbours per seed beyond the even share of the pool, for the overlap between seeds.
 const MARGIN: usize = 2;
 /// Seeds ranked in one piece of work.
@@ -55,8 +61,13 @@ pub(crate) fn step(query: &Query, progress: &mut Progress, scores: &mut [f32]) -
     if n_seeds == 0 || target == 0 {
         return true;
     }
+    let with_margin = (target.div_ceil(n_seeds) + MARGIN).min(target);
     if progress.per_seed == 0 {
-        progress.per_seed = (target.div_ceil(n_seeds) + MARGIN).min(target);
+        progress.per_seed = if n_seeds >= 2 * target {
+            1
+        } else {
+            with_margin
+        };
         progress.lists.resize_with(n_seeds, Vec::new);
     }
     match round_robin(query, progress, scores) {
@@ -68,8 +79,13 @@ pub(crate) fn step(query: &Query, progress: &mut Progress, scores: &mut [f32]) -
             false
         }
         Placed::Short => {
-            // Straight to whole pools: another short round would cost a whole pass again.
-            progress.per_seed = target;
+            // One round fell short: the margin next. After that, straight to whole pools:
+            // another short round would cost a whole pass again.
+            progress.per_seed = if progress.per_seed < with_margin {
+                with_margin
+            } else {
+                target
+            };
             progress.ready = 0;
             false
         }
@@ -120,14 +136,14 @@ fn round_robin(query: &Query, progress: &Progress, scores: &mut [f32]) -> Placed
 fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progress) {
     let per_seed = progress.per_seed;
     let catalog = query.catalog;
-    let space = catalog.code_space();
+    let weights = &catalog.space.weights;
     let code_index = query.index.code_index(catalog);
     let mut best = TopK::new();
     for (&seed, list) in query.seeds[seeds.clone()]
         .iter()
         .zip(&mut progress.lists[seeds])
     {
-        let at = code_lanes(&space.encode(catalog.scaled_row(seed)));
+        let at = code_lanes(&catalog.codes[seed.get()]);
         let artists = catalog.track_artists.row(seed.get());
         // The seed's own artists first: when `per_seed` of their tracks are nearer than any other
         // artist's track can be, the list is complete without a search.
@@ -142,10 +158,9 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
         progress.same.dedup();
         best.reset(per_seed);
         for &t in &progress.same {
-            let codes = space.encode(catalog.scaled_row(t));
             best.offer(Neighbour {
                 track: t,
-                dist2: code_dist2_scalar(&at, &space.weights, &codes),
+                dist2: code_dist2_scalar(&at, weights, &catalog.codes[t.get()]),
             });
         }
         list.clear();
@@ -155,21 +170,25 @@ fn rank_batch(query: &Query, seeds: std::ops::Range<usize>, progress: &mut Progr
         if complete {
             continue;
         }
-        // The best `per_seed` under the artist-aware distance are among the best `per_seed` by
-        // sound alone plus every track of the seed's artists.
+        // The best `per_seed` under the artist-aware distance are among every track of the
+        // seed's artists plus the best `per_seed` of the other artists' by sound, and of those
+        // only the ones nearer than the seed's artists' `per_seed`-th less the artist's distance
+        // (and a little more, for rounding): the search is bounded by it from its first cell.
         let mut merged = TopK::new();
         merged.reset(per_seed);
         for &n in list.iter() {
             merged.offer(n);
         }
-        let by_sound = code_index.top_k(&at, per_seed, |t| !query.allowed(t), &mut best);
-        let other_artists = by_sound.iter().filter(|n| {
-            !catalog
+        let within = merged.threshold() - OTHER_ARTIST_DIST2 + ROUNDING_MARGIN;
+        let shares_artist = |t: TrackIdx| {
+            catalog
                 .track_artists
-                .row(n.track.get())
+                .row(t.get())
                 .iter()
                 .any(|a| artists.contains(a))
-        });
+        };
+        let skip = |t: TrackIdx| !query.allowed(t) || shares_artist(t);
+        let other_artists = code_index.top_k_within(&at, per_seed, within, skip, &mut best);
         for n in other_artists {
             merged.offer(Neighbour {
                 track: n.track,

@@ -5,6 +5,7 @@ use crate::catalog::{
     ArtistTable, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable, Trust,
     TrustColumn,
 };
+use crate::space::{CodeSpace, encode_raw, round_features};
 use crate::{Catalog, Feature, TrackId, TrackIdx};
 
 pub(crate) const N_TRACKS: usize = 40;
@@ -78,6 +79,8 @@ pub(crate) fn fixture() -> Catalog {
             Some(((t * 37) % 100) as u8)
         });
     }
+    // The catalog keeps what its file can hold.
+    round_features(&mut features);
     let scaler = Scaler::fit(&features);
     let mut scaled = Vec::new();
     scaler.transform_into(&features, &mut scaled);
@@ -131,8 +134,11 @@ pub(crate) fn fixture() -> Catalog {
         years,
         popularity,
         charted: vec![None; N_TRACKS],
-        scaler,
-        scaled,
+        space: CodeSpace::new(&scaler),
+        codes: features
+            .chunks_exact(Feature::COUNT)
+            .map(encode_raw)
+            .collect(),
         kmeans: KMeansModel {
             centroids,
             inertia_curve: Vec::new(),

@@ -468,8 +468,8 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
     use crate::nearest::{Neighbour, exact_code_top_k};
     use crate::simd::code_dist2_scalar;
     use crate::space::code_lanes;
-    let codes = catalog.codes();
-    let weights = catalog.code_space().weights;
+    let codes = &catalog.codes;
+    let weights = catalog.space.weights;
     let lists: Vec<Vec<Neighbour>> = seeds
         .iter()
         .map(|&seed| {
@@ -483,7 +483,7 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
                     .any(|a| artists.contains(a))
             };
             let mut list: Vec<Neighbour> =
-                exact_code_top_k(&codes, &weights, &at, pool, |t| seeds.contains(&t))
+                exact_code_top_k(codes, &weights, &at, pool, |t| seeds.contains(&t))
                     .into_iter()
                     .filter(|n| !shares(n.track))
                     .map(|n| Neighbour {
@@ -542,9 +542,10 @@ fn knn_ranks_lazily_as_if_every_seed_ranked_a_whole_pool() {
         catalog.track_artists.push_row([(t * 7 % n_artists) as u32]);
     }
     let mut rec = Recommender::new(catalog.clone());
-    // Few seeds (long lists per seed) and many (round robin ends within the first round).
-    for n_seeds in [1, 3, 40, 300] {
-        let seeds: Vec<TrackIdx> = (0..n_seeds).map(|i| TrackIdx(i * 13 + 5)).collect();
+    // Few seeds (long lists per seed), many (round robin ends within the first round), and
+    // twice the pool or more (each seed's nearest first; 450 neighbouring tracks share theirs).
+    for (n_seeds, stride) in [(1, 13), (3, 13), (40, 13), (300, 13), (500, 7), (450, 1)] {
+        let seeds: Vec<TrackIdx> = (0..n_seeds).map(|i| TrackIdx(i * stride + 5)).collect();
         let got = ids(&rec.recommend(Method::Knn, &seeds, &options(50)).unwrap());
         let want = knn_reference(&catalog, &seeds, 200);
         assert_eq!(got, want[..50], "{n_seeds} seeds");

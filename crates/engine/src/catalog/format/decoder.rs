@@ -7,23 +7,23 @@ use super::header::{HEADER_LEN, Header};
 use super::limits::{MemoryBudget, cost, max_unpacked_len, memory_limit};
 use super::sections::{Codec, FEAT, SECTIONS, Section, TIDS, section_index};
 use super::{CatalogError, cursor::Contents, invalid, length_mismatch};
-use crate::Feature;
 use crate::catalog::{
     ArtistTable, Catalog, GenreVocab, KMeansModel, Lists, SCALED_STRIDE, Scaler, StringTable,
     TrustColumn,
 };
 use crate::pca::Projection2d;
+use crate::space::CodeSpace;
 
 /// Bytes hashed per step of the checksum.
 const CHECKSUM_CHUNK: usize = 1 << 20;
-/// Rows per step when recomputing the scaled matrix, map positions and clusters.
+/// Rows per step when laying out the feature codes and recomputing map positions and clusters.
 const DERIVE_ROWS: usize = 32 * 1024;
 
 /// Decodes and validates a catalog in bounded steps, so a browser can yield to its event loop
 /// between them: one [`Catalog::from_bytes`] of the 182k-track file blocks a browser for 70 ms or
 /// more.
 /// A step is one 1 MiB chunk of the checksum, 256 KiB of a zstd section unpacked, one section
-/// read, or 32k rows of the scaled matrix, map and clusters. [`Catalog::from_bytes`] is this
+/// read, or 32k rows of the feature codes, map and clusters. [`Catalog::from_bytes`] is this
 /// decoder run to the end, so both give the same catalog and the same errors. After an error,
 /// stop: the decoder is not meant to be stepped again.
 ///
@@ -73,7 +73,7 @@ enum Stage {
     Unpack(usize),
     /// Read section `SECTIONS[i]` into the catalog.
     Read(usize),
-    /// Scaled rows, map positions and clusters of the tracks from this one on (one chunk).
+    /// Feature codes, map positions and clusters of the tracks from this one on (one chunk).
     Derive {
         from: usize,
     },
@@ -91,8 +91,9 @@ pub(super) struct Decoded {
     pub(super) budget: MemoryBudget,
     /// Album names as stored (singles empty), until `talb` says which track names them.
     pub(super) stored_albums: StringTable,
-    /// Per feature, the scaled value of each 8-bit code (filled by the first derive step).
-    pub(super) scaled_codes: [[f32; 256]; Feature::COUNT],
+    /// The scaled rows of the derive step's block, decoded from their codes for the map and
+    /// the clusters (the catalog keeps only the codes).
+    pub(super) block_rows: Vec<f32>,
     pub(super) catalog: Catalog,
 }
 
@@ -179,7 +180,7 @@ impl<'a> CatalogDecoder<'a> {
                 n_sets: 0,
                 budget,
                 stored_albums: StringTable::default(),
-                scaled_codes: [[0.0; 256]; Feature::COUNT],
+                block_rows: Vec::new(),
                 catalog: empty_catalog(),
             },
         })
@@ -237,7 +238,8 @@ impl<'a> CatalogDecoder<'a> {
                     .map(|(planes, _)| planes)
                     .unwrap_or_default();
                 self.decoded.derive(planes, from, to);
-                // Per row: its scaled lanes, the two map axes and a distance to each centroid.
+                // Per row: its codes and scaled lanes, the two map axes and a distance to each
+                // centroid.
                 let lanes = SCALED_STRIDE * (3 + self.decoded.catalog.kmeans.k());
                 self.work += ((to - from) * lanes) as u64;
                 if to < self.decoded.n {
@@ -323,8 +325,8 @@ fn empty_catalog() -> Catalog {
         years: Vec::new(),
         popularity: Vec::new(),
         charted: Vec::new(),
-        scaler: Scaler::identity(),
-        scaled: Vec::new(),
+        space: CodeSpace::new(&Scaler::identity()),
+        codes: Vec::new(),
         kmeans: KMeansModel {
             centroids: Vec::new(),
             inertia_curve: Vec::new(),

@@ -7,7 +7,7 @@ use super::compression::zstd_compress;
 use super::header::{FORMAT_VERSION, HEADER_LEN, MAGIC, TABLE_ENTRY_LEN};
 use super::sections::{Codec, Plan, SECTIONS, section_index};
 use super::{CatalogError, unwritable};
-use crate::catalog::{Catalog, SCALED_STRIDE};
+use crate::catalog::Catalog;
 
 /// Encodes `c`: every column must have a row per track, and the sections say what else must hold.
 pub(super) fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
@@ -19,7 +19,7 @@ pub(super) fn encode(c: &Catalog) -> Result<Vec<u8>, CatalogError> {
         ("years", c.years.len()),
         ("popularity", c.popularity.len()),
         ("charted", c.charted.len()),
-        ("scaled", c.scaled.len() / SCALED_STRIDE),
+        ("codes", c.codes.len()),
         ("track_genres", c.track_genres.n_rows()),
     ];
     if let Some((name, len)) = columns.iter().find(|(_, len)| *len != n) {

@@ -42,9 +42,9 @@ pub fn memory_limit(file_len: usize) -> usize {
 /// Bytes of memory each decoded item takes, as charged to the budget (upper bounds of the
 /// columns and temporaries that [`CatalogDecoder`](super::CatalogDecoder) allocates for it).
 pub(super) mod cost {
-    /// Id 16, scaled row 64, map position 8, cluster 2, year 2, popularity 2, hit flag 1,
+    /// Id 16, feature codes 16, map position 8, cluster 2, year 2, popularity 2, hit flag 1,
     /// album 4, and the offsets of its title, artists and genres 4 each.
-    pub const TRACK: usize = 113;
+    pub const TRACK: usize = 65;
     /// Name offset 4, optional id 32.
     pub const ARTIST: usize = 36;
     /// Stored and restored name offsets 4 each, first track 16, name reference 16.

@@ -63,10 +63,11 @@
 //! | `gset` | zstd | distinct genre sets: per set a varint length `m`, a varint count `t <= m` of its artist genres (Spotify's own genres for the track's artists; the others are labels of the genre searches that found it), a varint count `o <= t` of those among them that only one of two Spotify snapshots knowing the artists gives, then three runs of ascending genre ids: the `t - o` agreed (given by both snapshots, or by the only one knowing the artists), the `o` given by one snapshot only, the `m - t` search labels ([`Trust`](crate::catalog::Trust) order), each run as its first id then varint gaps; no id in two runs; then per track the zigzag delta of its set index from the previous track's (starting from 0) |
 //!
 //! Columns are stored plane by plane and as deltas because tracks are sorted by artist and album
-//! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. The scaled
-//! matrix is computed from the quantized planes on load with the stored scaler (raw values are
-//! not kept: [`Catalog::raw_features`] maps a scaled row back), and the map projection with the
-//! stored PCA axes, by the same code the builder ran, so a decoded catalog equals the built one.
+//! (see `build`): runs of equal values become runs of zero bytes that gzip squeezes. The planes
+//! are laid out on load as one 16-byte code row per track ([`Catalog::codes`]: neither raw nor
+//! scaled values are kept, [`Catalog::raw_features`] and [`Catalog::scaled_row`] decode them),
+//! and the map projection is computed from the scaled rows with the stored PCA axes, by the same
+//! code the builder ran, so a decoded catalog equals the built one.
 //! The PCA axes are the builder's own ([`Catalog::map`]), stored as fitted: writing refits
 //! nothing.
 //! Likewise each track's cluster is not stored: it is the nearest stored centroid

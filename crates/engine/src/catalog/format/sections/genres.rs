@@ -68,7 +68,7 @@ pub(super) fn read_gset(contents: Contents<'_>, d: &mut Decoded) -> Result<(), C
     let set_limit = u32::try_from(n_sets).map_err(|_| invalid("meta", "too many genre sets"))?;
     // The tracks' set indices are parked in the offsets column first, to size the values
     // exactly: grown, they would leave their smaller copies behind as gaps in WebAssembly
-    // memory (which never shrinks), and this is the last column read before the scaled matrix.
+    // memory (which never shrinks), and this is the last column read before the feature codes.
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0u32);
     let (mut set, mut n_values) = (0u32, 0usize);

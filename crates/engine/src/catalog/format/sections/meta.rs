@@ -16,6 +16,7 @@ use super::Plan;
 use super::count;
 use crate::catalog::{KMeansModel, SCALED_STRIDE, Scaler};
 use crate::pca::Projection2d;
+use crate::space::CodeSpace;
 
 pub(super) fn read_meta(contents: Contents<'_>, d: &mut Decoded) -> Result<(), CatalogError> {
     let mut meta = contents.reader();
@@ -61,7 +62,7 @@ pub(super) fn read_meta(contents: Contents<'_>, d: &mut Decoded) -> Result<(), C
     if d.n > 0 && k == 0 {
         return Err(invalid("meta", "k is 0 for a non-empty catalog"));
     }
-    d.catalog.scaler = scaler;
+    d.catalog.space = CodeSpace::new(&scaler);
     d.catalog.kmeans = KMeansModel {
         centroids,
         inertia_curve,
@@ -89,8 +90,8 @@ pub(super) fn write_meta(plan: &Plan<'_>) -> Result<Vec<u8>, CatalogError> {
     }
     w.0.extend_from_slice(&(k as u16).to_le_bytes());
     w.0.extend_from_slice(&curve_len.to_le_bytes());
-    w.f32s(&c.scaler.offsets);
-    w.f32s(&c.scaler.scales);
+    w.f32s(&c.scaler().offsets);
+    w.f32s(&c.scaler().scales);
     w.f32s(&c.kmeans.centroids);
     for (kk, inertia) in &c.kmeans.inertia_curve {
         w.0.extend_from_slice(&kk.to_le_bytes());
