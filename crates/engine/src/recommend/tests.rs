@@ -749,3 +749,58 @@ fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
         })
     );
 }
+
+#[test]
+fn blend_scores_only_the_popular_tracks_outside_its_candidates_and_ranks_as_if_it_scored_all() {
+    use crate::synth::{SynthConfig, synthesize};
+    let mut catalog = synthesize(
+        &fixture(),
+        &SynthConfig {
+            n_tracks: 5_000,
+            seed: 11,
+            jitter: 0.3,
+        },
+    )
+    .unwrap();
+    // A third of the tracks have no genre: only their other signals can bring them in.
+    let rows: Vec<Vec<u16>> = (0..catalog.n_tracks())
+        .map(|t| {
+            if t % 3 == 0 {
+                Vec::new()
+            } else {
+                catalog.track_genres.row(t).to_vec()
+            }
+        })
+        .collect();
+    catalog.track_genres = Default::default();
+    rows.into_iter()
+        .for_each(|row| catalog.track_genres.push_row(row));
+    for (t, popularity) in catalog.popularity.iter_mut().enumerate() {
+        *popularity = Some((t * 37 % 101) as u8);
+    }
+    let mut rec = Recommender::new(catalog.clone());
+    // Genres weigh little next to popularity and artists not at all, so that some tracks outside
+    // the candidates (sharing no genre) beat some inside.
+    let weights = BlendWeights {
+        artist: 0.0,
+        album: 0.0,
+        artist_popularity: 0.0,
+        genre: 0.5,
+        genre_squared: 0.0,
+        ..BlendWeights::default()
+    };
+    rec.set_blend_model(weights, None);
+    let seeds: Vec<TrackIdx> = (0..20).map(|i| TrackIdx(i * 37 + 1)).collect();
+    let pruned = ids(&rec.recommend(Method::Blend, &seeds, &options(100)).unwrap());
+    // A cap no artist reaches changes no list but makes blend score every track.
+    let every = Options {
+        max_per_artist: Some(10_000),
+        ..options(100)
+    };
+    let all = ids(&rec.recommend(Method::Blend, &seeds, &every).unwrap());
+    assert_eq!(pruned, all);
+    assert!(
+        all.iter().any(|&t| catalog.track_genres.row(t).is_empty()),
+        "no track outside the candidates made the list: {all:?}"
+    );
+}
