@@ -725,11 +725,7 @@ fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
     let seeds: Vec<TrackIdx> = tracks(&(0..30).collect::<Vec<_>>());
     let sides = rec.sides(&seeds);
     assert_eq!(sides.len(), 3, "{sides:?}");
-    let split = Options {
-        split_sides: true,
-        ..options(6)
-    };
-    let got = ids(&rec.recommend(Method::Blend, &seeds, &split).unwrap());
+    let got = ids(&rec.recommend(Method::Blend, &seeds, &options(6)).unwrap());
     assert_eq!(got.len(), 6);
     assert!(got.iter().all(|&t| artist_of(t) == 3), "{got:?}");
     let one = Options {
@@ -803,4 +799,44 @@ fn blend_scores_only_the_popular_tracks_outside_its_candidates_and_ranks_as_if_i
         all.iter().any(|&t| catalog.track_genres.row(t).is_empty()),
         "no track outside the candidates made the list: {all:?}"
     );
+}
+
+#[test]
+fn a_library_of_two_tastes_is_served_both_though_one_is_four_times_the_other() {
+    use crate::synth::{SynthConfig, synthesize};
+    let config = SynthConfig {
+        n_tracks: 4_000,
+        seed: 5,
+        jitter: 0.3,
+    };
+    let catalog = synthesize(&fixture(), &config).unwrap();
+    let by = |artist: u32, n: usize| -> Vec<TrackIdx> {
+        (0..catalog.n_tracks() as u32)
+            .map(TrackIdx)
+            .filter(|&t| catalog.primary_artist(t) == Some(artist))
+            .take(n)
+            .collect()
+    };
+    // 48 of Ada's folk songs and 12 of Bo's rock.
+    let folk = by(0, 48);
+    let rock = by(1, 12);
+    let seeds: Vec<TrackIdx> = folk.iter().chain(&rock).copied().collect();
+    let mut rec = Recommender::new(catalog.clone());
+    let sides = rec.sides(&seeds);
+    let side_seeds: Vec<&[TrackIdx]> = sides.iter().map(|s| s.seeds.as_slice()).collect();
+    assert_eq!(side_seeds, vec![&folk[..], &rock[..]]);
+    let mut rock_in = |options: &Options| {
+        rec.recommend(Method::Blend, &seeds, options)
+            .unwrap()
+            .iter()
+            .filter(|r| catalog.primary_artist(r.track) == Some(1))
+            .count()
+    };
+    let one_list = Options {
+        split_sides: false,
+        ..options(10)
+    };
+    // By the square roots of 48 and 12, rock gets 3 of the 10 places.
+    assert_eq!(rock_in(&options(10)), 3);
+    assert!(rock_in(&one_list) < 3, "{}", rock_in(&one_list));
 }
