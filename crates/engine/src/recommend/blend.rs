@@ -620,29 +620,7 @@ pub(crate) fn score(
     };
     // Candidates first: tracks sharing a genre, an artist, an album or a collaborator with the
     // seeds. Every other track scores only its era, popularity, sound and hit, at most `bound`.
-    // The genre dots stream each seed genre's track list, accumulating in `scores` (in ascending
-    // genre order, the order of a track's genre row, so the sums are those of a dot product over
-    // the row).
-    let mut candidates: Vec<u32> = Vec::new();
-    let mut seed_genres: Vec<u16> = query
-        .seeds
-        .iter()
-        .flat_map(|s| catalog.track_genres.row(s.get()).iter().copied())
-        .collect();
-    seed_genres.sort_unstable();
-    seed_genres.dedup();
-    for &g in &seed_genres {
-        let w = idf(catalog, g) * signals.profile.get(usize::from(g)).copied().unwrap_or(0.0);
-        for &t in prior.genre_tracks.row(usize::from(g)) {
-            let score = &mut scores[t as usize];
-            if score.is_finite() {
-                *score += w;
-            } else if query.allowed(TrackIdx(t)) {
-                *score = w;
-                candidates.push(t);
-            }
-        }
-    }
+    let mut candidates = genre_dots(query, prior, signals, scores);
     for &t in &candidates {
         scores[t as usize] = base(t as usize, scores[t as usize]);
     }
@@ -680,11 +658,11 @@ pub(crate) fn score(
     let bound = signals.bound_without_genres(prior, &w);
     // A margin for the rounding of the sums in another order.
     let bound = bound + 1e-4 * (1.0 + bound.abs());
-    let last_of_pool = match query.options.max_per_artist {
-        None => nth_best(&candidates, scores, query.pool),
-        Some(_) => None,
-    };
-    let Some(last_of_pool) = last_of_pool else {
+    let uncapped = query.options.max_per_artist.is_none();
+    let Some(last_of_pool) = uncapped
+        .then(|| nth_best(&candidates, scores, query.pool))
+        .flatten()
+    else {
         // Every candidate is scored already.
         for t in 0..scores.len() as u32 {
             visit(t, scores, &mut candidates);
@@ -701,6 +679,35 @@ pub(crate) fn score(
             visit(t as u32, scores, &mut candidates);
         }
     }
+}
+
+/// Each allowed track sharing a genre with the seeds, its genre dot with their profile in
+/// `scores`. The dots stream each seed genre's track list, accumulating in `scores` (in ascending
+/// genre order, the order of a track's genre row, so the sums are those of a dot product over
+/// the row).
+fn genre_dots(query: &Query, prior: &Prior, signals: &Signals, scores: &mut [f32]) -> Vec<u32> {
+    let catalog = query.catalog;
+    let mut candidates: Vec<u32> = Vec::new();
+    let mut seed_genres: Vec<u16> = query
+        .seeds
+        .iter()
+        .flat_map(|s| catalog.track_genres.row(s.get()).iter().copied())
+        .collect();
+    seed_genres.sort_unstable();
+    seed_genres.dedup();
+    for &g in &seed_genres {
+        let w = idf(catalog, g) * signals.profile.get(usize::from(g)).copied().unwrap_or(0.0);
+        for &t in prior.genre_tracks.row(usize::from(g)) {
+            let score = &mut scores[t as usize];
+            if score.is_finite() {
+                *score += w;
+            } else if query.allowed(TrackIdx(t)) {
+                *score = w;
+                candidates.push(t);
+            }
+        }
+    }
+    candidates
 }
 
 /// The `n`-th best score of `tracks` (1-based), `None` when there are fewer.
