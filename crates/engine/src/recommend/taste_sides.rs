@@ -9,6 +9,9 @@
 //! without genres stay with their artist's side, or join the largest. Deterministic: ties go to
 //! the lower artist index and the earlier side.
 //!
+//! A library's list is served by side: [`deal`] merges each side's own list, each side its
+//! [`shares`] of the places.
+//!
 //! A side's name is its two strongest genres (rarity-weighted), title-cased and joined with
 //! "&", plus the decade most of its tracks come from when one dominates ("Soul & funk, 1970s").
 
@@ -19,7 +22,10 @@ use serde::Serialize;
 use super::Options;
 use crate::{Catalog, TrackIdx};
 
-/// At least this cosine between a group's genres and a side's profile to join it.
+/// At least this cosine between a group's genres and a side's profile to join it. Measured on the
+/// mixed DEV libraries with each side ranked on its own: 0.25 served as many tastes as 0.4
+/// (TastesServed@50 0.60) at a better NDCG@50 (0.149 against 0.146), and split fewer single
+/// playlists (DEV NDCG@50 0.159 against 0.156 when every list of 30 seeds or more split).
 const JOIN_COSINE: f32 = 0.25;
 /// A side needs at least this share of the seeds, and `MIN_SIDE_SEEDS`, to stand alone.
 const MIN_SIDE_SHARE: f32 = 0.1;
