@@ -42,9 +42,9 @@ pub struct EvalArgs {
     /// Which artists the lists may hold: familiar, mixed or new.
     #[arg(long, default_value = "mixed")]
     artists: Artists,
-    /// Blend gives each side of a library's taste its share of the list.
+    /// Blend ranks a library as one taste, not each of its sides on its own (the default).
     #[arg(long)]
-    split_sides: bool,
+    one_list: bool,
     /// At most this many tracks per primary artist in each list.
     #[arg(long)]
     max_per_artist: Option<usize>,
@@ -133,7 +133,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     };
     let options = Options {
         artists: args.artists,
-        split_sides: args.split_sides,
+        split_sides: !args.one_list,
         max_per_artist: args.max_per_artist,
         ..Options::default()
     };

@@ -218,10 +218,11 @@ pub struct Options {
     /// Recommend for one side of the taste only (an index into [`Recommender::sides`] of the
     /// same seeds); `None` for all of them.
     pub side: Option<usize>,
-    /// For all sides of a library (30 seeds or more), `blend` deals its one re-ranked list out
-    /// to the sides, each its share of the places: a few more of the library's tastes served
-    /// (TastesServed@50 0.48 to 0.50 on the mixed DEV cases, NDCG@50 0.133 to 0.128) at no
-    /// extra pass. Off by default while it serves so few more.
+    /// For all sides of a library (60 seeds or more that split into sides), `blend` ranks each
+    /// side on its own seeds and deals the sides' lists into one, each side its share of the
+    /// places ([`taste_sides::shares`]): on the mixed DEV libraries TastesServed@50 0.48 to
+    /// 0.57 and NDCG@50 0.133 to 0.146, for one pass per side. On by default; off, one list
+    /// for the whole library.
     pub split_sides: bool,
 }
 
@@ -236,7 +237,7 @@ impl Default for Options {
             popularity: 0.0,
             artists: Artists::Mixed,
             side: None,
-            split_sides: false,
+            split_sides: true,
         }
     }
 }
@@ -279,9 +280,11 @@ pub enum RecommendError {
 }
 
 /// Blend splits the list among the sides of a taste only from this many seeds: a playlist of a
-/// few dozen songs is one taste (splitting DEV's 15-seed playlists cost NDCG), a library of
-/// several playlists is where one side would otherwise take the whole list.
-const MIN_SEEDS_TO_SPLIT: usize = 30;
+/// few dozen songs is one taste, a library of several playlists is where one side would
+/// otherwise take the whole list. From 30, a third of DEV's single playlists split and lost
+/// NDCG@50 (0.1613 to 0.1587); from 60 they keep it (0.1613), and the mixed libraries (median
+/// 73 seeds) still reach TastesServed@50 0.57.
+const MIN_SEEDS_TO_SPLIT: usize = 60;
 
 /// The validated inputs of one request, as every method sees them.
 #[derive(Debug)]
@@ -347,6 +350,8 @@ pub struct Job {
     /// splits the list.
     sides: Vec<taste_sides::Side>,
     shares: Vec<usize>,
+    /// Each side's own list, one more per step of [`Recommender::advance`].
+    side_lists: Vec<Vec<(TrackIdx, f32)>>,
     knn: knn::Progress,
 }
 
@@ -515,6 +520,7 @@ impl Recommender {
             blocked,
             sides,
             shares,
+            side_lists: Vec::new(),
             knn: knn::Progress::default(),
         })
     }
@@ -560,6 +566,14 @@ impl Recommender {
     /// Returns the results once the job is done.
     pub fn advance(&mut self, job: &mut Job) -> Option<Vec<Recommendation>> {
         let catalog = Arc::clone(&self.catalog);
+        // With sides, one side's own list per step, then the sides' lists dealt into one.
+        if job.side_lists.len() < job.sides.len() {
+            let list = self.side_list(job, &job.sides[job.side_lists.len()].seeds);
+            job.side_lists.push(list);
+            if job.side_lists.len() < job.sides.len() {
+                return None;
+            }
+        }
         let query = Query {
             catalog: &catalog,
             index: &self.index,
@@ -568,6 +582,10 @@ impl Recommender {
             blocked: &job.blocked,
             pool: select::pool_size(&job.options, catalog.n_tracks()),
         };
+        if !job.sides.is_empty() {
+            let picked = taste_sides::deal(&catalog, &job.side_lists, &job.shares, &job.options);
+            return Some(explained(&query, true, picked));
+        }
         self.scores.fill(f32::NEG_INFINITY);
         match job.method {
             Method::Blend => {
@@ -602,33 +620,49 @@ impl Recommender {
             }
             Method::Popular => popular::score(&query, &mut self.scores),
         }
-        let picked = if job.method == Method::Blend && job.sides.len() > 1 {
-            // The sides share the re-ranked best tracks of one pass.
-            let wide = Options {
-                k: ranker::RERANK_DEPTH.max(job.options.k),
-                ..job.options.clone()
-            };
-            let query = Query {
-                options: &wide,
-                pool: select::pool_size(&wide, catalog.n_tracks()),
-                ..query
-            };
-            let ranked = select::select(&query, &self.scores);
-            taste_sides::interleave(&catalog, &job.sides, &job.shares, &ranked)
-        } else {
-            select::select(&query, &self.scores)
+        let picked = select::select(&query, &self.scores);
+        Some(explained(&query, job.method != Method::Popular, picked))
+    }
+}
+
+/// The picked tracks with their explanations (`uses_seeds`: whether the method ranked by the
+/// seeds).
+fn explained(query: &Query, uses_seeds: bool, picked: Vec<(TrackIdx, f32)>) -> Vec<Recommendation> {
+    let explainer = explain::Explainer::new(query, uses_seeds);
+    picked
+        .into_iter()
+        .map(|(track, score)| Recommendation {
+            track,
+            score,
+            explanation: explainer.explain(track),
+        })
+        .collect()
+}
+
+impl Recommender {
+    /// Blend's list for one side of `job`'s taste: a pass on the side's seeds alone, under the
+    /// whole library's blocked tracks (no seed of another side comes back, and "new artists"
+    /// means new to the whole library).
+    fn side_list(&mut self, job: &Job, seeds: &[TrackIdx]) -> Vec<(TrackIdx, f32)> {
+        let catalog = Arc::clone(&self.catalog);
+        let query = Query {
+            catalog: &catalog,
+            index: &self.index,
+            seeds,
+            options: &job.options,
+            blocked: &job.blocked,
+            pool: select::pool_size(&job.options, catalog.n_tracks()),
         };
-        let explainer = explain::Explainer::new(&query, job.method != Method::Popular);
-        Some(
-            picked
-                .into_iter()
-                .map(|(track, score)| Recommendation {
-                    track,
-                    score,
-                    explanation: explainer.explain(track),
-                })
-                .collect(),
-        )
+        let weights = self.blend_weights(&job.options);
+        let ranker = self.blend_ranker(&job.options);
+        blend_scores(
+            &self.blend_prior,
+            &mut self.scores,
+            &query,
+            &weights,
+            ranker.as_ref(),
+        );
+        select::select(&query, &self.scores)
     }
 }
 

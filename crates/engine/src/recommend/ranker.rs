@@ -384,9 +384,15 @@ pub(crate) fn rerank(
         .collect();
     let floor = rescored.iter().copied().fold(f32::INFINITY, f32::min);
     let cut = scores[last.get()];
-    // The rest, shifted below the re-ranked ones in their own order.
+    // The rest, shifted below the re-ranked ones in their own order, when the list may reach
+    // that far; else out of the selection's way.
+    let reaches_rest = query.options.max_per_artist.is_some() || query.pool > top.len();
     for s in scores.iter_mut().filter(|s| s.is_finite()) {
-        *s = floor - 1.0 - (cut - *s).max(0.0);
+        *s = if reaches_rest {
+            floor - 1.0 - (cut - *s).max(0.0)
+        } else {
+            f32::NEG_INFINITY
+        };
     }
     for (&t, &s) in top.iter().zip(&rescored) {
         scores[t.get()] = s;

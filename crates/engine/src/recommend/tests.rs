@@ -726,11 +726,7 @@ fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
     let seeds: Vec<TrackIdx> = tracks(&(0..30).collect::<Vec<_>>());
     let sides = rec.sides(&seeds);
     assert_eq!(sides.len(), 3, "{sides:?}");
-    let split = Options {
-        split_sides: true,
-        ..options(6)
-    };
-    let got = ids(&rec.recommend(Method::Blend, &seeds, &split).unwrap());
+    let got = ids(&rec.recommend(Method::Blend, &seeds, &options(6)).unwrap());
     assert_eq!(got.len(), 6);
     assert!(got.iter().all(|&t| artist_of(t) == 3), "{got:?}");
     let one = Options {
@@ -749,4 +745,99 @@ fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
             n_sides: 3
         })
     );
+}
+
+#[test]
+fn blend_scores_only_the_popular_tracks_outside_its_candidates_and_ranks_as_if_it_scored_all() {
+    use crate::synth::{SynthConfig, synthesize};
+    let mut catalog = synthesize(
+        &fixture(),
+        &SynthConfig {
+            n_tracks: 5_000,
+            seed: 11,
+            jitter: 0.3,
+        },
+    )
+    .unwrap();
+    // A third of the tracks have no genre: only their other signals can bring them in.
+    let rows: Vec<Vec<u16>> = (0..catalog.n_tracks())
+        .map(|t| {
+            if t % 3 == 0 {
+                Vec::new()
+            } else {
+                catalog.track_genres.row(t).to_vec()
+            }
+        })
+        .collect();
+    catalog.track_genres = Default::default();
+    rows.into_iter()
+        .for_each(|row| catalog.track_genres.push_row(row));
+    for (t, popularity) in catalog.popularity.iter_mut().enumerate() {
+        *popularity = Some((t * 37 % 101) as u8);
+    }
+    let mut rec = Recommender::new(catalog.clone());
+    // Genres weigh little next to popularity and artists not at all, so that some tracks outside
+    // the candidates (sharing no genre) beat some inside.
+    let weights = BlendWeights {
+        artist: 0.0,
+        album: 0.0,
+        artist_popularity: 0.0,
+        genre: 0.5,
+        genre_squared: 0.0,
+        ..BlendWeights::default()
+    };
+    rec.set_blend_model(weights, None);
+    let seeds: Vec<TrackIdx> = (0..20).map(|i| TrackIdx(i * 37 + 1)).collect();
+    let pruned = ids(&rec.recommend(Method::Blend, &seeds, &options(100)).unwrap());
+    // A cap no artist reaches changes no list but makes blend score every track.
+    let every = Options {
+        max_per_artist: Some(10_000),
+        ..options(100)
+    };
+    let all = ids(&rec.recommend(Method::Blend, &seeds, &every).unwrap());
+    assert_eq!(pruned, all);
+    assert!(
+        all.iter().any(|&t| catalog.track_genres.row(t).is_empty()),
+        "no track outside the candidates made the list: {all:?}"
+    );
+}
+
+#[test]
+fn a_library_of_two_tastes_is_served_both_though_one_is_four_times_the_other() {
+    use crate::synth::{SynthConfig, synthesize};
+    let config = SynthConfig {
+        n_tracks: 4_000,
+        seed: 5,
+        jitter: 0.3,
+    };
+    let catalog = synthesize(&fixture(), &config).unwrap();
+    let by = |artist: u32, n: usize| -> Vec<TrackIdx> {
+        (0..catalog.n_tracks() as u32)
+            .map(TrackIdx)
+            .filter(|&t| catalog.primary_artist(t) == Some(artist))
+            .take(n)
+            .collect()
+    };
+    // 48 of Ada's folk songs and 12 of Bo's rock.
+    let folk = by(0, 48);
+    let rock = by(1, 12);
+    let seeds: Vec<TrackIdx> = folk.iter().chain(&rock).copied().collect();
+    let mut rec = Recommender::new(catalog.clone());
+    let sides = rec.sides(&seeds);
+    let side_seeds: Vec<&[TrackIdx]> = sides.iter().map(|s| s.seeds.as_slice()).collect();
+    assert_eq!(side_seeds, vec![&folk[..], &rock[..]]);
+    let mut rock_in = |options: &Options| {
+        rec.recommend(Method::Blend, &seeds, options)
+            .unwrap()
+            .iter()
+            .filter(|r| catalog.primary_artist(r.track) == Some(1))
+            .count()
+    };
+    let one_list = Options {
+        split_sides: false,
+        ..options(10)
+    };
+    // By the square roots of 48 and 12, rock gets 3 of the 10 places.
+    assert_eq!(rock_in(&options(10)), 3);
+    assert!(rock_in(&one_list) < 3, "{}", rock_in(&one_list));
 }
