@@ -103,6 +103,8 @@ test('picks are a list with a remove button each; added search rows say so; ever
   await enterAsGuest(page);
 
   const chosen = await pickFromSearch(page, 'love', 2);
+  // A pick's year comes with the engine's match, a moment after the pick itself.
+  await page.getByTestId('picks-search').getByTestId('pick').filter({ hasText: / · \d{4}/ }).first().waitFor();
   const listed = await picks(page, 'search');
   assert.deepEqual(listed.map((p) => p.id), chosen.map((c) => c.id), 'the picks, in the order added');
   assert.deepEqual(listed.map((p) => p.title), chosen.map((c) => c.title));
