@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CATALOG_TIMEOUT_MS, enterAsGuest, waitForCatalog } from './lib/journey.mjs';
+import { CATALOG_TIMEOUT_MS, enterAsGuest, searchFor, waitForCatalog } from './lib/journey.mjs';
 import { startRig } from './lib/rig.mjs';
 
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -16,8 +16,7 @@ const PHONE = { width: 390, height: 844 };
 
 /** Searches and returns the rows on screen: `{ id, title, meta, button }`. */
 async function search(page, query) {
-  await page.getByTestId('search-input').fill(query);
-  await page.getByTestId('search-result').first().waitFor();
+  await searchFor(page, query);
   return page.getByTestId('search-result').evaluateAll((items) =>
     items.map((li) => ({
       id: li.dataset.trackId,
@@ -343,8 +342,7 @@ async function genresShownFor(t, query, artist) {
   const { page } = rig;
   await rig.open('/');
   await enterAsGuest(page);
-  await page.getByTestId('search-input').fill(query);
-  await page.getByTestId('search-result').first().waitFor();
+  await searchFor(page, query);
   await page
     .getByTestId('search-result')
     .filter({ has: page.locator('.track-meta', { hasText: new RegExp(`^${artist}`) }) })

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { instrument } from './lib/page.mjs';
 import { startRig } from './lib/rig.mjs';
-import { PHONE, horizontalOverflow, smallTouchTargets, untilTheListChanges, waitForCatalog } from './lib/journey.mjs';
+import { PHONE, horizontalOverflow, searchFor, smallTouchTargets, untilTheListChanges, waitForCatalog } from './lib/journey.mjs';
 
 test('a phone: the guest journey by touch, nothing wider than the screen, every target 44 px', async (t) => {
   const rig = await startRig(t);
@@ -25,8 +25,7 @@ test('a phone: the guest journey by touch, nothing wider than the screen, every 
   await page.getByTestId('try-without-account').tap();
   await waitForCatalog(page);
   await page.getByTestId('search-input').tap();
-  await page.getByTestId('search-input').fill('love');
-  await page.getByTestId('search-result').first().waitFor();
+  await searchFor(page, 'love');
   await checkStep('search results');
   for (const result of (await page.getByTestId('search-result').all()).slice(0, 3)) {
     await result.locator('button').first().tap();

@@ -26,10 +26,22 @@ export async function enterAsGuest(page) {
   await waitForCatalog(page);
 }
 
+/**
+ * Types `query` into the search box and waits for its own answer's rows (the list says which
+ * query its rows answer: until the new answer comes, the last query's rows stay on screen).
+ */
+export async function searchFor(page, query) {
+  await page.getByTestId('search-input').fill(query);
+  await page
+    .locator(`[data-testid=search-results][data-query=${JSON.stringify(query)}]`)
+    .getByTestId('search-result')
+    .first()
+    .waitFor();
+}
+
 /** Searches for `query` and adds its first `n` results to the taste; resolves to their ids. */
 export async function pickFromSearch(page, query, n) {
-  await page.getByTestId('search-input').fill(query);
-  await page.getByTestId('search-result').first().waitFor();
+  await searchFor(page, query);
   const ids = (await page.getByTestId('search-result').evaluateAll((items) => items.map((li) => li.dataset.trackId)))
     .slice(0, n);
   for (const id of ids) {

@@ -23,21 +23,26 @@ pub fn SearchBox() -> impl IntoView {
     let bench = expect_context::<Workbench>();
     let (query, set_query) = signal(String::new());
     let hits = RwSignal::new(Vec::<ShownTrack>::new());
+    // The query the rows on screen answer: until a newer one's answer arrives, the last one's
+    // rows stay (tests, and assistive tools, read which query they belong to).
+    let answered = RwSignal::new(String::new());
     // Each keystroke asks the engine worker; a newer query supersedes an older one still out.
     Effect::new(move |_| {
         let query = query.get();
         if !bench.is_ready() || query.trim().is_empty() {
             hits.set(Vec::new());
+            answered.set(String::new());
             return;
         }
         // Dropped with the next keystroke's run or with the box, never answering into it after.
         spawn_local_scoped_with_cancellation(async move {
             let request = Request::Search {
-                query,
+                query: query.clone(),
                 limit: N_RESULTS,
             };
             if let Some(Answer::Found(found)) = bench.ask(request).await {
                 hits.set(found);
+                answered.set(query);
             }
         });
     });
@@ -74,7 +79,7 @@ pub fn SearchBox() -> impl IntoView {
                     }}
                 </p>
             </Show>
-            <ul class="search-results">
+            <ul class="search-results" data-testid="search-results" data-query=answered>
                 <For each=move || hits.get() key=|h| h.track let:hit>
                     <SearchRow hit=hit add=add />
                 </For>
