@@ -390,23 +390,17 @@ impl Recommender {
         self.ranker = Some(ranker);
     }
 
-    /// The weights blend uses for `options`.
-    fn blend_weights(&self, options: &Options) -> BlendWeights {
-        self.blend.unwrap_or(match options.artists {
-            Artists::New => learned::NEW_ARTISTS,
-            Artists::Familiar | Artists::Mixed => learned::MIXED,
-        })
-    }
-
-    /// The network that re-ranks blend's best candidates for `options`, if any.
-    fn blend_ranker(&self, options: &Options) -> Option<Ranker> {
-        match &self.ranker {
-            Some(ranker) => ranker.clone(),
-            None => Some(match options.artists {
-                Artists::New => learned::NEW_ARTISTS_RANKER,
-                Artists::Familiar | Artists::Mixed => learned::MIXED_RANKER,
-            }),
-        }
+    /// The weights blend uses for `options`, and the network that re-ranks its best candidates,
+    /// if any.
+    fn blend_model(&self, options: &Options) -> (BlendWeights, Option<Ranker>) {
+        let (weights, ranker) = match options.artists {
+            Artists::New => (learned::NEW_ARTISTS, learned::NEW_ARTISTS_RANKER),
+            Artists::Familiar | Artists::Mixed => (learned::MIXED, learned::MIXED_RANKER),
+        };
+        (
+            self.blend.unwrap_or(weights),
+            self.ranker.clone().unwrap_or(Some(ranker)),
+        )
     }
 
     /// For training blend (`encore train`): the `depth` best tracks for `seeds` under the linear
@@ -589,8 +583,7 @@ impl Recommender {
         self.scores.fill(f32::NEG_INFINITY);
         match job.method {
             Method::Blend => {
-                let weights = self.blend_weights(&job.options);
-                let ranker = self.blend_ranker(&job.options);
+                let (weights, ranker) = self.blend_model(&job.options);
                 blend_scores(
                     &self.blend_prior,
                     &mut self.scores,
@@ -653,8 +646,7 @@ impl Recommender {
             blocked: &job.blocked,
             pool: select::pool_size(&job.options, catalog.n_tracks()),
         };
-        let weights = self.blend_weights(&job.options);
-        let ranker = self.blend_ranker(&job.options);
+        let (weights, ranker) = self.blend_model(&job.options);
         blend_scores(
             &self.blend_prior,
             &mut self.scores,
