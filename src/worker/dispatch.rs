@@ -9,7 +9,6 @@
 
 use encore_engine::TrackIdx;
 use encore_engine::recommend::Job;
-use encore_engine::recommend::taste_sides::Side;
 
 use crate::model::controls::refusal;
 use crate::model::engine::Engine;
@@ -52,9 +51,6 @@ pub struct Dispatcher {
     engine: Option<Engine>,
     /// Every version of the last matched taste's songs ("leave out what I already have").
     owned: Vec<TrackIdx>,
-    /// The last sides asked for, and the seeds they are of: the page asks for them when the
-    /// taste is matched, and each list from one side needs them again to find it by name.
-    sides: Option<(Vec<TrackIdx>, Vec<Side>)>,
     /// The recommendation being answered, piece by piece, and its request's id.
     running: Option<Running>,
     /// Sides asked for while a recommendation runs, and the request's id: found once the list
@@ -95,11 +91,12 @@ impl Dispatcher {
                     self.sides_asked = Some((id, seeds));
                     return None;
                 }
-                sides_answer(&mut self.sides, engine, &seeds)
+                sides_answer(engine, &seeds)
             }
             Request::Recommend { seeds, controls } => {
                 let side = controls.side.as_deref().and_then(|name| {
-                    let sides = sides_of(&mut self.sides, engine, &seeds);
+                    // Grouped once for these seeds: the engine keeps the last seeds' sides.
+                    let sides = engine.sides(&seeds);
                     chosen_index(sides.iter().map(|s| s.name.as_str()), Some(name))
                 });
                 match engine.begin(&seeds, &self.owned, &controls, side) {
@@ -170,37 +167,13 @@ impl Dispatcher {
             return Some(Reply::new(id, Answer::Recommended(Ok(list))));
         }
         let (id, seeds) = self.sides_asked.take()?;
-        Some(Reply::new(
-            id,
-            sides_answer(&mut self.sides, engine, &seeds),
-        ))
+        Some(Reply::new(id, sides_answer(engine, &seeds)))
     }
 }
 
-/// The answer to a request for the sides of `seeds` (see [`sides_of`]).
-fn sides_answer(
-    kept: &mut Option<(Vec<TrackIdx>, Vec<Side>)>,
-    engine: &Engine,
-    seeds: &[TrackIdx],
-) -> Answer {
-    Answer::Sides(
-        sides_of(kept, engine, seeds)
-            .iter()
-            .map(SideSummary::of)
-            .collect(),
-    )
-}
-
-/// The sides of the taste of `seeds`, from `kept` when it holds them, else computed and kept.
-fn sides_of<'a>(
-    kept: &'a mut Option<(Vec<TrackIdx>, Vec<Side>)>,
-    engine: &Engine,
-    seeds: &[TrackIdx],
-) -> &'a [Side] {
-    if kept.as_ref().is_none_or(|(of, _)| of != seeds) {
-        *kept = Some((seeds.to_vec(), engine.sides(seeds)));
-    }
-    kept.as_ref().map_or(&[], |(_, sides)| sides.as_slice())
+/// The answer to a request for the sides of `seeds`.
+fn sides_answer(engine: &Engine, seeds: &[TrackIdx]) -> Answer {
+    Answer::Sides(engine.sides(seeds).iter().map(SideSummary::of).collect())
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub mod ranker;
 mod select;
 pub mod taste_sides;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -335,6 +335,10 @@ pub struct Recommender {
     adviser_fitter: Option<adviser::Fitter>,
     centroid: OnceCell<centroid::Space>,
     centroid_builder: Option<centroid::Builder>,
+    /// The last distinct seeds grouped into sides, and their sides: the app asks for a taste's
+    /// sides, then recommends from the same seeds move after move, and grouping 10,000 seeds
+    /// takes about 16 ms.
+    last_sides: RefCell<Option<(Vec<TrackIdx>, Vec<taste_sides::Side>)>>,
 }
 
 /// A request being answered a piece at a time: see [`Recommender::begin`].
@@ -369,6 +373,7 @@ impl Recommender {
             adviser_fitter: None,
             centroid: OnceCell::new(),
             centroid_builder: None,
+            last_sides: RefCell::new(None),
             catalog,
         }
     }
@@ -495,7 +500,7 @@ impl Recommender {
         if options.side.is_some()
             || (options.split_sides && method == Method::Blend && seeds.len() >= MIN_SEEDS_TO_SPLIT)
         {
-            let taste = taste_sides::sides(&self.catalog, &seeds);
+            let taste = self.sides_of_distinct(&seeds);
             if let Some(side) = options.side {
                 let chosen = taste.get(side).ok_or(RecommendError::UnknownSide {
                     side,
@@ -529,7 +534,21 @@ impl Recommender {
             .copied()
             .filter(|s| s.get() < n && seen.insert(*s))
             .collect();
-        taste_sides::sides(&self.catalog, &seeds)
+        self.sides_of_distinct(&seeds)
+    }
+
+    /// [`taste_sides::sides`] of distinct, in-range `seeds`, grouped once while the same seeds
+    /// keep being asked about.
+    fn sides_of_distinct(&self, seeds: &[TrackIdx]) -> Vec<taste_sides::Side> {
+        let mut kept = self.last_sides.borrow_mut();
+        if let Some((of, sides)) = kept.as_ref()
+            && of == seeds
+        {
+            return sides.clone();
+        }
+        let sides = taste_sides::sides(&self.catalog, seeds);
+        *kept = Some((seeds.to_vec(), sides.clone()));
+        sides
     }
 
     /// Per track, whether the request rules it out: a seed, excluded, or by an artist the

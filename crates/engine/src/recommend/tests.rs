@@ -826,6 +826,11 @@ fn a_library_of_two_tastes_is_served_both_though_one_is_four_times_the_other() {
     let sides = rec.sides(&seeds);
     let side_seeds: Vec<&[TrackIdx]> = sides.iter().map(|s| s.seeds.as_slice()).collect();
     assert_eq!(side_seeds, vec![&folk[..], &rock[..]]);
+    // The sides kept for the last seeds never answer other seeds.
+    let rock_sides = rec.sides(&rock);
+    assert_eq!(rock_sides.len(), 1);
+    assert_eq!(rock_sides[0].seeds, rock);
+    assert_eq!(rec.sides(&seeds), sides);
     let mut rock_in = |options: &Options| {
         rec.recommend(Method::Blend, &seeds, options)
             .unwrap()
