@@ -8,8 +8,8 @@
 //! 3. No file over [`MAX_FILE_LINES`] lines of non-test code, no function over
 //!    [`MAX_FUNCTION_LINES`] lines (test code, `tests/` folders and `tests.rs`/`testing.rs`
 //!    modules, is exempt).
-//! 4. The engine and `crates/spotify` have no browser dependency: the `engine-purity` stage,
-//!    which reads `cargo tree` (see [`crate::test`]).
+//! 4. The engine, `crates/tracks` and `crates/spotify` have no browser dependency: the
+//!    `engine-purity` stage, which reads `cargo tree` (see [`crate::test`]).
 //!
 //! Imports are read from the text: every `crate::name` path outside comments, `use` groups
 //! (`crate::{a, b::c}`) included, and the root's `pub use module::Item` re-exports, so
@@ -24,8 +24,9 @@ use anyhow::{Context, Result, bail};
 use crate::repo::Repo;
 
 /// Source folders of the workspace's crates, relative to the root.
-const CRATE_SOURCES: [&str; 7] = [
+const CRATE_SOURCES: [&str; 8] = [
     "src",
+    "crates/tracks/src",
     "crates/engine/src",
     "crates/spotify/src",
     "crates/cli/src",

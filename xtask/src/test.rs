@@ -33,8 +33,9 @@ const STAGES: [&str; 9] = [
     "e2e",
 ];
 
-/// Crates that must never depend on the browser or on entropy: the engine and Spotify's rules.
-const BROWSER_FREE: [&str; 2] = ["encore-engine", "encore-spotify"];
+/// Crates that must never depend on the browser or on entropy: the engine, the track files it reads
+/// and Spotify's rules.
+const BROWSER_FREE: [&str; 3] = ["encore-tracks", "encore-engine", "encore-spotify"];
 
 /// Crates those must never depend on: they know nothing of the browser or of entropy.
 const FORBIDDEN_IN_ENGINE: [&str; 6] = [
