@@ -96,8 +96,10 @@ impl Progress {
     }
 }
 
+/// `"8.6 MB"`, rounded to a tenth in integers (no float printer shipped for it).
 fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    let tenths = bytes.saturating_add(50_000) / 100_000;
+    format!("{}.{} MB", tenths / 10, tenths % 10)
 }
 
 /// The engine worker's global scope, where the catalog is fetched and cached.
@@ -302,5 +304,17 @@ mod tests {
         assert_eq!(cache_key(&header[..20]), None, "too short");
         header[0] = b'X';
         assert_eq!(cache_key(&header), None, "not a catalog");
+    }
+
+    #[test]
+    fn the_download_reads_in_tenths_of_a_megabyte() {
+        let label = Progress::Downloading {
+            received: 1_249_999,
+            total: Some(8_650_000),
+        }
+        .label();
+        assert_eq!(label, "Downloading the music catalog: 1.2 MB of 8.7 MB");
+        assert_eq!(megabytes(0), "0.0 MB");
+        assert_eq!(megabytes(999_999), "1.0 MB");
     }
 }

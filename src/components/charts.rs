@@ -11,9 +11,11 @@ pub fn PairedBars(
     mine: Signal<Vec<f32>>,
     recommended: Signal<Vec<f32>>,
 ) -> impl IntoView {
-    const ROW: f32 = 26.0;
-    const LABEL: f32 = 120.0;
-    const WIDTH: f32 = 360.0;
+    // Whole SVG units throughout: a float attribute or `{:.0}` would ship the float printer.
+    const ROW: u32 = 26;
+    const LABEL: u32 = 120;
+    const WIDTH: u32 = 360;
+    const BAR: f32 = (WIDTH - LABEL - 8) as f32;
     let rows = move || {
         let (labels, mine, recs) = (labels.get(), mine.get(), recommended.get());
         let max = mine
@@ -26,25 +28,26 @@ pub fn PairedBars(
             .into_iter()
             .enumerate()
             .map(|(i, label)| {
-                let y = i as f32 * ROW;
+                let y = i as u32 * ROW;
                 let a = mine.get(i).copied().unwrap_or(0.0);
                 let b = recs.get(i).copied().unwrap_or(0.0);
-                let w = |v: f32| (v / max * (WIDTH - LABEL - 8.0)).max(0.0);
+                let w = |v: f32| (v / max * BAR).round() as u32;
+                let pct = |v: f32| (v * 100.0).round() as u32;
                 view! {
                     <g>
-                        <text x="0" y=y + 15.0 class="bar-label">{label.clone()}</text>
-                        <rect x=LABEL y=y + 3.0 width=w(a) height="9" class="bar-mine">
-                            <title>{format!("{label}: you {:.0}%", a * 100.0)}</title>
+                        <text x="0" y=y + 15 class="bar-label">{label.clone()}</text>
+                        <rect x=LABEL y=y + 3 width=w(a) height="9" class="bar-mine">
+                            <title>{format!("{label}: you {}%", pct(a))}</title>
                         </rect>
-                        <rect x=LABEL y=y + 13.0 width=w(b) height="9" class="bar-recommended">
-                            <title>{format!("{label}: recommended {:.0}%", b * 100.0)}</title>
+                        <rect x=LABEL y=y + 13 width=w(b) height="9" class="bar-recommended">
+                            <title>{format!("{label}: recommended {}%", pct(b))}</title>
                         </rect>
                     </g>
                 }
             })
             .collect_view()
     };
-    let height = move || labels.with(Vec::len) as f32 * ROW + 4.0;
+    let height = move || labels.with(Vec::len) as u32 * ROW + 4;
     view! {
         <figure class="chart">
             <figcaption>{title}</figcaption>

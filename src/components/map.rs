@@ -32,17 +32,24 @@ struct Hover {
     tag: &'static str,
 }
 
+/// A fraction (0 to 1) as a CSS percentage with one decimal, `"12.3%"`, written with integers: a
+/// float printed with `{:.1}` would ship the standard library's float printer for this alone.
+fn percent(fraction: f64) -> String {
+    let tenths = (fraction * 1000.0).round() as u32;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
 impl Hover {
     /// The card's CSS position: `(property, value)` for the horizontal side it is anchored to,
     /// and its top.
     fn placement(&self) -> ((&'static str, String), String) {
         let (fx, fy) = self.at;
         let horizontal = if fx <= 0.5 {
-            ("left", format!("{:.1}%", fx * 100.0))
+            ("left", percent(fx))
         } else {
-            ("right", format!("{:.1}%", (1.0 - fx) * 100.0))
+            ("right", percent(1.0 - fx))
         };
-        (horizontal, format!("{:.1}%", (fy * 100.0).clamp(0.0, 85.0)))
+        (horizontal, percent(fy.min(0.85)))
     }
 
     /// Artists, year and up to three genres.

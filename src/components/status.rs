@@ -14,7 +14,12 @@ pub fn ProgressBar(
         <div class="progress" data-testid=testid role="status">
             <span class="progress-label">{label}</span>
             {move || match fraction.get() {
-                Some(f) => view! { <progress max="1" value=f aria-label=label></progress> }.into_any(),
+                // In thousandths: an integer attribute, where a float one would ship the float
+                // printer.
+                Some(f) => {
+                    let value = (f * 1000.0).round() as u32;
+                    view! { <progress max="1000" value=value aria-label=label></progress> }.into_any()
+                }
                 None => view! { <progress aria-label=label></progress> }.into_any(),
             }}
         </div>

@@ -72,9 +72,11 @@ impl MapGrid {
     /// The pixel of a projection point (clamped to the canvas).
     pub fn pixel(&self, p: [f32; 2]) -> (u32, u32) {
         let max = (self.size - 1) as f32;
-        let x = ((p[0] - self.origin[0]) * self.scale).clamp(0.0, max);
+        // `max`/`min`, not `f32::clamp`: clamp's panic message (for bounds only known at run
+        // time) would ship the float printer.
+        let x = ((p[0] - self.origin[0]) * self.scale).max(0.0).min(max);
         // Screen y grows downwards; flip so the map reads like a chart.
-        let y = max - ((p[1] - self.origin[1]) * self.scale).clamp(0.0, max);
+        let y = max - ((p[1] - self.origin[1]) * self.scale).max(0.0).min(max);
         (x as u32, y as u32)
     }
 

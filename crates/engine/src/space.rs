@@ -157,7 +157,9 @@ impl FeatureCodec {
         if q.is_nan() {
             0
         } else {
-            q.clamp(0.0, self.max_code() as f32) as u16
+            // Not `f32::clamp`, whose panic message for run-time bounds would ship the float
+            // printer to the browser.
+            q.max(0.0).min(self.max_code() as f32) as u16
         }
     }
 

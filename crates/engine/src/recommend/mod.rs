@@ -265,8 +265,9 @@ pub enum RecommendError {
     ZeroPerArtist,
     #[error("year range {0}..={1} is empty")]
     EmptyYears(u16, u16),
-    #[error("popularity preference {0} is outside -1..=1")]
-    Popularity(f32),
+    // Without the value: printing an `f32` would ship the float printer to the browser.
+    #[error("popularity preference is outside -1..=1")]
+    Popularity,
     #[error("nudge on {0:?} is not a finite number")]
     Nudge(Feature),
     #[error(
@@ -769,7 +770,7 @@ fn validate(
         return Err(RecommendError::EmptyYears(from, to));
     }
     if !(-1.0..=1.0).contains(&options.popularity) {
-        return Err(RecommendError::Popularity(options.popularity));
+        return Err(RecommendError::Popularity);
     }
     if let Some(nudge) = options.nudges.iter().find(|n| !n.amount.is_finite()) {
         return Err(RecommendError::Nudge(nudge.feature));

@@ -89,7 +89,7 @@ fn bad_requests_are_clear_errors() {
                 popularity: 1.5,
                 ..options(5)
             },
-            RecommendError::Popularity(1.5),
+            RecommendError::Popularity,
         ),
         (
             seeds.clone(),
