@@ -46,11 +46,13 @@ impl Feature {
     pub const COUNT: usize = Self::ALL.len();
 
     /// Column index of this feature in [`Feature::ALL`].
+    #[inline]
     pub fn column(self) -> usize {
         self as usize
     }
 
     /// The CSV column name used by every source data set (and by Exportify, case aside).
+    #[inline]
     pub fn csv_name(self) -> &'static str {
         match self {
             Feature::Danceability => "danceability",
@@ -70,6 +72,7 @@ impl Feature {
     }
 
     /// A short human label for explanations and charts.
+    #[inline]
     pub fn label(self) -> &'static str {
         match self {
             Feature::Danceability => "danceability",

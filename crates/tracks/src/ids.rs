@@ -23,6 +23,7 @@ pub enum IdError {
     Overflow,
 }
 
+#[inline]
 fn decode_base62(s: &str) -> Result<u128, IdError> {
     if s.len() != ID_LEN {
         return Err(IdError::Length(s.chars().count()));
@@ -40,6 +41,7 @@ fn decode_base62(s: &str) -> Result<u128, IdError> {
     })
 }
 
+#[inline]
 fn encode_base62(mut value: u128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let mut out = [b'0'; ID_LEN];
     for slot in out.iter_mut().rev() {
@@ -58,6 +60,7 @@ macro_rules! spotify_id {
 
         impl $name {
             #[doc = concat!("Parses a bare 22-character id or a `", $uri_prefix, "ID` uri.")]
+            #[inline]
             pub fn parse(s: &str) -> Result<Self, IdError> {
                 let s = s.trim();
                 let bare = s.strip_prefix($uri_prefix).unwrap_or(s);
@@ -71,6 +74,7 @@ macro_rules! spotify_id {
         }
 
         impl fmt::Display for $name {
+            #[inline]
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 encode_base62(self.0, f)
             }
