@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Options;
+use crate::ranked::{Scored, best_first};
 use crate::{Catalog, TrackIdx};
 
 /// At least this cosine between a group's genres and a side's profile to join it. Measured on the
@@ -73,15 +74,32 @@ pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
         .iter()
         .map(|(_, tracks)| normalized(genre_sum(catalog, tracks)))
         .collect();
-    // Largest groups first, ties by artist index.
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by_key(|&g| (std::cmp::Reverse(groups[g].1.len()), groups[g].0));
+    // Largest groups first, ties by artist index (no artist first). Every order here is the
+    // engine's one ranked order (`best_first`): a sort of its own per element type and key would
+    // ship another copy of the standard library's sort. Artist indices and counts are far below
+    // 2^24, so they are exact as `f32` scores.
+    let by_artist = ranked_indices(groups.iter().map(|(artist, _)| match artist {
+        None => 1.0,
+        Some(a) => -(*a as f32),
+    }));
+    let mut by_size: Vec<Scored> = by_artist
+        .iter()
+        .zip(0u32..)
+        .map(|(&g, artist_rank)| (groups[g].1.len() as f32, artist_rank))
+        .collect();
+    let n = by_size.len();
+    let order: Vec<usize> = best_first(&mut by_size, n)
+        .iter()
+        .map(|&(_, artist_rank)| by_artist[artist_rank as usize])
+        .collect();
     let n_genres = catalog.genres.names.len();
     let members = draft_sides(n_genres, &groups, &vectors, &order);
     let members = merge_small_sides(n_genres, members, &groups, &vectors, seeds.len());
     // Groups without genres join the largest side.
-    let mut sides_members = members;
-    sides_members.sort_by_key(|m| std::cmp::Reverse(seeds_in(m, &groups)));
+    let by_size = ranked_indices(members.iter().map(|m| seeds_in(m, &groups) as f32));
+    let mut members: Vec<Option<Vec<usize>>> = members.into_iter().map(Some).collect();
+    let mut sides_members: Vec<Vec<usize>> =
+        by_size.iter().filter_map(|&i| members[i].take()).collect();
     let placed: Vec<bool> = {
         let mut placed = vec![false; groups.len()];
         sides_members
@@ -101,12 +119,17 @@ pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
     sides_members
         .into_iter()
         .map(|m| {
-            let mut tracks: Vec<TrackIdx> = m
+            let tracks: Vec<TrackIdx> = m
                 .iter()
                 .flat_map(|&g| groups[g].1.iter().copied())
                 .collect();
-            tracks.sort_by_key(|t| position.get(t).copied().unwrap_or(usize::MAX));
-            describe(catalog, tracks)
+            // In the seeds' order: the earliest position ranks first.
+            let earliest = ranked_indices(
+                tracks
+                    .iter()
+                    .map(|t| -(position.get(t).copied().unwrap_or(usize::MAX) as f32)),
+            );
+            describe(catalog, earliest.iter().map(|&i| tracks[i]).collect())
         })
         .collect()
 }
@@ -117,6 +140,17 @@ type Group = (Option<u32>, Vec<TrackIdx>);
 /// How many seeds the groups `members` hold.
 fn seeds_in(members: &[usize], groups: &[Group]) -> usize {
     members.iter().map(|&g| groups[g].1.len()).sum()
+}
+
+/// The indices of `scores`, highest score first, ties by ascending index (the engine's one
+/// ranked order, [`best_first`]).
+fn ranked_indices(scores: impl Iterator<Item = f32>) -> Vec<usize> {
+    let mut ranked: Vec<Scored> = scores.zip(0u32..).collect();
+    let n = ranked.len();
+    best_first(&mut ranked, n)
+        .iter()
+        .map(|&(_, i)| i as usize)
+        .collect()
 }
 
 /// The seeds grouped by primary artist, in order of first appearance.
@@ -265,9 +299,14 @@ fn merge_small_sides(
 
 /// Names a side from its seeds.
 fn describe(catalog: &Catalog, seeds: Vec<TrackIdx>) -> Side {
-    let mut weights = genre_sum(catalog, &seeds);
-    weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let genres: Vec<u16> = weights.iter().take(2).map(|&(g, _)| g).collect();
+    let mut weights: Vec<Scored> = genre_sum(catalog, &seeds)
+        .into_iter()
+        .map(|(g, w)| (w, u32::from(g)))
+        .collect();
+    let genres: Vec<u16> = best_first(&mut weights, 2)
+        .iter()
+        .map(|&(_, g)| g as u16)
+        .collect();
     let mut decades: HashMap<u16, usize> = HashMap::new();
     let mut dated = 0usize;
     for &s in &seeds {
@@ -427,12 +466,7 @@ pub fn shares(sides: &[Side], k: usize) -> Vec<usize> {
             None => break,
         }
     }
-    let mut by_remainder: Vec<usize> = (0..out.len()).collect();
-    by_remainder.sort_by(|&a, &b| {
-        (exact[b] - exact[b].floor())
-            .total_cmp(&(exact[a] - exact[a].floor()))
-            .then(a.cmp(&b))
-    });
+    let by_remainder = ranked_indices(exact.iter().map(|x| (x - x.floor()) as f32));
     let mut i = 0;
     while out.iter().sum::<usize>() < k {
         out[by_remainder[i % by_remainder.len()]] += 1;
@@ -445,6 +479,13 @@ pub fn shares(sides: &[Side], k: usize) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::recommend::testing::{fixture, tracks};
+
+    #[test]
+    fn indices_rank_highest_first_and_ties_keep_their_order() {
+        let ranked = ranked_indices([1.0, 3.0, -2.0, 3.0, 1.0].into_iter());
+        assert_eq!(ranked, [1, 3, 0, 4, 2]);
+        assert!(ranked_indices(std::iter::empty()).is_empty());
+    }
 
     #[test]
     fn the_sides_lists_are_dealt_in_turn_by_share_each_track_once() {
