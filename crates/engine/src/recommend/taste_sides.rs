@@ -82,13 +82,13 @@ pub fn sides(catalog: &Catalog, seeds: &[TrackIdx]) -> Vec<Side> {
         None => 1.0,
         Some(a) => -(*a as f32),
     }));
-    let mut by_size: Vec<Scored> = by_artist
+    let mut groups_by_size: Vec<Scored> = by_artist
         .iter()
         .zip(0u32..)
         .map(|(&g, artist_rank)| (groups[g].1.len() as f32, artist_rank))
         .collect();
-    let n = by_size.len();
-    let order: Vec<usize> = best_first(&mut by_size, n)
+    let n = groups_by_size.len();
+    let order: Vec<usize> = best_first(&mut groups_by_size, n)
         .iter()
         .map(|&(_, artist_rank)| by_artist[artist_rank as usize])
         .collect();
@@ -466,6 +466,7 @@ pub fn shares(sides: &[Side], k: usize) -> Vec<usize> {
             None => break,
         }
     }
+    // Remainders closer than an `f32` can tell apart count as equal: the lower index wins.
     let by_remainder = ranked_indices(exact.iter().map(|x| (x - x.floor()) as f32));
     let mut i = 0;
     while out.iter().sum::<usize>() < k {
