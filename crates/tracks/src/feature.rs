@@ -71,23 +71,15 @@ impl Feature {
         }
     }
 
-    /// A short human label for explanations and charts.
+    /// A short human label for explanations and charts: the CSV name, but for the three that
+    /// read better in words.
     #[inline]
     pub fn label(self) -> &'static str {
         match self {
-            Feature::Danceability => "danceability",
-            Feature::Energy => "energy",
-            Feature::Key => "key",
-            Feature::LoudnessDb => "loudness",
-            Feature::Mode => "mode",
-            Feature::Speechiness => "speechiness",
-            Feature::Acousticness => "acousticness",
-            Feature::Instrumentalness => "instrumentalness",
-            Feature::Liveness => "liveness",
             Feature::Valence => "mood",
-            Feature::TempoBpm => "tempo",
             Feature::DurationMs => "length",
             Feature::TimeSignature => "time signature",
+            other => other.csv_name(),
         }
     }
 }
@@ -95,6 +87,29 @@ impl Feature {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_the_csv_names_in_words() {
+        let labels: Vec<&str> = Feature::ALL.iter().map(|f| f.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "danceability",
+                "energy",
+                "key",
+                "loudness",
+                "mode",
+                "speechiness",
+                "acousticness",
+                "instrumentalness",
+                "liveness",
+                "mood",
+                "tempo",
+                "length",
+                "time signature"
+            ]
+        );
+    }
 
     #[test]
     fn column_matches_position_in_all() {

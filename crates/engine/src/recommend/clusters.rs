@@ -86,10 +86,9 @@ pub(crate) fn score(query: &Query, scores: &mut [f32]) {
 mod tests {
     use super::*;
     use crate::nearest::exact_code_top_k;
-    use crate::recommend::testing::fixture;
+    use crate::recommend::testing::synthetic;
     use crate::recommend::{Options, index::Index};
     use crate::seeded::SeededRng;
-    use crate::synth::{SynthConfig, synthesize};
 
     /// The design as first written: one whole-catalog ranking per cluster the seeds fall in.
     fn per_cluster_reference(query: &Query) -> Vec<(TrackIdx, f32)> {
@@ -134,12 +133,7 @@ mod tests {
 
     #[test]
     fn one_pass_ranks_like_one_search_per_cluster() {
-        let config = SynthConfig {
-            n_tracks: 5_000,
-            seed: 3,
-            jitter: 0.3,
-        };
-        let catalog = synthesize(&fixture(), &config).unwrap();
+        let catalog = synthetic(5_000, 3);
         let index = Index::new(&catalog);
         let mut rng = SeededRng::new(11);
         for n_seeds in [1, 7, 60, 900] {

@@ -162,3 +162,15 @@ pub(crate) fn fixture() -> Catalog {
         },
     }
 }
+
+/// A synthetic catalog of `n_tracks` tracks drawn from [`fixture`] with the tests' usual jitter
+/// (0.3 standard deviations): large enough for the kernels' and the sides' paths that a 40-track
+/// catalog never takes.
+pub(crate) fn synthetic(n_tracks: usize, seed: u64) -> Catalog {
+    let config = crate::synth::SynthConfig {
+        n_tracks,
+        seed,
+        jitter: 0.3,
+    };
+    crate::synth::synthesize(&fixture(), &config).expect("the fixture synthesizes")
+}

@@ -1,4 +1,4 @@
-use super::testing::{N_TRACKS, artist_of, fixture, tracks};
+use super::testing::{N_TRACKS, artist_of, fixture, synthetic, tracks};
 use super::*;
 
 fn recommender() -> Recommender {
@@ -521,16 +521,7 @@ fn knn_reference(catalog: &Catalog, seeds: &[TrackIdx], pool: usize) -> Vec<usiz
 #[test]
 fn knn_ranks_lazily_as_if_every_seed_ranked_a_whole_pool() {
     use crate::catalog::StringTable;
-    use crate::synth::{SynthConfig, synthesize};
-    let mut catalog = synthesize(
-        &fixture(),
-        &SynthConfig {
-            n_tracks: 5_000,
-            seed: 7,
-            jitter: 0.3,
-        },
-    )
-    .unwrap();
+    let mut catalog = synthetic(5_000, 7);
     // About three tracks per artist, so most seeds need a search of the tree.
     let n_artists = 1_700;
     let mut names = StringTable::default();
@@ -573,13 +564,7 @@ fn blend_favours_hits_when_the_seeds_are_hits() {
 
 /// A catalog large enough for `knn` to rank its seeds in several batches.
 fn large_recommender() -> (Recommender, Vec<TrackIdx>) {
-    use crate::synth::{SynthConfig, synthesize};
-    let config = SynthConfig {
-        n_tracks: 4_000,
-        seed: 9,
-        jitter: 0.3,
-    };
-    let catalog = synthesize(&fixture(), &config).unwrap();
+    let catalog = synthetic(4_000, 9);
     let seeds = (0..300).map(|i| TrackIdx(i * 13)).collect();
     (Recommender::new(catalog), seeds)
 }
@@ -645,13 +630,7 @@ fn warming_up_fits_every_model_and_changes_no_result() {
 
 #[test]
 fn classifier_on_a_library_larger_than_it_trains_on_is_deterministic_and_learns() {
-    use crate::synth::{SynthConfig, synthesize};
-    let config = SynthConfig {
-        n_tracks: 6_000,
-        seed: 4,
-        jitter: 0.3,
-    };
-    let catalog = synthesize(&fixture(), &config).unwrap();
+    let catalog = synthetic(6_000, 4);
     // 2,500 seeds (more than the 2,000 trained on), all from the loud sound family.
     let seeds: Vec<TrackIdx> = (0..catalog.n_tracks() as u32)
         .map(TrackIdx)
@@ -749,16 +728,7 @@ fn a_library_is_served_by_side_and_one_side_can_be_chosen() {
 
 #[test]
 fn blend_scores_only_the_popular_tracks_outside_its_candidates_and_ranks_as_if_it_scored_all() {
-    use crate::synth::{SynthConfig, synthesize};
-    let mut catalog = synthesize(
-        &fixture(),
-        &SynthConfig {
-            n_tracks: 5_000,
-            seed: 11,
-            jitter: 0.3,
-        },
-    )
-    .unwrap();
+    let mut catalog = synthetic(5_000, 11);
     // A third of the tracks have no genre: only their other signals can bring them in.
     let rows: Vec<Vec<u16>> = (0..catalog.n_tracks())
         .map(|t| {
@@ -804,13 +774,7 @@ fn blend_scores_only_the_popular_tracks_outside_its_candidates_and_ranks_as_if_i
 
 #[test]
 fn a_library_of_two_tastes_is_served_both_though_one_is_four_times_the_other() {
-    use crate::synth::{SynthConfig, synthesize};
-    let config = SynthConfig {
-        n_tracks: 4_000,
-        seed: 5,
-        jitter: 0.3,
-    };
-    let catalog = synthesize(&fixture(), &config).unwrap();
+    let catalog = synthetic(4_000, 5);
     let by = |artist: u32, n: usize| -> Vec<TrackIdx> {
         (0..catalog.n_tracks() as u32)
             .map(TrackIdx)
